@@ -1,0 +1,63 @@
+#pragma once
+// Typed view of the array/cell/converter parameters of a Config, checked for consistency.
+// The numerics library takes this struct, so it never parses strings in a hot path.
+#include <array>
+#include <cstdint>
+
+#include "gcattn/config/config.h"
+
+namespace gcattn {
+
+enum class CellKind { Polynomial, Linear };
+enum class LeakageMode { Time, TokenAge, Off };
+enum class OutputMode { Reference, Counter };
+
+struct AffineScaler {
+  double gain = 1.0;
+  double offset = 0.0;
+  double apply(double x) const { return gain * x + offset; }
+};
+
+/// The per-head scalers of PAPER.md section 3 (x_hw = gain * x + offset).
+struct HeadScalers {
+  AffineScaler q, k, v, out;
+};
+
+struct HardwareParams {
+  // array
+  int rows = 64;            // head dimension D
+  int cols = 64;            // tokens per array
+  int window_tokens = 1024; // M
+  // cell
+  CellKind cell_kind = CellKind::Polynomial;
+  std::array<double, 10> poly_coeffs_ua{};
+  double read_amplitude_v = 0.9;
+  double linear_slope_ua_per_v = 19.3;
+  double v_mid_v = 0.45;
+  // leakage
+  LeakageMode leakage_mode = LeakageMode::Time;
+  double tau_s = 5e-3;
+  double decay_per_token = 1.6e-4;
+  // converters
+  int q_levels = 16;
+  double t_max_ns = 15.0;
+  int kv_levels = 8;
+  double kv_v_min_v = 0.0;
+  double kv_v_max_v = 0.9;
+  double s_sat_ua = 80.0;
+  double a_sat_ua = 40.0;
+  int out_levels = 32;
+  OutputMode out_mode = OutputMode::Reference;
+  bool quantize = true;
+  HeadScalers default_scalers;
+
+  int subtiles() const { return window_tokens / cols; }
+
+  /// Reads and cross-checks the parameters; throws ConfigError naming the offending keys.
+  static HardwareParams from(const Config& cfg);
+};
+
+/// The ideal-hardware variant: linear cell, no quantisation, no leakage (same clamps).
+HardwareParams ideal_hardware(HardwareParams p);
+
+}  // namespace gcattn

@@ -1,0 +1,89 @@
+#pragma once
+// The converters around the arrays: query pulse-width DAC, K/V write DAC, the first-stage
+// charge-to-pulse converter (HardSigmoid) and the signed output converter. Plain numerics.
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/quantizer.h"
+
+namespace gcattn {
+
+/// Query input: x -> clamp [0, 1] -> 16-level grid; a fraction of t_max as a pulse width.
+class PulseWidthDac {
+ public:
+  PulseWidthDac(int levels, double t_max_ns, bool quantize)
+      : q_(0.0, 1.0, levels), t_max_ns_(t_max_ns), quantize_(quantize) {}
+  static PulseWidthDac from(const HardwareParams& p) { return {p.q_levels, p.t_max_ns, p.quantize}; }
+  double fraction(double x) const {
+    const double c = clamp(x, 0.0, 1.0);
+    return quantize_ ? q_(c) : c;
+  }
+  double width_ns(double fraction) const { return fraction * t_max_ns_; }
+  double t_max_ns() const { return t_max_ns_; }
+  double lsb() const { return q_.step(); }
+
+ private:
+  UniformQuantizer q_;
+  double t_max_ns_;
+  bool quantize_;
+};
+
+/// K/V write: x -> clamp [v_min, v_max] -> levels-level grid (anchored at 0 V).
+class WriteDac {
+ public:
+  WriteDac(int levels, double v_min, double v_max, bool quantize)
+      : q_(v_min, v_max, levels), v_min_(v_min), v_max_(v_max), quantize_(quantize) {}
+  static WriteDac from(const HardwareParams& p) {
+    return {p.kv_levels, p.kv_v_min_v, p.kv_v_max_v, p.quantize};
+  }
+  double volts(double x) const {
+    const double c = clamp(x, v_min_, v_max_);
+    return quantize_ ? q_(c) : c;
+  }
+  double step_v() const { return q_.step(); }
+
+ private:
+  UniformQuantizer q_;
+  double v_min_, v_max_;
+  bool quantize_;
+};
+
+/// First stage: column charge (uA-equivalent score S) to a pulse fraction phi = clamp(S/s_sat,0,1).
+class ChargeToPulse {
+ public:
+  explicit ChargeToPulse(double s_sat) : inv_s_sat_(1.0 / s_sat) {}
+  static ChargeToPulse from(const HardwareParams& p) { return ChargeToPulse(p.s_sat_ua); }
+  double phi(double s) const { return clamp(s * inv_s_sat_, 0.0, 1.0); }
+
+ private:
+  double inv_s_sat_;
+};
+
+/// Second stage: signed output charge A -> clamp(A/a_sat, -1, 1) -> reference grid or counter.
+class OutputConverter {
+ public:
+  OutputConverter(double a_sat, int levels, OutputMode mode, bool quantize)
+      : inv_a_sat_(1.0 / a_sat), ref_(-1.0, 1.0, levels), counter_(levels), mode_(mode),
+        quantize_(quantize) {}
+  static OutputConverter from(const HardwareParams& p) {
+    return {p.a_sat_ua, p.out_levels, p.out_mode, p.quantize};
+  }
+  /// Normalised output in [-1, 1] (reference mode: up to +-(1 + step/2)).
+  double convert(double a) const {
+    const double x = clamp(a * inv_a_sat_, -1.0, 1.0);
+    if (!quantize_) return x;
+    return mode_ == OutputMode::Counter ? counter_(x) : ref_(x);
+  }
+  /// Signed digital code (grid index) of a: what the counter holds.
+  long code(double a) const {
+    const double x = clamp(a * inv_a_sat_, -1.0, 1.0);
+    return mode_ == OutputMode::Counter ? counter_.count(x) : ref_.index(x);
+  }
+
+ private:
+  double inv_a_sat_;
+  UniformQuantizer ref_;
+  CounterQuantizer counter_;
+  OutputMode mode_;
+  bool quantize_;
+};
+
+}  // namespace gcattn

@@ -1,0 +1,60 @@
+#pragma once
+// One rows x cols gain-cell array (plain numerics). Column c holds one token: rows values written
+// together by the write DACs. Reads integrate cell currents weighted by input pulse fractions:
+// - read_rows: pulses on the rows (query components), charge per column (K array, score S);
+// - read_cols: pulses per column (phi of each token), charge per row (V array, output A).
+// Results are in uA-equivalent units (sum of fraction * current); multiply by t_max for charge.
+#include <cstdint>
+#include <vector>
+
+#include "gcattn/physics/cell_model.h"
+#include "gcattn/physics/leakage.h"
+
+namespace gcattn {
+
+class GainCellArrayModel {
+ public:
+  GainCellArrayModel(int rows, int cols, const CellModel& cell, const Leakage& leakage,
+                     double v_mid_v);
+
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+
+  /// Writes a column with stored voltages volts[rows] at time t_s as token `token`.
+  void write_column(int col, const double* volts, double t_s, std::int64_t token);
+  void invalidate_column(int col) { valid_[col] = 0; }
+  void clear();
+  bool valid(int col) const { return valid_[col] != 0; }
+  int valid_columns() const;
+  double stored_volts(int col, int row) const { return u_[idx(col, row)] + v_mid_v_; }
+  double write_time_s(int col) const { return t_write_s_[col]; }
+  std::int64_t write_token(int col) const { return token_[col]; }
+  /// Leakage factor of column col at (now_s, now_token).
+  double decay(int col, double now_s, std::int64_t now_token) const {
+    return leakage_.factor(now_s - t_write_s_[col], now_token - token_[col]);
+  }
+
+  /// out_cols[c] = sum_r in_rows[r] * g(delta_c * u[c][r]); 0 for unwritten columns.
+  /// Returns the activity sum |in * g| over all cells (for energy accounting).
+  double read_rows(const double* in_rows, double now_s, std::int64_t now_token,
+                   double* out_cols) const;
+  /// out_rows[r] = sum_c in_cols[c] * g(delta_c * u[c][r]); unwritten or zero-input columns skip.
+  /// Returns the activity sum |in * g|.
+  double read_cols(const double* in_cols, double now_s, std::int64_t now_token,
+                   double* out_rows) const;
+
+ private:
+  std::size_t idx(int col, int row) const {
+    return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_) + static_cast<std::size_t>(row);
+  }
+  int rows_, cols_;
+  CellModel cell_;
+  Leakage leakage_;
+  double v_mid_v_;
+  std::vector<double> u_;  // [cols][rows]: deviation from v_mid, contiguous per token
+  std::vector<double> t_write_s_;
+  std::vector<std::int64_t> token_;
+  std::vector<std::uint8_t> valid_;
+};
+
+}  // namespace gcattn

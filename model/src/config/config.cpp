@@ -1,0 +1,455 @@
+#include "gcattn/config/config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "gcattn/config/embedded.h"
+
+namespace gcattn {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+const char* to_string(ParamType type) {
+  switch (type) {
+    case ParamType::Number: return "number";
+    case ParamType::Integer: return "integer";
+    case ParamType::Boolean: return "boolean";
+    case ParamType::String: return "string";
+    case ParamType::NumberArray: return "number_array";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string number_text(double x) {
+  std::ostringstream os;
+  os.precision(10);
+  os << x;
+  return os.str();
+}
+
+// Line and column of a byte offset, for parse errors.
+std::string line_col(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+json::value parse_json(std::string_view text, const std::string& origin) {
+  json::stream_parser parser;
+  json::error_code ec;
+  std::size_t used = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    throw ConfigError(origin + ": invalid JSON at " + line_col(text, used) + ": " + ec.message());
+  }
+  return parser.release();
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+double as_double(const json::value& v) {
+  if (v.is_double()) return v.get_double();
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  return static_cast<double>(v.get_uint64());
+}
+
+}  // namespace
+
+std::string ParamSpec::allowed() const {
+  switch (type) {
+    case ParamType::Boolean: return "true or false";
+    case ParamType::String: {
+      std::string s = "one of";
+      for (const auto& c : choices) s += " '" + c + "'";
+      return s;
+    }
+    case ParamType::NumberArray:
+      return std::to_string(length) + " numbers, each in [" + number_text(min) + ", " +
+             number_text(max) + "] " + unit;
+    case ParamType::Integer:
+      return "an integer in [" + number_text(min) + ", " + number_text(max) + "] " + unit;
+    case ParamType::Number:
+      return "a finite number in [" + number_text(min) + ", " + number_text(max) + "] " + unit;
+  }
+  return "";
+}
+
+std::string format_value(const ParamValue& value) {
+  struct Visitor {
+    std::string operator()(double x) const { return number_text(x); }
+    std::string operator()(std::int64_t x) const { return std::to_string(x); }
+    std::string operator()(bool x) const { return x ? "true" : "false"; }
+    std::string operator()(const std::string& x) const { return "\"" + x + "\""; }
+    std::string operator()(const std::vector<double>& xs) const {
+      std::string s = "[";
+      for (std::size_t i = 0; i < xs.size(); ++i) s += (i ? ", " : "") + number_text(xs[i]);
+      return s + "]";
+    }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+// ---------------------------------------------------------------------------------------------
+ParameterSchema ParameterSchema::parse(std::string_view text, const std::string& origin) {
+  ParameterSchema schema;
+  const json::value root = parse_json(text, origin);
+  if (!root.is_object()) throw ConfigError(origin + ": the schema must be a JSON object");
+  for (const auto& kv : root.as_object()) {
+    const std::string key(kv.key());
+    if (key.empty() || key[0] == '_') continue;
+    const auto where = origin + ": parameter '" + key + "'";
+    if (!kv.value().is_object()) throw ConfigError(where + " must be an object");
+    const auto& o = kv.value().as_object();
+    ParamSpec spec;
+    spec.key = key;
+    const auto str = [&](const char* field) -> std::string {
+      const auto* v = o.if_contains(field);
+      if (!v || !v->is_string()) throw ConfigError(where + ": missing string field '" + field + "'");
+      return std::string(v->as_string());
+    };
+    const std::string type = str("type");
+    if (type == "number") spec.type = ParamType::Number;
+    else if (type == "integer") spec.type = ParamType::Integer;
+    else if (type == "boolean") spec.type = ParamType::Boolean;
+    else if (type == "string") spec.type = ParamType::String;
+    else if (type == "number_array") spec.type = ParamType::NumberArray;
+    else throw ConfigError(where + ": unknown type '" + type + "'");
+    spec.unit = str("unit");
+    spec.source = str("source");
+    if (spec.source != "paper" && spec.source != "derived" && spec.source != "assumed") {
+      throw ConfigError(where + ": source must be paper, derived or assumed");
+    }
+    spec.doc = str("doc");
+    if (const auto* v = o.if_contains("min")) spec.min = as_double(*v);
+    if (const auto* v = o.if_contains("max")) spec.max = as_double(*v);
+    if (const auto* v = o.if_contains("enum")) {
+      for (const auto& c : v->as_array()) spec.choices.emplace_back(c.as_string());
+    }
+    if (const auto* v = o.if_contains("length")) spec.length = static_cast<std::size_t>(v->to_number<std::int64_t>());
+    if (spec.type == ParamType::String && spec.choices.empty()) {
+      throw ConfigError(where + ": string parameters need an 'enum'");
+    }
+    if (spec.key.find('.') == std::string::npos) {
+      throw ConfigError(where + ": keys are 'section.name'");
+    }
+    schema.index_[spec.key] = schema.params_.size();
+    schema.params_.push_back(std::move(spec));
+  }
+  return schema;
+}
+
+const ParameterSchema& ParameterSchema::builtin() {
+  static const ParameterSchema schema = parse(detail::embedded_schema(), "configs/schema.json");
+  return schema;
+}
+
+const ParamSpec* ParameterSchema::find(std::string_view key) const {
+  const auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &params_[it->second];
+}
+
+std::string ParameterSchema::suggest(std::string_view key) const {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
+  for (const auto& p : params_) {
+    const std::size_t d = edit_distance(key, p.key);
+    if (d < best_d) {
+      best_d = d;
+      best = p.key;
+    }
+  }
+  return best;
+}
+
+const ParamSpec& ParameterSchema::at(std::string_view key) const {
+  if (const auto* p = find(key)) return *p;
+  std::string msg = "unknown parameter '" + std::string(key) + "'";
+  const std::string hint = suggest(key);
+  if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+  msg += "; 'gcattn config show' lists every parameter";
+  throw ConfigError(msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+[[noreturn]] void bad_value(const std::string& origin, const ParamSpec& spec, const std::string& got,
+                            const std::string& why) {
+  throw ConfigError(origin + ": parameter '" + spec.key + "' = " + got + ": " + why +
+                    "; allowed: " + spec.allowed());
+}
+
+void check_range(const std::string& origin, const ParamSpec& spec, double x, const std::string& got) {
+  if (!std::isfinite(x)) bad_value(origin, spec, got, "not a finite number");
+  if (x < spec.min || x > spec.max) bad_value(origin, spec, got, "out of range");
+}
+
+ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::string& origin) {
+  const std::string got = json::serialize(v);
+  switch (spec.type) {
+    case ParamType::Number: {
+      if (!v.is_number()) bad_value(origin, spec, got, "expected a number");
+      const double x = as_double(v);
+      check_range(origin, spec, x, got);
+      return x;
+    }
+    case ParamType::Integer: {
+      double x = 0;
+      if (v.is_int64() || v.is_uint64()) x = as_double(v);
+      else if (v.is_double() && std::floor(v.get_double()) == v.get_double()) x = v.get_double();
+      else bad_value(origin, spec, got, "expected an integer");
+      check_range(origin, spec, x, got);
+      return static_cast<std::int64_t>(x);
+    }
+    case ParamType::Boolean:
+      if (!v.is_bool()) bad_value(origin, spec, got, "expected true or false");
+      return v.get_bool();
+    case ParamType::String: {
+      if (!v.is_string()) bad_value(origin, spec, got, "expected a string");
+      std::string s(v.get_string());
+      if (std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+        bad_value(origin, spec, got, "not a known choice");
+      }
+      return s;
+    }
+    case ParamType::NumberArray: {
+      if (!v.is_array()) bad_value(origin, spec, got, "expected an array of numbers");
+      const auto& a = v.get_array();
+      if (a.size() != spec.length) {
+        bad_value(origin, spec, got, "has " + std::to_string(a.size()) + " elements");
+      }
+      std::vector<double> xs;
+      for (const auto& e : a) {
+        if (!e.is_number()) bad_value(origin, spec, got, "element " + json::serialize(e) + " is not a number");
+        xs.push_back(as_double(e));
+        check_range(origin, spec, xs.back(), got);
+      }
+      return xs;
+    }
+  }
+  return 0.0;
+}
+
+// Text of a --set value: JSON where it parses, else a bare string (so model=linear works).
+json::value text_to_json(const ParamSpec& spec, std::string_view text) {
+  std::string t(text);
+  if (spec.type == ParamType::Boolean) {
+    if (t == "on" || t == "yes" || t == "1") return true;
+    if (t == "off" || t == "no" || t == "0") return false;
+  }
+  if (spec.type == ParamType::NumberArray && !t.empty() && t.front() != '[') t = "[" + t + "]";
+  if (spec.type == ParamType::String) return json::string(t);
+  json::error_code ec;
+  json::value v = json::parse(t, ec);
+  if (ec) return json::string(t);
+  return v;
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+}  // namespace
+
+struct ConfigLoader {
+  Config& cfg;
+  std::set<std::string> chain;
+
+  void apply_object(const json::object& obj, const std::string& prefix, const std::string& origin) {
+    for (const auto& kv : obj) {
+      const std::string name(kv.key());
+      if (name.empty() || name[0] == '_' || (prefix.empty() && name == "extends")) continue;
+      const std::string key = prefix.empty() ? name : prefix + "." + name;
+      if (kv.value().is_object() && !cfg.schema_->find(key)) {
+        apply_object(kv.value().as_object(), key, origin);
+        continue;
+      }
+      const ParamSpec* spec = cfg.schema_->find(key);
+      if (!spec) {
+        std::string msg = origin + ": unknown parameter '" + key + "'";
+        const std::string hint = cfg.schema_->suggest(key);
+        if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+        throw ConfigError(msg + "; docs/configuration.md lists every parameter");
+      }
+      cfg.values_[key] = Config::Entry{convert_json(*spec, kv.value(), origin), origin};
+    }
+  }
+
+  void load(std::string_view name_or_file, const fs::path& base_dir) {
+    std::string text, origin;
+    fs::path dir = base_dir;
+    const auto& presets = detail::embedded_presets();
+    const auto it = std::find_if(presets.begin(), presets.end(),
+                                 [&](const auto& p) { return p.name == name_or_file; });
+    const bool looks_like_path = name_or_file.find('/') != std::string_view::npos ||
+                                 name_or_file.find(".json") != std::string_view::npos;
+    if (it != presets.end() && !looks_like_path) {
+      text = std::string(it->json);
+      origin = "preset '" + std::string(it->name) + "'";
+    } else {
+      fs::path path(name_or_file);
+      if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
+      auto content = read_file(path);
+      if (!content) {
+        std::string names;
+        for (const auto& p : presets) names += " " + std::string(p.name);
+        throw ConfigError("configuration '" + std::string(name_or_file) +
+                          "': no such preset or readable file; presets:" + names);
+      }
+      text = std::move(*content);
+      origin = path.string();
+      dir = path.parent_path();
+    }
+    if (!chain.insert(origin).second) throw ConfigError(origin + ": 'extends' forms a cycle");
+    const json::value root = parse_json(text, origin);
+    if (!root.is_object()) throw ConfigError(origin + ": a configuration must be a JSON object");
+    const auto& obj = root.as_object();
+    if (const auto* ext = obj.if_contains("extends")) {
+      if (!ext->is_string()) throw ConfigError(origin + ": 'extends' must be a preset name or file");
+      load(std::string(ext->as_string()), dir);
+    }
+    apply_object(obj, "", origin);
+  }
+};
+
+Config Config::load(std::string_view name_or_file) {
+  Config cfg;
+  cfg.schema_ = &ParameterSchema::builtin();
+  cfg.name_ = std::string(name_or_file);
+  ConfigLoader{cfg, {}}.load(name_or_file, {});
+  for (const auto& p : cfg.schema_->params()) {
+    if (!cfg.values_.count(p.key)) {
+      throw ConfigError("configuration '" + cfg.name_ + "': parameter '" + p.key +
+                        "' is not set; add it or start the file with \"extends\": \"paper\"");
+    }
+  }
+  return cfg;
+}
+
+std::vector<std::string> Config::preset_names() {
+  std::vector<std::string> names;
+  for (const auto& p : detail::embedded_presets()) names.emplace_back(p.name);
+  return names;
+}
+
+void Config::set(std::string_view assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw ConfigError("--set '" + std::string(assignment) + "': expected section.key=value");
+  }
+  set(assignment.substr(0, eq), assignment.substr(eq + 1));
+}
+
+void Config::set(std::string_view key, std::string_view text, const std::string& origin) {
+  const ParamSpec* spec = schema_->find(key);
+  if (!spec) {
+    std::string msg = origin + ": unknown parameter '" + std::string(key) + "'";
+    const std::string hint = schema_->suggest(key);
+    if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+    throw ConfigError(msg + "; 'gcattn config show' lists every parameter");
+  }
+  values_[std::string(key)] = Entry{convert_json(*spec, text_to_json(*spec, text), origin), origin};
+}
+
+const Config::Entry& Config::entry(std::string_view key, ParamType expected) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) throw ConfigError("unknown parameter '" + std::string(key) + "'");
+  const ParamSpec& spec = schema_->at(key);
+  if (spec.type != expected) {
+    throw ConfigError("parameter '" + std::string(key) + "' is a " + to_string(spec.type) +
+                      ", read as " + to_string(expected));
+  }
+  return it->second;
+}
+
+double Config::number(std::string_view key) const {
+  return std::get<double>(entry(key, ParamType::Number).value);
+}
+std::int64_t Config::integer(std::string_view key) const {
+  return std::get<std::int64_t>(entry(key, ParamType::Integer).value);
+}
+bool Config::boolean(std::string_view key) const {
+  return std::get<bool>(entry(key, ParamType::Boolean).value);
+}
+const std::string& Config::string(std::string_view key) const {
+  return std::get<std::string>(entry(key, ParamType::String).value);
+}
+const std::vector<double>& Config::numbers(std::string_view key) const {
+  return std::get<std::vector<double>>(entry(key, ParamType::NumberArray).value);
+}
+const ParamValue& Config::value(std::string_view key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) schema_->at(key);  // throws with a hint
+  return it->second.value;
+}
+const std::string& Config::origin_of(std::string_view key) const {
+  const auto it = values_.find(key);
+  if (it == values_.end()) schema_->at(key);
+  return it->second.origin;
+}
+
+std::string Config::to_json(bool pretty) const {
+  json::object root;
+  for (const auto& [key, e] : values_) {
+    const auto dot = key.find('.');
+    auto& section = root[key.substr(0, dot)];
+    if (!section.is_object()) section = json::object();
+    json::value v;
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, std::vector<double>>) {
+            json::array a;
+            for (double d : x) a.push_back(d);
+            v = std::move(a);
+          } else {
+            v = x;
+          }
+        },
+        e.value);
+    section.as_object()[key.substr(dot + 1)] = std::move(v);
+  }
+  const std::string compact = json::serialize(root);
+  if (!pretty) return compact;
+  // Sections on their own lines; small enough to keep each section on one line.
+  std::string out = "{\n";
+  bool first = true;
+  for (const auto& kv : root) {
+    out += (first ? "  \"" : ",\n  \"") + std::string(kv.key()) + "\": " + json::serialize(kv.value());
+    first = false;
+  }
+  return out + "\n}\n";
+}
+
+}  // namespace gcattn

@@ -1,0 +1,42 @@
+#include "gcattn/numerics/subtile.h"
+
+#include <cstdlib>
+
+namespace gcattn {
+
+SubTileModel::SubTileModel(const HardwareParams& p)
+    : k_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
+      v_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
+      cpc_(ChargeToPulse::from(p)),
+      out_conv_(OutputConverter::from(p)) {}
+
+void SubTileModel::write(int col, const double* k_volts, const double* v_volts, double t_s,
+                         std::int64_t token) {
+  k_.write_column(col, k_volts, t_s, token);
+  v_.write_column(col, v_volts, t_s, token);
+}
+
+void SubTileModel::clear() {
+  k_.clear();
+  v_.clear();
+}
+
+SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::int64_t now_token,
+                                     double* s, double* phi, double* a, double* out) const {
+  SubTileActivity act;
+  act.k_read_activity = k_.read_rows(q_frac, now_s, now_token, s);
+  for (int c = 0; c < cols(); ++c) {
+    phi[c] = k_.valid(c) ? cpc_.phi(s[c]) : 0.0;
+    act.active_columns += k_.valid(c);
+    act.firing_columns += phi[c] > 0.0;
+    act.phi_sum += phi[c];
+  }
+  act.v_read_activity = v_.read_cols(phi, now_s, now_token, a);
+  for (int r = 0; r < rows(); ++r) {
+    out[r] = out_conv_.convert(a[r]);
+    act.counter_steps += std::labs(out_conv_.code(a[r]));
+  }
+  return act;
+}
+
+}  // namespace gcattn

@@ -1,0 +1,67 @@
+// gcattn config show|validate|list
+#include <iomanip>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/options.h"
+#include "gcattn/config/hardware_params.h"
+
+namespace gcattn::cli {
+
+int cmd_config(const Args& args, std::ostream& out) {
+  const std::string usage =
+      "usage: gcattn config show [--config NAME|FILE] [--set key=value ...] [--json]\n"
+      "       gcattn config validate FILE\n"
+      "       gcattn config list";
+  po::options_description desc("config options");
+  desc.add_options()("help,h", "show this help")(
+      "action", po::value<std::string>(), "show | validate | list")(
+      "file", po::value<std::string>(), "configuration file (validate)")(
+      "json", "print the resolved configuration as JSON (show)");
+  add_config_options(desc);
+  po::positional_options_description pos;
+  pos.add("action", 1).add("file", 1);
+  po::variables_map vm;
+  if (!parse_options(args, desc, vm, out, usage, &pos)) return kExitOk;
+  if (!vm.count("action")) throw UsageError("missing action\n" + usage);
+  const std::string action = vm["action"].as<std::string>();
+
+  if (action == "list") {
+    for (const auto& n : Config::preset_names()) out << n << "\n";
+    return kExitOk;
+  }
+  if (action == "validate") {
+    if (!vm.count("file")) throw UsageError("validate needs a FILE\n" + usage);
+    const std::string file = vm["file"].as<std::string>();
+    const Config cfg = Config::load(file);
+    HardwareParams::from(cfg);  // cross-parameter checks
+    out << file << ": valid (" << cfg.schema().params().size() << " parameters)\n";
+    return kExitOk;
+  }
+  if (action != "show") throw UsageError("unknown action '" + action + "'\n" + usage);
+
+  const Config cfg = resolve_config(vm);
+  HardwareParams::from(cfg);
+  if (vm.count("json")) {
+    out << cfg.to_json();
+    return kExitOk;
+  }
+  out << "# configuration: " << cfg.name() << "\n";
+  std::string section;
+  for (const auto& p : cfg.schema().params()) {
+    const std::string sec = p.key.substr(0, p.key.find('.'));
+    if (sec != section) {
+      out << "[" << sec << "]\n";
+      section = sec;
+    }
+    out << "  " << std::left << std::setw(28) << p.key.substr(sec.size() + 1) << " = "
+        << std::setw(16) << format_value(cfg.value(p.key)) << " " << std::setw(8) << p.unit
+        << " (" << p.source;
+    if (cfg.origin_of(p.key) != "preset 'paper'") out << "; set by " << cfg.origin_of(p.key);
+    out << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace gcattn::cli

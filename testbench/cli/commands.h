@@ -1,0 +1,19 @@
+#pragma once
+// Subcommands of the gcattn program. Each parses its own options (Boost.Program_options),
+// writes results to `out` and reports failures by throwing the exceptions of errors.h or
+// gcattn::ConfigError; run_cli maps them to exit codes and messages.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace gcattn::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_config(const Args& args, std::ostream& out);
+int cmd_tile(const Args& args, std::ostream& out);
+
+/// Dispatches argv[1..] to a subcommand; returns the process exit code.
+int run_cli(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace gcattn::cli

@@ -1,0 +1,68 @@
+#include <exception>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "gcattn/config/config.h"
+
+namespace gcattn::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args&, std::ostream&);
+};
+
+const Command kCommands[] = {
+    {"config", "show or validate a configuration (presets, --set overrides)", cmd_config},
+    {"tile", "evaluate one sub-tile on .npy inputs (golden array-level interface)", cmd_tile},
+};
+
+void usage(std::ostream& os) {
+  os << "gcattn: transaction-level model of a gain-cell analog in-memory attention accelerator\n\n"
+        "usage: gcattn <command> [options]   (gcattn <command> --help for its options)\n\ncommands:\n";
+  for (const auto& c : kCommands) {
+    os << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  }
+}
+
+}  // namespace
+
+int run_cli(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    usage(args.empty() ? err : out);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version") {
+    out << "gcattn " << GCATTN_VERSION << "\n";
+    return kExitOk;
+  }
+  for (const auto& c : kCommands) {
+    if (args[0] != c.name) continue;
+    const Args rest(args.begin() + 1, args.end());
+    try {
+      return c.run(rest, out);
+    } catch (const UsageError& e) {
+      err << "gcattn " << c.name << ": usage error: " << e.what() << "\n";
+      return kExitUsage;
+    } catch (const ConfigError& e) {
+      err << "gcattn " << c.name << ": configuration error: " << e.what() << "\n";
+      return kExitConfig;
+    } catch (const InputError& e) {
+      err << "gcattn " << c.name << ": input error: " << e.what() << "\n";
+      return kExitInput;
+    } catch (const SimulationError& e) {
+      err << "gcattn " << c.name << ": simulation error: " << e.what() << "\n";
+      return kExitSimulation;
+    } catch (const std::exception& e) {
+      err << "gcattn " << c.name << ": internal error: " << e.what() << "\n";
+      return kExitInternal;
+    }
+  }
+  err << "gcattn: unknown command '" << args[0] << "'\n";
+  usage(err);
+  return kExitUsage;
+}
+
+}  // namespace gcattn::cli
