@@ -19,15 +19,15 @@ inline double clamp(double x, double lo, double hi) { return std::min(std::max(x
 class UniformQuantizer {
  public:
   UniformQuantizer(double lo, double hi, int levels)
-      : step_((hi - lo) / (levels - 1)), inv_step_(1.0 / step_) {}
-  double operator()(double x) const { return step_ * round_half_even(x * inv_step_); }
+      : step_((hi - lo) / (levels - 1)) {}
+  // x / step (not x * (1/step)) so that ties fall exactly as in the reference code.
+  double operator()(double x) const { return step_ * round_half_even(x / step_); }
   double step() const { return step_; }
   /// Index of x on the grid (x / step rounded).
-  long index(double x) const { return std::lround(round_half_even(x * inv_step_)); }
+  long index(double x) const { return std::lround(round_half_even(x / step_)); }
 
  private:
   double step_;
-  double inv_step_;
 };
 
 /// Sign + saturating magnitude counter: y = sign(x) * min(round(|x| * n), n) / n with

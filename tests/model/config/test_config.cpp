@@ -1,0 +1,106 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "gcattn/config/config.h"
+#include "gcattn/config/hardware_params.h"
+
+using namespace gcattn;
+using Catch::Matchers::Contains;
+
+namespace {
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = "/tmp/gcattn_test_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("paper preset defines every schema parameter with unit and source", "[config]") {
+  const Config cfg = Config::paper();
+  const auto& schema = ParameterSchema::builtin();
+  REQUIRE(schema.params().size() > 20);
+  for (const auto& p : schema.params()) {
+    INFO(p.key);
+    CHECK_FALSE(p.unit.empty());
+    CHECK((p.source == "paper" || p.source == "derived" || p.source == "assumed"));
+    CHECK_FALSE(p.doc.empty());
+    CHECK_NOTHROW(cfg.value(p.key));
+  }
+  CHECK(cfg.integer("array.window_tokens") == 1024);
+  CHECK(cfg.number("cpc.s_sat_ua") == 80.0);
+  CHECK(cfg.numbers("cell.poly_coeffs_ua").size() == 10);
+}
+
+TEST_CASE("every preset loads and passes the cross-parameter checks", "[config]") {
+  for (const auto& name : Config::preset_names()) {
+    INFO(name);
+    CHECK_NOTHROW(HardwareParams::from(Config::load(name)));
+  }
+  const HardwareParams ideal = HardwareParams::from(Config::load("ideal"));
+  CHECK(ideal.cell_kind == CellKind::Linear);
+}
+
+TEST_CASE("overrides given with --set parse per type", "[config]") {
+  Config cfg = Config::paper();
+  cfg.set("cell.model=linear");
+  cfg.set("signal.quantize=off");
+  cfg.set("query_dac.levels=32");
+  cfg.set("cpc.s_sat_ua=60.5");
+  CHECK(cfg.string("cell.model") == "linear");
+  CHECK_FALSE(cfg.boolean("signal.quantize"));
+  CHECK(cfg.integer("query_dac.levels") == 32);
+  CHECK(cfg.number("cpc.s_sat_ua") == 60.5);
+  CHECK(cfg.origin_of("cpc.s_sat_ua") == "--set");
+  CHECK(cfg.origin_of("array.rows") == "preset 'paper'");
+}
+
+TEST_CASE("bad overrides name the key, the value and what is allowed", "[config]") {
+  Config cfg = Config::paper();
+  CHECK_THROWS_WITH(cfg.set("cell.modle=linear"), Contains("unknown parameter 'cell.modle'") &&
+                                                      Contains("did you mean 'cell.model'"));
+  CHECK_THROWS_WITH(cfg.set("cell.model=cubic"), Contains("'cell.model'") && Contains("\"cubic\"") &&
+                                                     Contains("one of 'polynomial' 'linear'"));
+  CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=-1"), Contains("'cpc.s_sat_ua' = -1") && Contains("out of range"));
+  CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=abc"), Contains("expected a number"));
+  CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=NaN"), Contains("'cpc.s_sat_ua'"));
+  CHECK_THROWS_WITH(cfg.set("query_dac.levels=3.5"), Contains("expected an integer"));
+  CHECK_THROWS_WITH(cfg.set("signal.quantize=maybe"), Contains("expected true or false"));
+  CHECK_THROWS_WITH(cfg.set("cell.poly_coeffs_ua=1,2,3"), Contains("has 3 elements"));
+  CHECK_THROWS_WITH(cfg.set("nokey"), Contains("expected section.key=value"));
+}
+
+TEST_CASE("configuration files: extends, typos, types, malformed JSON, missing keys", "[config]") {
+  const auto good = write_temp("good.json", R"({"extends": "paper", "cpc": {"s_sat_ua": 70}})");
+  CHECK(Config::load(good).number("cpc.s_sat_ua") == 70.0);
+  CHECK(Config::load(good).origin_of("cpc.s_sat_ua") == good);
+
+  const auto typo = write_temp("typo.json", R"({"extends": "paper", "cpc": {"s_sta_ua": 70}})");
+  CHECK_THROWS_WITH(Config::load(typo), Contains(typo) && Contains("unknown parameter 'cpc.s_sta_ua'") &&
+                                            Contains("did you mean 'cpc.s_sat_ua'"));
+  const auto type = write_temp("type.json", R"({"extends": "paper", "array": {"rows": "64"}})");
+  CHECK_THROWS_WITH(Config::load(type), Contains(type) && Contains("'array.rows'") && Contains("expected an integer"));
+  const auto range = write_temp("range.json", R"({"extends": "paper", "output": {"levels": 1}})");
+  CHECK_THROWS_WITH(Config::load(range), Contains("'output.levels' = 1") && Contains("out of range"));
+  const auto bad = write_temp("bad.json", "{\"extends\": \"paper\",\n  \"cpc\": {\"s_sat_ua\": 70,}\n}");
+  CHECK_THROWS_WITH(Config::load(bad), Contains(bad) && Contains("invalid JSON at line 2"));
+  const auto partial = write_temp("partial.json", R"({"cpc": {"s_sat_ua": 70}})");
+  CHECK_THROWS_WITH(Config::load(partial), Contains("is not set") && Contains("extends"));
+  const auto cycle = write_temp("cycle.json", R"({"extends": "/tmp/gcattn_test_cycle.json"})");
+  CHECK_THROWS_WITH(Config::load(cycle), Contains("cycle"));
+  CHECK_THROWS_WITH(Config::load("no-such-preset"), Contains("no such preset") && Contains("paper"));
+  const auto window = write_temp("window.json", R"({"extends": "paper", "array": {"window_tokens": 100}})");
+  CHECK_THROWS_WITH(HardwareParams::from(Config::load(window)), Contains("multiple of array.cols"));
+}
+
+TEST_CASE("resolved configuration serialises to JSON that loads back", "[config]") {
+  Config cfg = Config::paper();
+  cfg.set("cell.model=linear");
+  const auto path = write_temp("roundtrip.json", cfg.to_json());
+  const Config back = Config::load(path);
+  for (const auto& p : cfg.schema().params()) {
+    INFO(p.key);
+    CHECK(format_value(back.value(p.key)) == format_value(cfg.value(p.key)));
+  }
+}
