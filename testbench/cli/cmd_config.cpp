@@ -1,6 +1,7 @@
 // gcattn config show|validate|list
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -9,11 +10,55 @@
 
 namespace gcattn::cli {
 
+namespace {
+
+// Markdown table cell: escape pipes.
+std::string cell(std::string s) {
+  for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+  return s;
+}
+
+std::string range_text(const ParamSpec& p) {
+  switch (p.type) {
+    case ParamType::Boolean: return "true, false";
+    case ParamType::String: {
+      std::string s;
+      for (const auto& c : p.choices) s += (s.empty() ? "" : ", ") + c;
+      return s;
+    }
+    default: {
+      std::ostringstream os;
+      os.precision(10);
+      os << "[" << p.min << ", " << p.max << "]";
+      if (p.type == ParamType::NumberArray) os << " x " << p.length;
+      return os.str();
+    }
+  }
+}
+
+}  // namespace
+
+void write_parameter_reference(const Config& paper, std::ostream& out) {
+  std::string section;
+  for (const auto& p : paper.schema().params()) {
+    const std::string sec = p.key.substr(0, p.key.find('.'));
+    if (sec != section) {
+      out << "\n### `" << sec << "`\n\n"
+          << "| parameter | paper preset | unit | valid range | source | meaning |\n"
+          << "|---|---|---|---|---|---|\n";
+      section = sec;
+    }
+    out << "| `" << p.key << "` | " << cell(format_value(paper.value(p.key))) << " | " << cell(p.unit)
+        << " | " << cell(range_text(p)) << " | " << p.source << " | " << cell(p.doc) << " |\n";
+  }
+}
+
 int cmd_config(const Args& args, std::ostream& out) {
   const std::string usage =
       "usage: gcattn config show [--config NAME|FILE] [--set key=value ...] [--json]\n"
       "       gcattn config validate FILE\n"
-      "       gcattn config list";
+      "       gcattn config list\n"
+      "       gcattn config doc      (Markdown reference of every parameter: docs/configuration.md)";
   po::options_description desc("config options");
   desc.add_options()("help,h", "show this help")(
       "action", po::value<std::string>(), "show | validate | list")(
@@ -29,6 +74,10 @@ int cmd_config(const Args& args, std::ostream& out) {
 
   if (action == "list") {
     for (const auto& n : Config::preset_names()) out << n << "\n";
+    return kExitOk;
+  }
+  if (action == "doc") {
+    write_parameter_reference(Config::paper(), out);
     return kExitOk;
   }
   if (action == "validate") {

@@ -6,12 +6,19 @@
 #include <string>
 #include <vector>
 
+namespace gcattn {
+class Config;
+}
+
 namespace gcattn::cli {
 
 using Args = std::vector<std::string>;
 
 int cmd_config(const Args& args, std::ostream& out);
 int cmd_tile(const Args& args, std::ostream& out);
+
+/// The Markdown parameter reference (docs/configuration.md embeds it between markers).
+void write_parameter_reference(const Config& paper, std::ostream& out);
 
 /// Dispatches argv[1..] to a subcommand; returns the process exit code.
 int run_cli(const Args& args, std::ostream& out, std::ostream& err);

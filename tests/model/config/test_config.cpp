@@ -5,6 +5,10 @@
 
 #include "gcattn/config/config.h"
 #include "gcattn/config/hardware_params.h"
+#include "cli/commands.h"
+
+#include <iterator>
+#include <sstream>
 
 using namespace gcattn;
 using Catch::Matchers::Contains;
@@ -103,4 +107,20 @@ TEST_CASE("resolved configuration serialises to JSON that loads back", "[config]
     INFO(p.key);
     CHECK(format_value(back.value(p.key)) == format_value(cfg.value(p.key)));
   }
+}
+
+TEST_CASE("docs/configuration.md lists exactly the schema's parameters", "[config][docs]") {
+  std::ifstream in(std::string(GCATTN_SOURCE_DIR) + "/docs/configuration.md");
+  REQUIRE(in);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string begin = "<!-- BEGIN generated: gcattn config doc -->\n", end = "<!-- END generated -->";
+  const auto b = text.find(begin), e = text.find(end);
+  REQUIRE(b != std::string::npos);
+  REQUIRE(e != std::string::npos);
+  std::ostringstream expected;
+  cli::write_parameter_reference(Config::paper(), expected);
+  std::string want = expected.str();
+  while (!want.empty() && want.front() == '\n') want.erase(0, 1);
+  INFO("regenerate with scripts/update_config_doc.sh");
+  CHECK(text.substr(b + begin.size(), e - b - begin.size()) == want);
 }
