@@ -27,7 +27,7 @@ constexpr std::uint64_t kLastStepPs = 0x044;   // RO  duration of the last comma
 constexpr std::uint64_t kPhasePs0 = 0x048;     // RO  6 words: last command's phase durations, ps
 constexpr std::uint64_t kRegBlockEnd = 0x100;  // first address after the register block
 
-constexpr std::uint32_t kIdValue = 0x47434154;  // "GCAT"
+constexpr std::uint32_t kIdValue = 0x47434154;       // "GCAT"
 constexpr std::uint32_t kVersionValue = 0x00010000;  // register map 1.0.0
 
 // CONTROL bits (write 1 to trigger; they read back 0). Both rejected while busy.
@@ -51,17 +51,26 @@ constexpr std::uint32_t kIrqError = 1u << 1;
 constexpr std::uint32_t kIrqMask = kIrqDone | kIrqError;
 
 // --- Data windows (float32 words, any 4-byte aligned burst inside the used part) ---
-constexpr std::uint64_t kKWindow = 0x10000;    // RW  K[head][dim] of the next WRITE_KV
-constexpr std::uint64_t kVWindow = 0x20000;    // RW  V[head][dim]
-constexpr std::uint64_t kQWindow = 0x30000;    // RW  Q[head][dim] of the next ATTEND
-constexpr std::uint64_t kOutWindow = 0x40000;  // RO  OUT[head][dim] of the last ATTEND
+constexpr std::uint64_t kKWindow = 0x10000;         // RW  K[head][dim] of the next WRITE_KV
+constexpr std::uint64_t kVWindow = 0x20000;         // RW  V[head][dim]
+constexpr std::uint64_t kQWindow = 0x30000;         // RW  Q[head][dim] of the next ATTEND
+constexpr std::uint64_t kOutWindow = 0x40000;       // RO  OUT[head][dim] of the last ATTEND
 constexpr std::uint64_t kDataWindowSize = 0x10000;  // bytes reserved per data window
 constexpr std::uint64_t kScalerWindow = 0x80000;    // RW  scalers[layer][head][kScalerWords]
 constexpr std::uint64_t kScalerWindowSize = 0x80000;
-constexpr std::uint64_t kAddressSpace = 0x100000;   // everything above is unmapped
+constexpr std::uint64_t kAddressSpace = 0x100000;  // everything above is unmapped
 
 // Order of the per-head scaler words (x_hw = gain * x + offset).
-enum ScalerWord : int { kQGain = 0, kQOffset, kKGain, kKOffset, kVGain, kVOffset, kOutGain, kOutOffset };
+enum ScalerWord : int {
+  kQGain = 0,
+  kQOffset,
+  kKGain,
+  kKOffset,
+  kVGain,
+  kVOffset,
+  kOutGain,
+  kOutOffset
+};
 constexpr int kScalerWords = 8;
 
 /// ERROR_CODE values. The TLM response status of each is listed in docs/register-map.md.

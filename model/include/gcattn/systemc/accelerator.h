@@ -1,0 +1,63 @@
+#pragma once
+// The accelerator: every layer's heads (the whole KV cache), the controller and the host
+// interface. Everything the accelerator needs arrives through the TLM target socket
+// (docs/register-map.md); the C++ API below only observes (statistics, read-only access to the
+// module tree) or configures simulation features (VCD tracing, timing-only mode).
+#include <memory>
+
+#include <systemc>
+#include <tlm>
+
+#include "gcattn/config/config.h"
+#include "gcattn/power/energy_model.h"
+#include "gcattn/systemc/accelerator_params.h"
+#include "gcattn/systemc/controller.h"
+#include "gcattn/systemc/host_interface.h"
+#include "gcattn/systemc/layer.h"
+#include "gcattn/systemc/statistics.h"
+#include "gcattn/systemc/vcd_tracer.h"
+#include "gcattn/timing/phase_schedule.h"
+
+namespace gcattn::sc {
+
+class Accelerator : public sc_core::sc_module {
+ public:
+  /// Reads every section it needs from cfg (throws ConfigError on inconsistent values).
+  Accelerator(const sc_core::sc_module_name& name, const Config& cfg);
+  ~Accelerator() override;
+  const char* kind() const override { return "gcattn::sc::Accelerator"; }
+
+  /// Level interrupt (bind to an sc_signal<bool>).
+  sc_core::sc_out<bool> irq;
+  /// The host interface's target socket (bind an initiator socket to it).
+  tlm::tlm_target_socket<32>& socket() { return host_.socket; }
+
+  const AcceleratorParams& params() const { return params_; }
+  const PhaseSchedule& schedule() const { return controller_.schedule(); }
+  const AcceleratorStatistics& statistics() const { return stats_; }
+  const Layer& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
+  const Head& head(int l, int h) const { return layer(l).heads[static_cast<std::size_t>(h)]; }
+  bool busy() const { return controller_.busy(); }
+  /// Charges idle static power of every layer up to the current simulated time (before reading
+  /// final energy totals); only while idle.
+  void charge_idle_energy() { controller_.charge_idle_until_now(); }
+  /// Simulated-time mode switch (model.functional); only while idle.
+  void set_functional(bool on) { controller_.set_functional(on); }
+  bool functional() const { return controller_.functional(); }
+
+  /// Starts VCD tracing; call before sc_start (the signals are created during elaboration).
+  /// Throws std::invalid_argument for a bad scope or window.
+  void enable_vcd(const VcdOptions& opts);
+  const VcdTracer* vcd() const { return vcd_.get(); }
+
+ private:
+  AcceleratorParams params_;
+  EnergyModel energy_;
+  AcceleratorStatistics stats_;
+  sc_core::sc_vector<Layer> layers_;
+  Controller controller_;
+  HostInterface host_;
+  std::unique_ptr<VcdTracer> vcd_;
+};
+
+}  // namespace gcattn::sc

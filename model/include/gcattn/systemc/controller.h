@@ -1,0 +1,93 @@
+#pragma once
+// The controller sequences one layer step: WriteKV, QueryPulses, ChargeToPulse, PhiPulses,
+// OutputConversion, DigitalSum, with durations from PhaseSchedule (the configuration's timing
+// section; in data-dependent mode a pulse window ends at the step's longest actual pulse). One
+// SC_THREAD and one timed wait per phase; each phase's arithmetic runs for all heads of the layer
+// (they work in parallel) at the phase's start time. Energy events go to the per-head ledgers.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <systemc>
+
+#include "gcattn/power/energy_model.h"
+#include "gcattn/systemc/accelerator_params.h"
+#include "gcattn/systemc/layer.h"
+#include "gcattn/systemc/statistics.h"
+#include "gcattn/timing/phase_schedule.h"
+
+namespace gcattn::sc {
+
+/// What one command works on; the pointers are the host interface's windows.
+struct StepCommand {
+  int layer = 0;
+  std::int64_t position = 0;
+  std::uint32_t command = 0;       // regmap::kCmd* bits
+  const float* k = nullptr;        // [head][dim]
+  const float* v = nullptr;        // [head][dim]
+  const float* q = nullptr;        // [head][dim]
+  const float* scalers = nullptr;  // the layer's [head][regmap::kScalerWords]
+  float* out = nullptr;            // [head][dim]
+};
+
+/// Hooks for waveform tracing; called once per step and phase, never per cell.
+class StepObserver {
+ public:
+  virtual ~StepObserver() = default;
+  virtual void step_begin(const StepCommand& cmd, bool functional) = 0;
+  virtual void phase_begin(Phase phase, const sc_core::sc_time& duration) = 0;
+  virtual void step_end(const StepRecord& rec) = 0;
+};
+
+class Controller : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Controller);
+  Controller(const sc_core::sc_module_name& name, const AcceleratorParams& params,
+             const PhaseSchedule& schedule, const EnergyModel& energy,
+             sc_core::sc_vector<Layer>& layers, AcceleratorStatistics& stats);
+  const char* kind() const override { return "gcattn::sc::Controller"; }
+
+  /// Accepts a command that starts `delay` after the current simulated time. The caller (the
+  /// host interface) has validated it and guarantees the controller is idle.
+  void start(const StepCommand& cmd, const sc_core::sc_time& delay);
+  /// True from start() until the last phase has ended.
+  bool busy() const { return busy_; }
+  /// Notified when a command completes (after the statistics are recorded).
+  const sc_core::sc_event& done_event() const { return done_ev_; }
+  void set_done_callback(std::function<void(const StepRecord&)> cb) { on_done_ = std::move(cb); }
+  void set_observer(StepObserver* obs) { observer_ = obs; }
+  /// Timing + energy only (false): see model.functional. Only while idle.
+  void set_functional(bool on);
+  bool functional() const { return functional_; }
+  /// Charges every layer's idle static power up to now (the controller charges it lazily when a
+  /// layer's next step starts); call before reading final energy. Only while idle.
+  void charge_idle_until_now();
+  /// Forgets every stored token of every layer and head (CONTROL.CLEAR_KV); only while idle.
+  void clear_kv();
+  const PhaseSchedule& schedule() const { return schedule_; }
+
+ private:
+  void run();
+  void begin_phase(Phase ph, double ns, StepRecord& rec);
+  HeadScalers scalers_of(int head) const;
+  SubTileActivity estimated_activity(const SubTile& st) const;
+
+  const AcceleratorParams& params_;
+  PhaseSchedule schedule_;
+  const EnergyModel& energy_;
+  sc_core::sc_vector<Layer>& layers_;
+  AcceleratorStatistics& stats_;
+  bool functional_;
+  bool busy_ = false;
+  StepCommand cmd_;
+  sc_core::sc_event start_ev_, done_ev_;
+  std::function<void(const StepRecord&)> on_done_;
+  StepObserver* observer_ = nullptr;
+  void charge_idle(int layer, const sc_core::sc_time& until);
+  double full_scale_current_ua_ = 0.0;        // largest |g| over the storable range
+  long full_scale_code_ = 0;                  // |counter| at a saturated output
+  double kv_share_of_arrays_ = 0.0;           // K/V codes' share of the bits routed to the arrays
+  std::vector<sc_core::sc_time> idle_since_;  // per layer: end of the idle time charged so far
+};
+
+}  // namespace gcattn::sc

@@ -1,0 +1,52 @@
+#pragma once
+// A 64 x 64 gain-cell array as a SystemC module: a thin wrapper over GainCellArrayModel that
+// takes simulated time (sc_time) for writes and reads, so the leakage a read sees is the decay
+// accumulated in simulated time since each column was written. No processes: the controller
+// calls it at phase boundaries (one SystemC event per phase, never per cell).
+#include <cstdint>
+
+#include <systemc>
+
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/gain_cell_array.h"
+
+namespace gcattn::sc {
+
+class GainCellArray : public sc_core::sc_module {
+ public:
+  GainCellArray(const sc_core::sc_module_name& name, const HardwareParams& p);
+  const char* kind() const override { return "gcattn::sc::GainCellArray"; }
+
+  int rows() const { return model_.rows(); }
+  int cols() const { return model_.cols(); }
+
+  /// Column write: rows stored voltages (write-DAC outputs) as token `token` at time t.
+  void write_column(int col, const double* volts, const sc_core::sc_time& t, std::int64_t token) {
+    model_.write_column(col, volts, t.to_seconds(), token);
+  }
+  void clear() { model_.clear(); }
+
+  /// Query read (K array): input pulse fractions per row; integrated charge per column in
+  /// uA-equivalent (charge / t_max). Returns the activity sum |x * g| (energy accounting).
+  double read_rows(const double* in_rows, const sc_core::sc_time& now, std::int64_t now_token,
+                   double* out_cols) const {
+    return model_.read_rows(in_rows, now.to_seconds(), now_token, out_cols);
+  }
+  /// Value read (V array): input pulse fractions per column; charge per row (uA-equivalent).
+  double read_cols(const double* in_cols, const sc_core::sc_time& now, std::int64_t now_token,
+                   double* out_rows) const {
+    return model_.read_cols(in_cols, now.to_seconds(), now_token, out_rows);
+  }
+
+  bool valid(int col) const { return model_.valid(col); }
+  double stored_volts(int col, int row) const { return model_.stored_volts(col, row); }
+  sc_core::sc_time write_time(int col) const {
+    return sc_core::sc_time(model_.write_time_s(col), sc_core::SC_SEC);
+  }
+  const GainCellArrayModel& model() const { return model_; }
+
+ private:
+  GainCellArrayModel model_;
+};
+
+}  // namespace gcattn::sc

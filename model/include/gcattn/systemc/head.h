@@ -1,0 +1,61 @@
+#pragma once
+// One attention head: query DACs, K/V write drivers, window_tokens / cols sub-tiles over a
+// circular window (token t lives in slot t mod M: sub-tile slot / cols, column slot mod cols)
+// and the digital accumulator. The per-head scalers arrive with each step (they live in the
+// host interface's scaler window). Each method is one phase of the controller.
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/systemc/digital_accumulator.h"
+#include "gcattn/systemc/query_dac.h"
+#include "gcattn/systemc/subtile.h"
+#include "gcattn/systemc/write_driver.h"
+
+namespace gcattn::sc {
+
+class Head : public sc_core::sc_module {
+ public:
+  Head(const sc_core::sc_module_name& name, const HardwareParams& p);
+  const char* kind() const override { return "gcattn::sc::Head"; }
+
+  int dim() const { return p_.rows; }
+  int subtile_count() const { return static_cast<int>(subtiles.size()); }
+
+  /// WriteKV: scale + write-DAC model-space k, v and store token in slot token mod M.
+  void write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
+                const HeadScalers& scalers, const sc_core::sc_time& t);
+  /// QueryPulses, step 1: scale + pulse-DAC q; returns the largest pulse fraction.
+  double apply_query(const float* q_raw, const HeadScalers& scalers);
+  /// QueryPulses, step 2: every sub-tile's K array integrates the pulses.
+  void integrate_query(const sc_core::sc_time& now, std::int64_t token);
+  /// ChargeToPulse: returns the largest phi over the sub-tiles.
+  double convert_scores();
+  /// PhiPulses.
+  void integrate_phi(const sc_core::sc_time& now, std::int64_t token);
+  /// OutputConversion.
+  void convert_outputs();
+  /// DigitalSum: out[dim] = a_o * sum_m code_m + b_o.
+  void digital_sum(const HeadScalers& scalers, float* out);
+  void clear();
+
+  /// Latest K/V voltages written and query fractions applied (energy accounting, tracing).
+  const double* k_volts() const { return k_volts_.data(); }
+  const double* v_volts() const { return v_volts_.data(); }
+  const double* query_fractions() const { return q_frac_.data(); }
+  /// Sum of the sub-tiles' activity of the latest step.
+  SubTileActivity activity() const;
+
+  QueryDacs query_dacs;
+  WriteDriver write_driver;
+  sc_core::sc_vector<SubTile> subtiles;
+  DigitalAccumulator accumulator;
+
+ private:
+  HardwareParams p_;
+  std::vector<double> k_volts_, v_volts_, q_frac_, acc_;
+};
+
+}  // namespace gcattn::sc

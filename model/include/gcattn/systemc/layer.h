@@ -1,0 +1,22 @@
+#pragma once
+// One transformer layer's share of the accelerator: its heads (they hold this layer's KV cache
+// and work in parallel on every step of the layer).
+#include <systemc>
+
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/systemc/head.h"
+
+namespace gcattn::sc {
+
+class Layer : public sc_core::sc_module {
+ public:
+  Layer(const sc_core::sc_module_name& name, const HardwareParams& p, int heads)
+      : sc_core::sc_module(name),
+        heads("head", static_cast<std::size_t>(heads),
+              [&p](const char* n, std::size_t) { return new Head(n, p); }) {}
+  const char* kind() const override { return "gcattn::sc::Layer"; }
+
+  sc_core::sc_vector<Head> heads;
+};
+
+}  // namespace gcattn::sc

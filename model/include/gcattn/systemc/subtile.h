@@ -1,0 +1,63 @@
+#pragma once
+// A sub-tile: one K and one V gain-cell array holding the same 64 tokens, the first-stage
+// charge-to-pulse converters and the signed output converters. The attend of PAPER.md section 5
+// is split into the controller's phases; each call is one phase's arithmetic, evaluated at the
+// simulated time of that phase (leakage sees the actual read time).
+#include <cstdint>
+#include <vector>
+
+#include <systemc>
+
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/subtile.h"
+#include "gcattn/systemc/charge_to_pulse.h"
+#include "gcattn/systemc/gain_cell_array.h"
+#include "gcattn/systemc/output_converters.h"
+
+namespace gcattn::sc {
+
+class SubTile : public sc_core::sc_module {
+ public:
+  SubTile(const sc_core::sc_module_name& name, const HardwareParams& p);
+  const char* kind() const override { return "gcattn::sc::SubTile"; }
+
+  int rows() const { return k_array.rows(); }
+  int cols() const { return k_array.cols(); }
+
+  /// WriteKV phase: K and V write-DAC voltages into column col.
+  void write(int col, const double* k_volts, const double* v_volts, const sc_core::sc_time& t,
+             std::int64_t token);
+  void clear();
+  /// Columns holding a token (kept up to date on write; no scan of the array).
+  int tokens() const { return tokens_; }
+
+  /// QueryPulses phase: the K array integrates the query pulses into column scores.
+  void integrate_query(const double* q_frac, const sc_core::sc_time& now, std::int64_t now_token);
+  /// ChargeToPulse phase: scores to phi pulse fractions; returns the largest phi.
+  double convert_scores();
+  /// PhiPulses phase: the V array integrates the phi pulses into row charges.
+  void integrate_phi(const sc_core::sc_time& now, std::int64_t now_token);
+  /// OutputConversion phase: signed converters and counters.
+  void convert_outputs();
+
+  // Results of the latest step (valid after the corresponding phase).
+  const double* scores() const { return s_.data(); }
+  const double* phis() const { return phi_.data(); }
+  const double* charges() const { return a_.data(); }
+  const double* outputs() const { return out_.data(); }
+  const long* codes() const { return code_.data(); }
+  const SubTileActivity& activity() const { return act_; }
+
+  GainCellArray k_array;
+  GainCellArray v_array;
+  ChargeToPulseConverters cpc;
+  OutputConverters out_conv;
+
+ private:
+  SubTileActivity act_;
+  int tokens_ = 0;
+  std::vector<double> s_, phi_, a_, out_;
+  std::vector<long> code_;
+};
+
+}  // namespace gcattn::sc

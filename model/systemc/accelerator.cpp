@@ -1,0 +1,36 @@
+#include "gcattn/systemc/accelerator.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace gcattn::sc {
+
+Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
+    : sc_core::sc_module(name),
+      irq("irq"),
+      params_(AcceleratorParams::from(cfg)),
+      energy_(EnergyModel::from(cfg)),
+      stats_(params_.layers, params_.heads),
+      layers_(
+          "layer", static_cast<std::size_t>(params_.layers),
+          [this](const char* n, std::size_t) { return new Layer(n, params_.hw, params_.heads); }),
+      controller_("controller", params_, PhaseSchedule::from(cfg), energy_, layers_, stats_),
+      host_("host", params_, controller_, stats_) {
+  host_.irq(irq);
+}
+
+Accelerator::~Accelerator() = default;
+
+void Accelerator::enable_vcd(const VcdOptions& opts) {
+  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) {
+    throw std::logic_error(
+        "Accelerator::enable_vcd: call it before sc_start (signals are created during "
+        "elaboration)");
+  }
+  if (vcd_) throw std::logic_error("Accelerator::enable_vcd: VCD tracing is already enabled");
+  vcd_ = std::make_unique<VcdTracer>((std::string(basename()) + "_vcd").c_str(), opts, params_,
+                                     layers_, irq);
+  controller_.set_observer(vcd_.get());
+}
+
+}  // namespace gcattn::sc

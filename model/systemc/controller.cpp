@@ -1,0 +1,226 @@
+#include "gcattn/systemc/controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "gcattn/physics/cell_model.h"
+#include "gcattn/systemc/register_map.h"
+
+namespace gcattn::sc {
+namespace {
+
+constexpr const char* kMsgType = "gcattn/controller";
+
+}  // namespace
+
+Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorParams& params,
+                       const PhaseSchedule& schedule, const EnergyModel& energy,
+                       sc_core::sc_vector<Layer>& layers, AcceleratorStatistics& stats)
+    : sc_core::sc_module(name),
+      params_(params),
+      schedule_(schedule),
+      energy_(energy),
+      layers_(layers),
+      stats_(stats),
+      functional_(params.functional) {
+  SC_THREAD(run);
+  // Full-scale cell current over the storable range, for the timing-only activity estimate.
+  const CellModel cell = CellModel::from(params.hw);
+  const double u_lo = params.hw.kv_v_min_v - params.hw.v_mid_v;
+  const double u_hi = params.hw.kv_v_max_v - params.hw.v_mid_v;
+  constexpr int kSamples = 64;
+  for (int i = 0; i <= kSamples; ++i) {
+    const double u = u_lo + (u_hi - u_lo) * i / kSamples;
+    full_scale_current_ua_ = std::max(full_scale_current_ua_, std::fabs(cell.current_ua(u)));
+  }
+  full_scale_code_ = std::labs(OutputConverter::from(params.hw).code(params.hw.a_sat_ua));
+  // Split of a full step's routing bits between the WRITE_KV and ATTEND halves of a command.
+  const double kv = 2.0 * energy.kv_code_bits();
+  const double all = kv + energy.query_code_bits();
+  kv_share_of_arrays_ = kv / all;
+  idle_since_.assign(static_cast<std::size_t>(params.layers), sc_core::SC_ZERO_TIME);
+}
+
+void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
+  if (busy_) SC_REPORT_ERROR(kMsgType, "start() while a command runs (host interface bug)");
+  cmd_ = cmd;
+  busy_ = true;
+  start_ev_.notify(delay);
+}
+
+void Controller::charge_idle(int layer, const sc_core::sc_time& until) {
+  sc_core::sc_time& since = idle_since_[static_cast<std::size_t>(layer)];
+  if (until <= since) return;
+  const double ns = (until - since).to_seconds() * 1e9;
+  for (int h = 0; h < params_.heads; ++h)
+    energy_.static_idle(stats_.ledger_for_update(layer, h), ns);
+  since = until;
+}
+
+void Controller::charge_idle_until_now() {
+  if (busy_)
+    SC_REPORT_ERROR(kMsgType, "charge_idle_until_now() while a command runs; call it while idle");
+  for (int l = 0; l < params_.layers; ++l) charge_idle(l, sc_core::sc_time_stamp());
+}
+
+void Controller::set_functional(bool on) {
+  if (busy_) SC_REPORT_ERROR(kMsgType, "set_functional() while a command runs; call it while idle");
+  functional_ = on;
+}
+
+void Controller::clear_kv() {
+  if (busy_) SC_REPORT_ERROR(kMsgType, "clear_kv() while a command runs (host interface bug)");
+  for (auto& layer : layers_) {
+    for (auto& head : layer.heads) head.clear();
+  }
+}
+
+HeadScalers Controller::scalers_of(int head) const {
+  const float* s = cmd_.scalers + static_cast<std::ptrdiff_t>(head) * regmap::kScalerWords;
+  HeadScalers h;
+  h.q = {s[regmap::kQGain], s[regmap::kQOffset]};
+  h.k = {s[regmap::kKGain], s[regmap::kKOffset]};
+  h.v = {s[regmap::kVGain], s[regmap::kVOffset]};
+  h.out = {s[regmap::kOutGain], s[regmap::kOutOffset]};
+  return h;
+}
+
+SubTileActivity Controller::estimated_activity(const SubTile& st) const {
+  // model.estimated_activity_fraction of full scale: every pulse at t_max, every written cell at
+  // the largest |read current|, every counter at full scale.
+  const double f = params_.estimated_activity_fraction;
+  const int active = st.tokens();
+  const double rows = params_.hw.rows;
+  SubTileActivity a;
+  a.active_columns = active;
+  a.firing_columns = static_cast<int>(std::lround(f * active));
+  a.phi_sum = f * active;
+  a.k_read_activity = f * active * rows * full_scale_current_ua_;
+  a.v_read_activity = f * active * rows * full_scale_current_ua_;
+  a.counter_steps = std::lround(f * rows * full_scale_code_);
+  return a;
+}
+
+void Controller::begin_phase(Phase ph, double ns, StepRecord& rec) {
+  rec.phase_ns[static_cast<std::size_t>(ph)] = ns;
+  if (observer_) observer_->phase_begin(ph, sc_core::sc_time(ns, sc_core::SC_NS));
+}
+
+void Controller::run() {
+  using sc_core::SC_NS;
+  using sc_core::sc_time;
+  for (;;) {
+    wait(start_ev_);
+    const int D = params_.hw.rows;
+    const int H = params_.heads;
+    Layer& layer = layers_[static_cast<std::size_t>(cmd_.layer)];
+    stats_.begin_step();
+    auto ledger = [&](int h) -> EnergyLedger& { return stats_.step_ledger_for_update(h); };
+    auto head = [&](int h) -> Head& { return layer.heads[static_cast<std::size_t>(h)]; };
+    auto off = [D](int h) { return static_cast<std::ptrdiff_t>(h) * D; };
+
+    StepRecord rec;
+    rec.layer = cmd_.layer;
+    rec.position = cmd_.position;
+    rec.command = cmd_.command;
+    rec.start = sc_core::sc_time_stamp();
+    rec.activity_estimated = !functional_ && (cmd_.command & regmap::kCmdAttend);
+    if (observer_) observer_->step_begin(cmd_, functional_);
+    charge_idle(cmd_.layer, rec.start);
+    // Active sub-tiles: those holding at least one token (the others are not read). All heads
+    // of a layer hold the same token positions.
+    auto count_active = [&]() {
+      int n = 0;
+      for (const auto& st : head(0).subtiles) n += st.tokens() > 0;
+      return n;
+    };
+
+    if (cmd_.command & regmap::kCmdWriteKv) {
+      const double ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
+      begin_phase(Phase::WriteKV, ns, rec);
+      const sc_time now = sc_core::sc_time_stamp();
+      for (int h = 0; h < H; ++h) {
+        head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), now);
+        energy_.kv_write(ledger(h), head(h).k_volts(), head(h).v_volts(), D);
+      }
+      wait(sc_time(ns, SC_NS));
+    }
+
+    const int active = count_active();
+    if (cmd_.command & regmap::kCmdAttend) {
+      // Query DACs (their outputs size the data-dependent query window).
+      double max_q = 0.0;
+      for (int h = 0; h < H; ++h) {
+        max_q = std::max(max_q, head(h).apply_query(cmd_.q + off(h), scalers_of(h)));
+        energy_.query(ledger(h), head(h).query_fractions(), D, active);
+      }
+      rec.max_query_fraction = max_q;
+      auto d = schedule_.durations(max_q, 1.0);
+      begin_phase(Phase::QueryPulses, d[static_cast<std::size_t>(Phase::QueryPulses)], rec);
+      if (functional_) {
+        const sc_time now = sc_core::sc_time_stamp();
+        for (int h = 0; h < H; ++h) head(h).integrate_query(now, cmd_.position);
+      }
+      wait(sc_time(d[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS));
+
+      begin_phase(Phase::ChargeToPulse, d[static_cast<std::size_t>(Phase::ChargeToPulse)], rec);
+      double max_phi = 1.0;  // timing-only: the full window
+      if (functional_) {
+        max_phi = 0.0;
+        for (int h = 0; h < H; ++h) max_phi = std::max(max_phi, head(h).convert_scores());
+      }
+      rec.max_phi = max_phi;
+      wait(sc_time(d[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS));
+
+      d = schedule_.durations(max_q, max_phi);
+      begin_phase(Phase::PhiPulses, d[static_cast<std::size_t>(Phase::PhiPulses)], rec);
+      if (functional_) {
+        const sc_time now = sc_core::sc_time_stamp();
+        for (int h = 0; h < H; ++h) head(h).integrate_phi(now, cmd_.position);
+      }
+      wait(sc_time(d[static_cast<std::size_t>(Phase::PhiPulses)], SC_NS));
+
+      begin_phase(Phase::OutputConversion, d[static_cast<std::size_t>(Phase::OutputConversion)],
+                  rec);
+      for (int h = 0; h < H; ++h) {
+        if (functional_) head(h).convert_outputs();
+        for (const auto& st : head(h).subtiles) {
+          if (st.tokens() == 0) continue;  // not an active sub-tile
+          energy_.subtile_attend(ledger(h), functional_ ? st.activity() : estimated_activity(st),
+                                 D);
+        }
+      }
+      wait(sc_time(d[static_cast<std::size_t>(Phase::OutputConversion)], SC_NS));
+
+      begin_phase(Phase::DigitalSum, d[static_cast<std::size_t>(Phase::DigitalSum)], rec);
+      for (int h = 0; h < H; ++h) {
+        if (functional_) {
+          head(h).digital_sum(scalers_of(h), cmd_.out + off(h));
+        } else {
+          std::fill(cmd_.out + off(h), cmd_.out + off(h) + D, 0.0f);
+        }
+        energy_.digital(ledger(h), active, D);
+      }
+      wait(sc_time(d[static_cast<std::size_t>(Phase::DigitalSum)], SC_NS));
+    }
+
+    rec.end = sc_core::sc_time_stamp();
+    const double step_ns = (rec.end - rec.start).to_seconds() * 1e9;
+    const RoutingBits bits = energy_.step_routing_bits(active, D);
+    const double write_bits = bits.host_in * (2.0 / 3.0) + bits.to_arrays * kv_share_of_arrays_;
+    const double route = ((cmd_.command & regmap::kCmdWriteKv) ? write_bits : 0.0) +
+                         ((cmd_.command & regmap::kCmdAttend) ? bits.total() - write_bits : 0.0);
+    for (int h = 0; h < H; ++h) {
+      energy_.routing(ledger(h), route);
+      energy_.static_power(ledger(h), step_ns);
+    }
+    idle_since_[static_cast<std::size_t>(cmd_.layer)] = rec.end;
+    busy_ = false;
+    stats_.record(rec);
+    if (observer_) observer_->step_end(rec);
+    if (on_done_) on_done_(rec);
+    done_ev_.notify();
+  }
+}
+
+}  // namespace gcattn::sc

@@ -1,0 +1,76 @@
+#include "gcattn/systemc/head.h"
+
+namespace gcattn::sc {
+
+Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p)
+    : sc_core::sc_module(name),
+      query_dacs("query_dacs", p),
+      write_driver("write_driver", p),
+      subtiles("subtile", static_cast<std::size_t>(p.subtiles()),
+               [&p](const char* n, std::size_t) { return new SubTile(n, p); }),
+      accumulator("accumulator", p.rows),
+      p_(p),
+      k_volts_(static_cast<std::size_t>(p.rows), 0.0),
+      v_volts_(static_cast<std::size_t>(p.rows), 0.0),
+      q_frac_(static_cast<std::size_t>(p.rows), 0.0),
+      acc_(static_cast<std::size_t>(p.rows), 0.0) {}
+
+void Head::write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
+                    const HeadScalers& scalers, const sc_core::sc_time& t) {
+  write_driver.convert(k_raw, scalers.k, k_volts_.data());
+  write_driver.convert(v_raw, scalers.v, v_volts_.data());
+  const int slot = static_cast<int>(token % p_.window_tokens);
+  subtiles[static_cast<std::size_t>(slot / p_.cols)].write(slot % p_.cols, k_volts_.data(),
+                                                           v_volts_.data(), t, token);
+}
+
+double Head::apply_query(const float* q_raw, const HeadScalers& scalers) {
+  return query_dacs.convert(q_raw, scalers.q, q_frac_.data());
+}
+
+void Head::integrate_query(const sc_core::sc_time& now, std::int64_t token) {
+  for (auto& st : subtiles) st.integrate_query(q_frac_.data(), now, token);
+}
+
+double Head::convert_scores() {
+  double mx = 0.0;
+  for (auto& st : subtiles) {
+    const double m = st.convert_scores();
+    mx = m > mx ? m : mx;
+  }
+  return mx;
+}
+
+void Head::integrate_phi(const sc_core::sc_time& now, std::int64_t token) {
+  for (auto& st : subtiles) st.integrate_phi(now, token);
+}
+
+void Head::convert_outputs() {
+  for (auto& st : subtiles) st.convert_outputs();
+}
+
+void Head::digital_sum(const HeadScalers& scalers, float* out) {
+  accumulator.clear(acc_.data());
+  for (auto& st : subtiles) accumulator.add(acc_.data(), st.outputs());
+  accumulator.finish(acc_.data(), scalers.out, out);
+}
+
+void Head::clear() {
+  for (auto& st : subtiles) st.clear();
+}
+
+SubTileActivity Head::activity() const {
+  SubTileActivity total;
+  for (const auto& st : subtiles) {
+    const SubTileActivity& a = st.activity();
+    total.active_columns += a.active_columns;
+    total.firing_columns += a.firing_columns;
+    total.phi_sum += a.phi_sum;
+    total.k_read_activity += a.k_read_activity;
+    total.v_read_activity += a.v_read_activity;
+    total.counter_steps += a.counter_steps;
+  }
+  return total;
+}
+
+}  // namespace gcattn::sc

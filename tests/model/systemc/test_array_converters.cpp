@@ -1,0 +1,181 @@
+// GainCellArray against the numerics library and the paper's formulas; leakage after a known
+// simulated delay; the transfer of every peripheral converter.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include <systemc>
+
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/physics/cell_model.h"
+#include "gcattn/physics/leakage.h"
+#include "gcattn/systemc/charge_to_pulse.h"
+#include "gcattn/systemc/digital_accumulator.h"
+#include "gcattn/systemc/gain_cell_array.h"
+#include "gcattn/systemc/output_converters.h"
+#include "gcattn/systemc/query_dac.h"
+#include "gcattn/systemc/write_driver.h"
+#include "support/paper_reference.h"
+
+using namespace gcattn;
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+TEST_CASE("GainCellArray write/read equals GainCellArrayModel", "[systemc][array]") {
+  const HardwareParams p = HardwareParams::from(Config::paper());
+  sc::GainCellArray array("array", p);
+  GainCellArrayModel ref(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v);
+  REQUIRE(array.rows() == 64);
+  REQUIRE(array.cols() == 64);
+
+  std::vector<double> volts(64);
+  for (int c = 0; c < 40; ++c) {
+    for (int r = 0; r < 64; ++r) volts[r] = 0.9 * ((r * 7 + c * 13) % 8) / 7.0;
+    const sc_time t(10.0 * c, SC_NS);
+    array.write_column(c, volts.data(), t, c);
+    ref.write_column(c, volts.data(), t.to_seconds(), c);
+  }
+  CHECK(array.valid(39));
+  CHECK_FALSE(array.valid(40));
+  CHECK(array.write_time(5) == sc_time(50, SC_NS));
+  CHECK(array.stored_volts(3, 2) == Approx(0.9 * ((2 * 7 + 3 * 13) % 8) / 7.0));
+
+  std::vector<double> in(64), out(64), expect(64);
+  for (int i = 0; i < 64; ++i) in[i] = (i % 16) / 15.0;
+  const sc_time now(1.0, sc_core::SC_US);
+  const double act = array.read_rows(in.data(), now, 40, out.data());
+  const double ref_act = ref.read_rows(in.data(), now.to_seconds(), 40, expect.data());
+  CHECK(act == ref_act);
+  for (int c = 0; c < 64; ++c) CHECK(out[c] == expect[c]);
+  CHECK(out[50] == 0.0);  // unwritten column
+
+  array.read_cols(in.data(), now, 40, out.data());
+  ref.read_cols(in.data(), now.to_seconds(), 40, expect.data());
+  for (int r = 0; r < 64; ++r) CHECK(out[r] == expect[r]);
+}
+
+namespace {
+
+struct LeakTop : sc_core::sc_module {
+  sc::GainCellArray array;
+  std::vector<double> s_fresh, s_late;
+  sc_time write_time, read_time;
+  SC_HAS_PROCESS(LeakTop);
+  LeakTop(const sc_core::sc_module_name& n, const HardwareParams& p)
+      : sc_core::sc_module(n), array("array", p), s_fresh(64), s_late(64) {
+    SC_THREAD(run);
+  }
+  void run() {
+    std::vector<double> volts(64), q(64, 0.0);
+    for (int r = 0; r < 64; ++r) volts[r] = 0.9 * (r % 8) / 7.0;
+    wait(3, SC_NS);
+    write_time = sc_core::sc_time_stamp();
+    array.write_column(0, volts.data(), write_time, 0);
+    q[5] = 1.0;  // one full-scale pulse on row 5: S = g(delta * u_5)
+    array.read_rows(q.data(), sc_core::sc_time_stamp(), 0, s_fresh.data());
+    wait(2, sc_core::SC_MS);  // the host computes elsewhere: the cells decay meanwhile
+    read_time = sc_core::sc_time_stamp();
+    array.read_rows(q.data(), read_time, 0, s_late.data());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("GainCellArray leaks with simulated time", "[systemc][array][leakage]") {
+  const HardwareParams p = HardwareParams::from(Config::paper());
+  LeakTop top("top", p);
+  sc_core::sc_start();
+  REQUIRE(top.read_time - top.write_time == sc_time(2, sc_core::SC_MS));
+  const double u = 0.9 * 5 / 7.0 - 0.45;
+  const double delta = std::exp(-2e-3 / 5e-3);  // tau = 5 ms (leakage.tau_s)
+  CHECK(top.s_fresh[0] == Approx(test::paper_current_ua(u)).epsilon(1e-9));
+  CHECK(top.s_late[0] == Approx(test::paper_current_ua(delta * u)).epsilon(1e-9));
+  CHECK(top.s_late[0] < 0.75 * top.s_fresh[0]);
+}
+
+TEST_CASE("Peripheral converters: DACs, HardSigmoid, output counters, accumulator",
+          "[systemc][converters]") {
+  const HardwareParams p = HardwareParams::from(Config::paper());
+  sc::QueryDacs qdac("qdac", p);
+  sc::WriteDriver wdrv("wdrv", p);
+  sc::ChargeToPulseConverters cpc("cpc", p);
+  sc::OutputConverters oconv("oconv", p);
+  sc::DigitalAccumulator acc("acc", p.rows);
+
+  SECTION("query DAC: clamp [0,1], 16 levels, 1 LSB = 1 ns") {
+    std::vector<float> q(64, 0.0f);
+    q[0] = 0.5f;   // 7.5 LSB -> 8 (half to even)
+    q[1] = -0.3f;  // clamped to 0
+    q[2] = 1.7f;   // clamped to 1
+    q[3] = 0.2f;   // 3 LSB
+    std::vector<double> f(64);
+    const double mx = qdac.convert(q.data(), AffineScaler{1.0, 0.0}, f.data());
+    CHECK(f[0] == Approx(8.0 / 15.0));
+    CHECK(f[1] == 0.0);
+    CHECK(f[2] == 1.0);
+    CHECK(f[3] == Approx(3.0 / 15.0));
+    CHECK(mx == 1.0);
+    CHECK(qdac.width(f[0]) == sc_time(8, SC_NS));
+    CHECK(qdac.width(1.0) == sc_time(15, SC_NS));
+    // The per-head scaler is applied first: 0.25 * 2 + 0.1 = 0.6 -> 9 LSB.
+    q[0] = 0.25f;
+    qdac.convert(q.data(), AffineScaler{2.0, 0.1}, f.data());
+    CHECK(f[0] == Approx(9.0 / 15.0));
+  }
+  SECTION("write DAC: clamp [0, 0.9] V, 8 levels anchored at 0") {
+    std::vector<float> k(64, 0.05f);
+    k[1] = 0.2f;   // 0.65 V -> 5.06 steps -> 5
+    k[2] = -1.0f;  // clamped to 0 V
+    k[3] = 2.0f;   // clamped to 0.9 V
+    std::vector<double> v(64);
+    wdrv.convert(k.data(), AffineScaler{1.0, 0.45}, v.data());
+    const double step = 0.9 / 7;
+    CHECK(v[0] == Approx(4 * step));  // 0.5 V = 3.9 steps -> 4
+    CHECK(v[1] == Approx(5 * step));
+    CHECK(v[2] == 0.0);
+    CHECK(v[3] == Approx(0.9));
+  }
+  SECTION("charge-to-pulse: phi = clamp(S / 80, 0, 1), only written columns fire") {
+    CHECK(cpc.transfer(40.0) == 0.5);
+    CHECK(cpc.transfer(-5.0) == 0.0);
+    CHECK(cpc.transfer(200.0) == 1.0);
+    sc::GainCellArray k("k", p);
+    std::vector<double> volts(64, 0.45), s(64, 40.0), phi(64);
+    k.write_column(0, volts.data(), sc_core::SC_ZERO_TIME, 0);
+    k.write_column(1, volts.data(), sc_core::SC_ZERO_TIME, 1);
+    s[1] = 100.0;
+    SubTileActivity act;
+    const double mx = cpc.convert(s.data(), k, phi.data(), act);
+    CHECK(phi[0] == 0.5);
+    CHECK(phi[1] == 1.0);
+    CHECK(phi[2] == 0.0);  // unwritten: no pulse whatever its charge
+    CHECK(mx == 1.0);
+    CHECK(act.active_columns == 2);
+    CHECK(act.firing_columns == 2);
+    CHECK(act.phi_sum == 1.5);
+  }
+  SECTION("output converters: clamp(A / 40, -1, 1), 5-bit codes") {
+    std::vector<double> a(64, 0.0), out(64);
+    std::vector<long> code(64);
+    a[0] = 20.0;  // 0.5 -> 7.75 steps of 2/31 -> 8
+    a[1] = -1e3;  // saturates at -1 -> -15.5 -> -16 (reference grid: 33 values)
+    a[2] = 1.0;   // 0.025 -> 0.39 -> 0
+    const long steps = oconv.convert(a.data(), out.data(), code.data());
+    CHECK(code[0] == 8);
+    CHECK(out[0] == Approx(8 * 2.0 / 31));
+    CHECK(code[1] == -16);
+    CHECK(out[1] == Approx(-16 * 2.0 / 31));
+    CHECK(code[2] == 0);
+    CHECK(steps == 24);
+  }
+  SECTION("accumulator: sum of sub-tile outputs, then the output scaler") {
+    std::vector<double> acc_v(64), s1(64, 0.25), s2(64, -0.5);
+    std::vector<float> out(64);
+    acc.clear(acc_v.data());
+    acc.add(acc_v.data(), s1.data());
+    acc.add(acc_v.data(), s2.data());
+    acc.finish(acc_v.data(), AffineScaler{2.0, 1.0}, out.data());
+    CHECK(out[7] == 0.5f);
+  }
+}
