@@ -39,9 +39,10 @@ Modes (dependencies: torch and numpy only; run with Debian's interpreter,
   --time-steps N    Only time N training steps (nothing is saved), to pick
                     --steps for a wall-clock budget.
 
-Example (the command used for the shipped model, from the repo root):
+Example (from the repo root; the exact commands used for the shipped model are
+recorded in its README.md):
 
-    mkdir -p /tmp/train_ckpt && nohup /usr/bin/python3 scripts/train_small_gpt2.py --steps 1200 --resume \\
+    mkdir -p /tmp/train_ckpt && nohup /usr/bin/python3 scripts/train_small_gpt2.py --steps 1000 --resume \\
         >> /tmp/train_ckpt/train.log 2>&1 &
     /usr/bin/python3 scripts/train_small_gpt2.py --export-only
     /usr/bin/python3 scripts/train_small_gpt2.py --sample --prompt "ROMEO:"
@@ -334,7 +335,8 @@ def train(args):
     meta = {"command": cmd, "resume_commands": [], "seed": args.seed, "batch": args.batch,
             "context": args.context, "steps_planned": args.steps, "lr": args.lr, "min_lr": args.min_lr,
             "warmup": args.warmup, "weight_decay": args.weight_decay, "grad_clip": args.grad_clip,
-            "train_time_s": 0.0, "history": [], "evals": [], "data": os.path.basename(args.data)}
+            "train_time_s": 0.0, "history": [], "evals": [], "data": os.path.basename(args.data),
+            "data_bytes": len(train_data) + len(val_data)}
 
     if args.resume and os.path.exists(ckpt_path(args)):
         ck = load_checkpoint(args)
@@ -347,7 +349,7 @@ def train(args):
         np.random.set_state(ck["rng_numpy"])
         random.setstate(ck["rng_python"])
         old = ck["meta"]
-        old["resume_commands"].append(cmd)
+        old["resume_commands"].append({"command": cmd, "from_step": step})
         old["steps_planned"] = args.steps
         meta = old
         log(f"resumed from {ckpt_path(args)} at step {step} "
@@ -361,7 +363,8 @@ def train(args):
     model.train()
     t_seg = time.time()
     run_losses = []
-    while step < args.steps:
+    stop = min(args.steps, args.stop_at) if args.stop_at else args.steps
+    while step < stop:
         t0 = time.time()
         lr = lr_at(step, args)
         for g in opt.param_groups:
@@ -396,6 +399,10 @@ def train(args):
             meta["train_time_s"] += time.time() - t_seg
             t_seg = time.time()
 
+    if step < args.steps:
+        save_checkpoint(args, model, opt, step, meta)
+        log(f"stopped at step {step} (--stop-at); continue with --resume")
+        return
     if "final" not in meta or meta["final"].get("step") != step:
         t_e = time.time()
         vl = evaluate(model, val_batches)
@@ -663,8 +670,14 @@ def write_readme(out_dir, model, meta, step, check, greedy, sampled, args):
     resumes = meta.get("resume_commands", [])
     res_txt = ""
     if resumes:
-        res_txt = ("\nThe run was continued (`--resume` from the checkpoint) with:\n\n"
-                   + "\n".join(f"    {c}" for c in resumes) + "\n")
+        cmds = [meta["command"]] + [c["command"] for c in resumes]
+        stops = [c["from_step"] for c in resumes] + [None]
+        res_txt = ("\nThe run was stopped and continued from its checkpoint (`--resume` restores\n"
+                   "model, optimizer, step and RNG state) with a different `--steps`, which\n"
+                   "changes the cosine schedule from that step on. The equivalent sequence of\n"
+                   "commands (`--stop-at` marks where each part ended) is:\n\n"
+                   + "\n".join(f"    {c}" + (f" --stop-at {st}" if st else "") for c, st in zip(cmds, stops))
+                   + "\n")
     evals = "\n".join(f"| {e['step']} | {e['val_loss']:.4f} |" for e in meta.get("evals", []))
     C = model.cfg
     text = f"""# shakespeare-gpt2-mini
@@ -705,7 +718,7 @@ UTF-8 bytes as token ids; decoding maps ids 0..255 back to bytes.
 
 ## Training
 
-* Data: `tinyshakespeare.txt` ({meta.get('data', '')}, 1,115,394 bytes; not included here),
+* Data: `{meta.get('data', '')}` (Tiny Shakespeare, {meta.get('data_bytes', 1115394):,} bytes; not included here),
   first 90% for training, last 10% for validation.
 * Random crops of {meta['context']} tokens, batch {meta['batch']}, {step} steps
   ({step * meta['batch'] * meta['context']:,} training tokens), seed {meta['seed']}.
@@ -713,7 +726,7 @@ UTF-8 bytes as token ids; decoding maps ids 0..255 back to bytes.
   lr {meta['lr']:g} with {meta['warmup']} linear warm-up steps then cosine decay to
   {meta['min_lr']:g}, gradient clipping {meta['grad_clip']}.
 * CPU only (Debian python3-torch 1.13, 2 threads); training wall time
-  {meta['train_time_s'] / 60:.1f} min.
+  {meta['train_time_s'] / 60:.1f} min (training loop incl. evaluations and checkpoints).
 
 Command (from the repository root):
 
@@ -817,8 +830,10 @@ def main():
     mode.add_argument("--sample", action="store_true", help="generate text from the exported model")
     mode.add_argument("--time-steps", type=int, default=0, metavar="N", help="only time N training steps")
     ap.add_argument("--resume", action="store_true", help="continue from --ckpt-dir/ckpt.pt if it exists")
+    ap.add_argument("--stop-at", type=int, default=0, metavar="STEP",
+                    help="stop (and checkpoint) after STEP steps without finishing the schedule")
     ap.add_argument("--no-export", action="store_true", help="do not export at the end of training")
-    ap.add_argument("--steps", type=int, default=1200, help="total optimizer steps (default: %(default)s)")
+    ap.add_argument("--steps", type=int, default=1000, help="total optimizer steps (default: %(default)s)")
     ap.add_argument("--batch", type=int, default=16, help="sequences per step (default: %(default)s)")
     ap.add_argument("--context", type=int, default=256, help="n_positions and crop length (default: %(default)s)")
     ap.add_argument("--n-layer", type=int, default=4)
