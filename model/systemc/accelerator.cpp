@@ -15,7 +15,8 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
           "layer", static_cast<std::size_t>(params_.layers),
           [this](const char* n, std::size_t) { return new Layer(n, params_.hw, params_.heads); }),
       controller_("controller", params_, PhaseSchedule::from(cfg), energy_, layers_, stats_),
-      host_("host", params_, controller_, stats_) {
+      dma_("dma", params_),
+      host_("host", params_, controller_, dma_, stats_) {
   host_.irq(irq);
 }
 
@@ -29,7 +30,7 @@ void Accelerator::enable_vcd(const VcdOptions& opts) {
   }
   if (vcd_) throw std::logic_error("Accelerator::enable_vcd: VCD tracing is already enabled");
   vcd_ = std::make_unique<VcdTracer>((std::string(basename()) + "_vcd").c_str(), opts, params_,
-                                     layers_, irq);
+                                     layers_, irq, &dma_.state());
   controller_.set_observer(vcd_.get());
 }
 

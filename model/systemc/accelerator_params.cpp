@@ -18,6 +18,15 @@ AcceleratorParams AcceleratorParams::from(const Config& cfg) {
   p.host.register_access_cycles = static_cast<int>(cfg.integer("host.register_access_cycles"));
   p.host.window_access_cycles = static_cast<int>(cfg.integer("host.window_access_cycles"));
   p.host.dmi_access_cycles = static_cast<int>(cfg.integer("host.dmi_access_cycles"));
+  p.dma.setup_cycles = static_cast<int>(cfg.integer("dma.setup_cycles"));
+  p.dma.max_burst_bytes = static_cast<std::uint32_t>(cfg.integer("dma.max_burst_bytes"));
+  p.dma.use_dmi = cfg.boolean("dma.use_dmi");
+  p.dma.energy_fj_per_bit = cfg.number("dma.energy_fj_per_bit");
+  if (p.dma.max_burst_bytes % 4 != 0) {
+    throw ConfigError("dma.max_burst_bytes = " + std::to_string(p.dma.max_burst_bytes) +
+                      " is not a multiple of 4: the DMA engine moves whole float32 words; use " +
+                      std::to_string(p.dma.max_burst_bytes / 4 * 4 + 4));
+  }
   if (p.host.clock_period == sc_core::SC_ZERO_TIME) {
     throw ConfigError(
         "host.clock_period_ns = " + std::to_string(cfg.number("host.clock_period_ns")) +

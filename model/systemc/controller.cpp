@@ -75,6 +75,13 @@ void Controller::clear_kv() {
   }
 }
 
+void Controller::charge_dma(int layer, double bits_per_head) {
+  if (params_.dma.energy_fj_per_bit <= 0.0 || bits_per_head <= 0.0) return;
+  const double pj = bits_per_head * params_.dma.energy_fj_per_bit * 1e-3;  // fJ -> pJ
+  for (int h = 0; h < params_.heads; ++h)
+    stats_.ledger_for_update(layer, h).add(EnergyComponent::Routing, pj);
+}
+
 HeadScalers Controller::scalers_of(int head) const {
   const float* s = cmd_.scalers + static_cast<std::ptrdiff_t>(head) * regmap::kScalerWords;
   HeadScalers h;

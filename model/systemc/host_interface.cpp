@@ -21,6 +21,26 @@ std::string hex(std::uint64_t v) {
   return os.str();
 }
 
+const char* status_name(tlm::tlm_response_status s) {
+  switch (s) {
+    case tlm::TLM_OK_RESPONSE:
+      return "TLM_OK_RESPONSE";
+    case tlm::TLM_INCOMPLETE_RESPONSE:
+      return "TLM_INCOMPLETE_RESPONSE (the target did not set a response)";
+    case tlm::TLM_GENERIC_ERROR_RESPONSE:
+      return "TLM_GENERIC_ERROR_RESPONSE";
+    case tlm::TLM_ADDRESS_ERROR_RESPONSE:
+      return "TLM_ADDRESS_ERROR_RESPONSE";
+    case tlm::TLM_COMMAND_ERROR_RESPONSE:
+      return "TLM_COMMAND_ERROR_RESPONSE";
+    case tlm::TLM_BURST_ERROR_RESPONSE:
+      return "TLM_BURST_ERROR_RESPONSE";
+    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE:
+      return "TLM_BYTE_ENABLE_ERROR_RESPONSE";
+  }
+  return "an unknown TLM response";
+}
+
 std::uint32_t to_ps(double ns) {
   const double ps = std::round(ns * 1e3);
   return ps >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(ps);
@@ -29,12 +49,13 @@ std::uint32_t to_ps(double ns) {
 }  // namespace
 
 HostInterface::HostInterface(const sc_core::sc_module_name& name, const AcceleratorParams& params,
-                             Controller& controller, const AcceleratorStatistics& stats)
+                             Controller& controller, DmaEngine& dma, AcceleratorStatistics& stats)
     : sc_core::sc_module(name),
       socket("socket"),
       irq("irq"),
       p_(params),
       controller_(controller),
+      dma_(dma),
       stats_(stats),
       k_(params.window_words(), 0.0f),
       v_(params.window_words(), 0.0f),
@@ -43,6 +64,9 @@ HostInterface::HostInterface(const sc_core::sc_module_name& name, const Accelera
       scalers_(static_cast<std::size_t>(params.layers) * static_cast<std::size_t>(params.heads) *
                regmap::kScalerWords),
       last_written_(static_cast<std::size_t>(params.layers), -1),
+      dma_k_(params.window_words(), 0.0f),
+      dma_v_(params.window_words(), 0.0f),
+      dma_q_(params.window_words(), 0.0f),
       peq_(this, &HostInterface::peq_cb) {
   socket.register_b_transport(this, &HostInterface::b_transport);
   socket.register_nb_transport_fw(this, &HostInterface::nb_transport_fw);
@@ -53,6 +77,7 @@ HostInterface::HostInterface(const sc_core::sc_module_name& name, const Accelera
   dont_initialize();
   reset_scalers();
   controller_.set_done_callback([this](const StepRecord& r) { on_step_done(r); });
+  dma_.set_done_callback([this](const DmaResult& r) { on_dma_done(r); });
 }
 
 void HostInterface::reset_scalers() {
@@ -91,6 +116,8 @@ HostInterface::Target HostInterface::decode(std::uint64_t addr) const {
     return addr >= base && addr < base + size;
   };
   if (addr < regmap::kRegBlockEnd) return {Block::Registers, addr, regmap::kRegBlockEnd};
+  if (addr >= regmap::kDmaBlock && addr < regmap::kDmaBlockEnd)
+    return {Block::DmaRegisters, addr, regmap::kDmaBlockEnd};
   if (in(regmap::kKWindow, regmap::kDataWindowSize))
     return {Block::K, addr - regmap::kKWindow, data_bytes};
   if (in(regmap::kVWindow, regmap::kDataWindowSize))
@@ -156,6 +183,16 @@ void HostInterface::fail(tlm::tlm_generic_payload& trans, ErrorCode code,
   SC_REPORT_WARNING(kMsgType, os.str().c_str());
 }
 
+void HostInterface::raise_error(ErrorCode code, std::uint64_t addr, const std::string& what) {
+  error_code_ = static_cast<std::uint32_t>(code);
+  error_addr_ = static_cast<std::uint32_t>(addr);
+  set_irq_status(regmap::kIrqError, sc_core::SC_ZERO_TIME);
+  std::ostringstream os;
+  os << regmap::error_name(code) << " (ERROR_CODE " << error_code_ << ") at system address "
+     << hex(addr) << ": " << what;
+  SC_REPORT_WARNING(kMsgType, os.str().c_str());
+}
+
 void HostInterface::set_irq_status(std::uint32_t bits, const sc_core::sc_time& at) {
   irq_status_ |= bits;
   schedule_irq(at);
@@ -179,9 +216,168 @@ void HostInterface::drive_irq() {
 }
 
 void HostInterface::on_step_done(const StepRecord&) {
+  if (dma_stage_ == DmaStage::Step) {
+    if (dma_cmd_.command & regmap::kCmdAttend) {  // OUT goes back to system memory first
+      dma_stage_ = DmaStage::WriteBack;
+      dma_segs_[0] = dma_segment(dma_out_addr_, out_.data());
+      ++stats_.dma_for_update().transfers;
+      dma_.start(dma_segs_.data(), 1, /*write=*/true, sc_core::SC_ZERO_TIME);
+      return;
+    }
+    dma_stage_ = DmaStage::None;
+  }
+  complete_command();
+}
+
+void HostInterface::complete_command() {
   done_ = true;
   invalidate_dmi();  // OUT changed; refusals given while busy may be retried now
   set_irq_status(regmap::kIrqDone, sc_core::SC_ZERO_TIME);
+}
+
+// ---------------------------------------------------------------- DMA
+
+DmaSegment HostInterface::dma_segment(std::uint64_t base, float* data) const {
+  DmaSegment g;
+  g.address = base + static_cast<std::uint64_t>(layer_) * dma_layer_stride_;
+  g.stride = dma_head_stride_;
+  g.rows = static_cast<unsigned>(p_.heads);
+  g.row_bytes = static_cast<unsigned>(p_.hw.rows) * sizeof(float);
+  g.data = reinterpret_cast<unsigned char*>(data);
+  return g;
+}
+
+std::string HostInterface::dma_descriptor_problem(bool write, bool attend) const {
+  if (!dma_.bound()) {
+    return "COMMAND.DMA but the accelerator's DMA initiator socket (Accelerator::dma_socket()) "
+           "is not bound to a system bus; bind it, or write the windows from the host";
+  }
+  const std::uint64_t row = static_cast<std::uint64_t>(p_.hw.rows) * sizeof(float);
+  if (dma_head_stride_ % 4 != 0 || (p_.heads > 1 && dma_head_stride_ < row)) {
+    return "DMA_HEAD_STRIDE = " + std::to_string(dma_head_stride_) +
+           " bytes: it must be a multiple of 4 and at least one head's row (DIM x 4 = " +
+           std::to_string(row) + " bytes) so that rows do not overlap";
+  }
+  if (dma_layer_stride_ % 4 != 0) {
+    return "DMA_LAYER_STRIDE = " + std::to_string(dma_layer_stride_) +
+           " bytes is not a multiple of 4";
+  }
+  struct Base {
+    bool used;
+    const char* name;
+    std::uint64_t base;
+  };
+  const Base bases[] = {{write, "DMA_K_ADDR", dma_k_addr_},
+                        {write, "DMA_V_ADDR", dma_v_addr_},
+                        {attend, "DMA_Q_ADDR", dma_q_addr_},
+                        {attend, "DMA_OUT_ADDR", dma_out_addr_}};
+  for (const auto& [used, name, base] : bases) {
+    if (!used) continue;
+    if (base % 4 != 0) {
+      return std::string(name) + " = " + hex(base) + " is not 4-byte aligned (float32 rows)";
+    }
+    // Last byte: base + LAYER * layer stride + (heads - 1) * head stride + row - 1.
+    std::uint64_t a = 0, b = 0, last = 0;
+    const bool overflow =
+        __builtin_mul_overflow(static_cast<std::uint64_t>(layer_), dma_layer_stride_, &a) ||
+        __builtin_mul_overflow(static_cast<std::uint64_t>(p_.heads - 1), dma_head_stride_, &b) ||
+        __builtin_add_overflow(base, a, &last) || __builtin_add_overflow(last, b, &last) ||
+        __builtin_add_overflow(last, row - 1, &last);
+    if (overflow) {
+      return std::string(name) + " = " + hex(base) + " with LAYER " + std::to_string(layer_) +
+             " and the strides runs past the 64-bit address space";
+    }
+  }
+  return {};
+}
+
+void HostInterface::dma_failed(const DmaResult& r) {
+  dma_bus_error_ = true;
+  dma_error_addr_ = r.error_address;
+  // TLM error statuses are negative; TLM_INCOMPLETE_RESPONSE (0): the target did not answer.
+  dma_error_resp_ = r.status == tlm::TLM_INCOMPLETE_RESPONSE
+                        ? GCATTN_DMA_RESP_INCOMPLETE
+                        : static_cast<std::uint32_t>(-static_cast<int>(r.status));
+  raise_error(ErrorCode::DmaBusError, r.error_address,
+              std::string(dma_stage_ == DmaStage::WriteBack ? "OUT write-back" : "K/V/Q fetch") +
+                  " burst got " + status_name(r.status) +
+                  (dma_stage_ == DmaStage::WriteBack
+                       ? "; the step ran (OUT window valid), system memory is partly written"
+                       : "; the command was aborted before any array changed"));
+}
+
+void HostInterface::on_dma_done(const DmaResult& r) {
+  DmaStatistics& st = stats_.dma_for_update();
+  const bool writing = dma_stage_ == DmaStage::WriteBack;
+  (writing ? st.bytes_written : st.bytes_read) += r.bytes;
+  st.bursts += r.bursts;
+  st.dmi_bursts += r.dmi_bursts;
+  st.busy_ns += (r.end - r.start).to_seconds() * 1e9;
+  if (!r.ok) ++st.errors;
+  dma_bytes_ += r.bytes;
+  dma_time_ += r.end - r.start;
+  dma_used_dmi_ = dma_used_dmi_ || r.dmi_bursts > 0;
+  controller_.charge_dma(dma_cmd_.layer, 8.0 * static_cast<double>(r.bytes) / p_.heads);
+
+  if (writing) {
+    if (!r.ok) {
+      dma_failed(r);  // names the write-back: reads dma_stage_
+      dma_stage_ = DmaStage::None;
+      invalidate_dmi();
+      return;
+    }
+    dma_stage_ = DmaStage::None;
+    complete_command();
+    return;
+  }
+  // Fetch: nothing has changed yet; a failure leaves the accelerator as before the command.
+  auto abort = [this]() {
+    last_written_[static_cast<std::size_t>(dma_cmd_.layer)] = dma_prev_last_written_;
+    dma_stage_ = DmaStage::None;
+    invalidate_dmi();
+  };
+  if (!r.ok) {
+    dma_failed(r);
+    abort();
+    return;
+  }
+  const bool write = dma_cmd_.command & regmap::kCmdWriteKv;
+  const bool attend = dma_cmd_.command & regmap::kCmdAttend;
+  const std::size_t words = p_.window_words();
+  struct Staged {
+    bool used;
+    const std::vector<float>& data;
+    std::uint64_t base;
+    const char* name;
+  };
+  const Staged staged[] = {{write, dma_k_, dma_k_addr_, "K"},
+                           {write, dma_v_, dma_v_addr_, "V"},
+                           {attend, dma_q_, dma_q_addr_, "Q"}};
+  for (const Staged& b : staged) {
+    if (!b.used) continue;
+    for (std::size_t i = 0; i < words; ++i) {
+      if (std::isfinite(b.data[i])) continue;
+      const std::size_t head = i / static_cast<std::size_t>(p_.hw.rows);
+      const std::size_t d = i % static_cast<std::size_t>(p_.hw.rows);
+      const DmaSegment g = dma_segment(b.base, nullptr);
+      const std::uint64_t addr = g.address + head * g.stride + d * sizeof(float);
+      dma_error_addr_ = addr;
+      dma_error_resp_ = GCATTN_DMA_RESP_NONE;
+      raise_error(ErrorCode::NanData, addr,
+                  std::string("the ") + b.name + " row of head " + std::to_string(head) +
+                      " fetched by DMA holds NaN or infinity at dimension " + std::to_string(d) +
+                      "; the command was aborted before any array changed");
+      abort();
+      return;
+    }
+  }
+  if (write) {
+    std::copy(dma_k_.begin(), dma_k_.end(), k_.begin());
+    std::copy(dma_v_.begin(), dma_v_.end(), v_.begin());
+  }
+  if (attend) std::copy(dma_q_.begin(), dma_q_.end(), q_.begin());
+  dma_stage_ = DmaStage::Step;
+  controller_.start(dma_cmd_, sc_core::SC_ZERO_TIME);
 }
 
 void HostInterface::invalidate_dmi() {
@@ -216,7 +412,7 @@ bool HostInterface::check_shape(tlm::tlm_generic_payload& trans, const Target& t
          "addresses must be 4-byte aligned");
     return false;
   }
-  if (t.block == Block::Registers) {
+  if (is_register_block(t.block)) {
     if (len != 4) {
       fail(trans, ErrorCode::AccessWidth, tlm::TLM_BURST_ERROR_RESPONSE, at,
            "registers are accessed as single 32-bit words");
@@ -242,7 +438,7 @@ sc_core::sc_time HostInterface::execute(tlm::tlm_generic_payload& trans,
                                         const sc_core::sc_time& offset) {
   const Target t = decode(trans.get_address());
   const unsigned len = trans.get_data_length();
-  const sc_core::sc_time latency = (t.block == Block::Registers || t.block == Block::Unmapped)
+  const sc_core::sc_time latency = (is_register_block(t.block) || t.block == Block::Unmapped)
                                        ? p_.host.register_latency()
                                        : p_.host.window_latency(len);
   const sc_core::sc_time at = offset + latency;  // when the access takes effect
@@ -254,7 +450,7 @@ sc_core::sc_time HostInterface::execute(tlm::tlm_generic_payload& trans,
   if (!check_shape(trans, t, at)) return latency;
   unsigned char* data = trans.get_data_ptr();
 
-  if (t.block == Block::Registers) {
+  if (is_register_block(t.block)) {
     if (trans.is_read()) {
       std::uint32_t value = 0;
       read_register(t.offset, value);
@@ -365,6 +561,56 @@ void HostInterface::read_register(std::uint64_t off, std::uint32_t& value) const
     case r::kLastStepPs:
       value = stats_.steps() == 0 ? 0 : to_ps((last.end - last.start).to_seconds() * 1e9);
       break;
+    case r::kDmaKAddrLo:
+      value = static_cast<std::uint32_t>(dma_k_addr_);
+      break;
+    case r::kDmaKAddrHi:
+      value = static_cast<std::uint32_t>(dma_k_addr_ >> 32);
+      break;
+    case r::kDmaVAddrLo:
+      value = static_cast<std::uint32_t>(dma_v_addr_);
+      break;
+    case r::kDmaVAddrHi:
+      value = static_cast<std::uint32_t>(dma_v_addr_ >> 32);
+      break;
+    case r::kDmaQAddrLo:
+      value = static_cast<std::uint32_t>(dma_q_addr_);
+      break;
+    case r::kDmaQAddrHi:
+      value = static_cast<std::uint32_t>(dma_q_addr_ >> 32);
+      break;
+    case r::kDmaOutAddrLo:
+      value = static_cast<std::uint32_t>(dma_out_addr_);
+      break;
+    case r::kDmaOutAddrHi:
+      value = static_cast<std::uint32_t>(dma_out_addr_ >> 32);
+      break;
+    case r::kDmaHeadStride:
+      value = dma_head_stride_;
+      break;
+    case r::kDmaLayerStride:
+      value = dma_layer_stride_;
+      break;
+    case r::kDmaStatus:
+      value = (dma_.busy() ? r::kDmaStatusActive : 0u) |
+              (dma_bus_error_ ? r::kDmaStatusBusError : 0u) |
+              (dma_used_dmi_ ? r::kDmaStatusDmi : 0u);
+      break;
+    case r::kDmaErrorAddrLo:
+      value = static_cast<std::uint32_t>(dma_error_addr_);
+      break;
+    case r::kDmaErrorAddrHi:
+      value = static_cast<std::uint32_t>(dma_error_addr_ >> 32);
+      break;
+    case r::kDmaErrorResp:
+      value = dma_error_resp_;
+      break;
+    case r::kDmaBytes:
+      value = dma_bytes_ > 0xFFFFFFFFull ? 0xFFFFFFFFu : static_cast<std::uint32_t>(dma_bytes_);
+      break;
+    case r::kDmaLastPs:
+      value = to_ps(dma_time_.to_seconds() * 1e9);
+      break;
     default:
       value = 0;
       break;  // CONTROL, IRQ_CLEAR and reserved words read 0
@@ -417,12 +663,21 @@ void HostInterface::write_register(tlm::tlm_generic_payload& trans, std::uint64_
              "IRQ_CLEAR has bits 0 (DONE) and 1 (ERROR) only");
       } else {
         irq_status_ &= ~value;
-        if (value & r::kIrqError) error_code_ = error_addr_ = 0;  // acknowledges the error
+        if (value & r::kIrqError) {  // acknowledges the error
+          error_code_ = error_addr_ = 0;
+          dma_bus_error_ = false;
+          dma_error_addr_ = 0;
+          dma_error_resp_ = 0;
+        }
         schedule_irq(at);
       }
       return;
     default:
       break;
+  }
+  if (off >= r::kDmaBlock && off < r::kDmaBlockEnd) {
+    write_dma_register(trans, off, value, at);
+    return;
   }
   const bool read_only = off <= r::kWindow || off == r::kStatus || off == r::kIrqStatus ||
                          off == r::kErrorCode || off == r::kErrorAddr || off == r::kStepCount ||
@@ -433,6 +688,66 @@ void HostInterface::write_register(tlm::tlm_generic_payload& trans, std::uint64_
   } else {
     fail(trans, ErrorCode::ReservedWrite, tlm::TLM_COMMAND_ERROR_RESPONSE, at,
          "reserved register word");
+  }
+}
+
+void HostInterface::write_dma_register(tlm::tlm_generic_payload& trans, std::uint64_t off,
+                                       std::uint32_t value, const sc_core::sc_time& at) {
+  namespace r = regmap;
+  auto set_lo = [value](std::uint64_t& a) { a = (a & ~0xFFFFFFFFull) | value; };
+  auto set_hi = [value](std::uint64_t& a) {
+    a = (a & 0xFFFFFFFFull) | (static_cast<std::uint64_t>(value) << 32);
+  };
+  const bool descriptor = off >= r::kDmaKAddrLo && off <= r::kDmaLayerStride;
+  if (descriptor && busy()) {
+    fail(trans, ErrorCode::Busy, tlm::TLM_GENERIC_ERROR_RESPONSE, at,
+         "the DMA descriptor cannot change while a command runs; wait for STATUS.DONE");
+    return;
+  }
+  switch (off) {
+    case r::kDmaKAddrLo:
+      set_lo(dma_k_addr_);
+      return;
+    case r::kDmaKAddrHi:
+      set_hi(dma_k_addr_);
+      return;
+    case r::kDmaVAddrLo:
+      set_lo(dma_v_addr_);
+      return;
+    case r::kDmaVAddrHi:
+      set_hi(dma_v_addr_);
+      return;
+    case r::kDmaQAddrLo:
+      set_lo(dma_q_addr_);
+      return;
+    case r::kDmaQAddrHi:
+      set_hi(dma_q_addr_);
+      return;
+    case r::kDmaOutAddrLo:
+      set_lo(dma_out_addr_);
+      return;
+    case r::kDmaOutAddrHi:
+      set_hi(dma_out_addr_);
+      return;
+    case r::kDmaHeadStride:
+      dma_head_stride_ = value;
+      return;
+    case r::kDmaLayerStride:
+      dma_layer_stride_ = value;
+      return;
+    case r::kDmaStatus:
+    case r::kDmaErrorAddrLo:
+    case r::kDmaErrorAddrHi:
+    case r::kDmaErrorResp:
+    case r::kDmaBytes:
+    case r::kDmaLastPs:
+      fail(trans, ErrorCode::ReadOnly, tlm::TLM_COMMAND_ERROR_RESPONSE, at,
+           "read-only DMA status register");
+      return;
+    default:
+      fail(trans, ErrorCode::ReservedWrite, tlm::TLM_COMMAND_ERROR_RESPONSE, at,
+           "reserved DMA register word");
+      return;
   }
 }
 
@@ -468,6 +783,12 @@ void HostInterface::write_control(tlm::tlm_generic_payload& trans, std::uint32_t
     layer_ = position_ = command_ = 0;
     irq_enable_ = irq_status_ = error_code_ = error_addr_ = 0;
     done_ = false;
+    dma_k_addr_ = dma_v_addr_ = dma_q_addr_ = dma_out_addr_ = 0;
+    dma_head_stride_ = dma_layer_stride_ = 0;
+    dma_bus_error_ = dma_used_dmi_ = false;
+    dma_error_addr_ = dma_bytes_ = 0;
+    dma_error_resp_ = 0;
+    dma_time_ = sc_core::SC_ZERO_TIME;
     schedule_irq(at);
   }
 }
@@ -479,21 +800,25 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
          "a command is already running; wait for the DONE interrupt or STATUS.BUSY = 0");
     return;
   }
-  if (value == 0 || (value & ~regmap::kCmdMask)) {
+  if ((value & ~regmap::kCmdMask) || (value & (regmap::kCmdWriteKv | regmap::kCmdAttend)) == 0) {
     fail(trans, ErrorCode::BadCommand, tlm::TLM_GENERIC_ERROR_RESPONSE, at,
-         ("COMMAND = " + hex(value) + "; valid: 1 (WRITE_KV), 2 (ATTEND), 3 (both)").c_str());
+         ("COMMAND = " + hex(value) +
+          "; valid: 1 (WRITE_KV), 2 (ATTEND), 3 (both), each optionally | 4 (DMA)")
+             .c_str());
     return;
   }
   const bool write = value & regmap::kCmdWriteKv;
   const bool attend = value & regmap::kCmdAttend;
+  const bool dma = value & regmap::kCmdDma;
   const std::size_t words = p_.window_words();
   const std::size_t scaler_off =
       static_cast<std::size_t>(layer_) * static_cast<std::size_t>(p_.heads) * regmap::kScalerWords;
-  // Data written through DMI bypassed the per-access checks: check what the command will use.
+  // Data written through DMI bypassed the per-access checks: check what the command will use
+  // (a DMA command checks its rows when they arrive).
   const char* bad = nullptr;
-  if (write && !finite_words(k_.data(), words)) bad = "the K window";
-  if (write && !finite_words(v_.data(), words)) bad = "the V window";
-  if (attend && !finite_words(q_.data(), words)) bad = "the Q window";
+  if (!dma && write && !finite_words(k_.data(), words)) bad = "the K window";
+  if (!dma && write && !finite_words(v_.data(), words)) bad = "the V window";
+  if (!dma && attend && !finite_words(q_.data(), words)) bad = "the Q window";
   if (!finite_words(&scalers_[scaler_off],
                     static_cast<std::size_t>(p_.heads) * regmap::kScalerWords)) {
     bad = "the scalers of this layer";
@@ -522,8 +847,16 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
              .c_str());
     return;
   }
+  if (dma) {
+    const std::string problem = dma_descriptor_problem(write, attend);
+    if (!problem.empty()) {
+      fail(trans, ErrorCode::DmaDescriptor, tlm::TLM_GENERIC_ERROR_RESPONSE, at, problem.c_str());
+      return;
+    }
+  }
   command_ = value;
   done_ = false;
+  dma_prev_last_written_ = last;
   if (write) last_written_[layer_] = pos;
   invalidate_dmi();  // the windows belong to the command until it completes
   StepCommand cmd;
@@ -535,7 +868,27 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
   cmd.q = q_.data();
   cmd.scalers = &scalers_[scaler_off];
   cmd.out = out_.data();
-  controller_.start(cmd, at);
+  if (!dma) {
+    controller_.start(cmd, at);
+    return;
+  }
+  // DMA: fetch the rows into staging buffers first; on_dma_done() commits them and starts the
+  // step, whose completion starts the OUT write-back.
+  dma_cmd_ = cmd;
+  dma_stage_ = DmaStage::Fetch;
+  dma_bytes_ = 0;
+  dma_time_ = sc_core::SC_ZERO_TIME;
+  dma_used_dmi_ = false;
+  std::size_t n = 0;
+  if (write) {
+    dma_segs_[n++] = dma_segment(dma_k_addr_, dma_k_.data());
+    dma_segs_[n++] = dma_segment(dma_v_addr_, dma_v_.data());
+  }
+  if (attend) dma_segs_[n++] = dma_segment(dma_q_addr_, dma_q_.data());
+  DmaStatistics& st = stats_.dma_for_update();
+  ++st.commands;
+  ++st.transfers;
+  dma_.start(dma_segs_.data(), n, /*write=*/false, at);
 }
 
 // ---------------------------------------------------------------- LT
@@ -616,7 +969,7 @@ bool HostInterface::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm
   const std::uint64_t addr = trans.get_address();
   const Target t = decode(addr);
   dmi_handed_out_ = true;  // a refusal may be cached too: invalidate later either way
-  const bool window = t.block != Block::Registers && t.block != Block::Unmapped;
+  const bool window = !is_register_block(t.block) && t.block != Block::Unmapped;
   if (window && t.offset < t.used && !busy()) {
     const std::uint64_t base = block_base(t.block);
     dmi.set_dmi_ptr(reinterpret_cast<unsigned char*>(window_data(t.block)));
@@ -635,6 +988,9 @@ bool HostInterface::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm
   } else if (t.block == Block::Registers) {
     dmi.set_start_address(0);
     dmi.set_end_address(regmap::kRegBlockEnd - 1);
+  } else if (t.block == Block::DmaRegisters) {
+    dmi.set_start_address(regmap::kDmaBlock);
+    dmi.set_end_address(regmap::kDmaBlockEnd - 1);
   } else {
     dmi.set_start_address(addr);
     dmi.set_end_address(addr);
@@ -652,10 +1008,9 @@ unsigned int HostInterface::transport_dbg(tlm::tlm_generic_payload& trans) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return 0;
   }
-  if (t.block == Block::Registers) {
+  if (is_register_block(t.block)) {
     if (!trans.is_read()) return 0;  // debug writes would have side effects: not supported
-    const unsigned n =
-        static_cast<unsigned>(std::min<std::uint64_t>(len, regmap::kRegBlockEnd - addr));
+    const unsigned n = static_cast<unsigned>(std::min<std::uint64_t>(len, t.used - addr));
     for (unsigned i = 0; i < n; ++i) {
       std::uint32_t word = 0;
       read_register((addr + i) & ~std::uint64_t{3}, word);

@@ -28,6 +28,10 @@ const char* error_name(ErrorCode e) {
       return "NaN or infinity in data";
     case ErrorCode::BadCommand:
       return "bad command";
+    case ErrorCode::DmaBusError:
+      return "DMA bus error";
+    case ErrorCode::DmaDescriptor:
+      return "bad DMA descriptor";
   }
   return "unknown";
 }

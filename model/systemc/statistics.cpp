@@ -49,6 +49,7 @@ void AcceleratorStatistics::clear() {
   phase_ns_ = {};
   busy_ns_ = 0.0;
   last_ = StepRecord{};
+  dma_ = DmaStatistics{};
   for (auto& l : ledgers_) l.clear();
   for (auto& l : step_) l.clear();
 }

@@ -16,7 +16,8 @@ std::string range_error(const char* what, int value, int count, const char* key)
 
 VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts,
                      const AcceleratorParams& params, sc_core::sc_vector<Layer>& layers,
-                     const sc_core::sc_out<bool>& irq)
+                     const sc_core::sc_out<bool>& irq,
+                     const sc_core::sc_signal<int>* dma_state)
     : sc_core::sc_module(name),
       opts_(opts),
       layers_(layers),
@@ -54,6 +55,7 @@ VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts
   // Names: one scope per concern; GTKWave shows them as a tree (configs/gtkwave/gcattn.gtkw).
   const std::string top = "gcattn.";
   sc_core::sc_trace(tf_, irq, top + "irq");
+  if (dma_state != nullptr) sc_core::sc_trace(tf_, *dma_state, top + "dma");  // 0, 1 read, 2 write
   sc_core::sc_trace(tf_, phase_, top + "phase");
   sc_core::sc_trace(tf_, step_layer_, top + "step_layer");
   sc_core::sc_trace(tf_, step_position_, top + "step_position");

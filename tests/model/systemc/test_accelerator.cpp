@@ -214,7 +214,7 @@ TEST_CASE("Timing-only mode skips the arithmetic but keeps timing and energy",
   CHECK(b.accel.head(0, 0).subtiles[0].k_array.valid(2));  // K/V are still stored
 }
 
-TEST_CASE("Energy ledgers per layer and head; idle static power on request", "[systemc][energy]") {
+TEST_CASE("Energy ledgers per layer and head, idle static power on request", "[systemc][energy]") {
   const Config cfg = test::small_config({"energy.idle_power_mw=2.0"});
   Tokens tok(2, 2, 64, 13);
   std::vector<float> out(128);

@@ -22,10 +22,14 @@ class GainCellArrayModel {
 
   /// Writes a column with stored voltages volts[rows] at time t_s as token `token`.
   void write_column(int col, const double* volts, double t_s, std::int64_t token);
-  void invalidate_column(int col) { valid_[col] = 0; }
+  void invalidate_column(int col) {
+    n_valid_ -= valid_[col];
+    valid_[col] = 0;
+  }
   void clear();
   bool valid(int col) const { return valid_[col] != 0; }
-  int valid_columns() const;
+  /// Written columns (kept as a count: callers ask every step).
+  int valid_columns() const { return n_valid_; }
   double stored_volts(int col, int row) const { return u_[idx(col, row)] + v_mid_v_; }
   double write_time_s(int col) const { return t_write_s_[col]; }
   std::int64_t write_token(int col) const { return token_[col]; }
@@ -36,10 +40,12 @@ class GainCellArrayModel {
 
   /// out_cols[c] = sum_r in_rows[r] * g(delta_c * u[c][r]); 0 for unwritten columns.
   /// Returns the activity sum |in * g| over all cells (for energy accounting).
+  /// The sum over r runs as 8 interleaved partial sums (r mod 8) combined in a fixed order, so
+  /// it vectorises; the result is the same on every CPU (see gain_cell_array.cpp).
   double read_rows(const double* in_rows, double now_s, std::int64_t now_token,
                    double* out_cols) const;
-  /// out_rows[r] = sum_c in_cols[c] * g(delta_c * u[c][r]); unwritten or zero-input columns skip.
-  /// Returns the activity sum |in * g|.
+  /// out_rows[r] = sum_c in_cols[c] * g(delta_c * u[c][r]) summed in column order;
+  /// unwritten or zero-input columns skip. Returns the activity sum |in * g|.
   double read_cols(const double* in_cols, double now_s, std::int64_t now_token,
                    double* out_rows) const;
 
@@ -55,6 +61,7 @@ class GainCellArrayModel {
   std::vector<double> t_write_s_;
   std::vector<std::int64_t> token_;
   std::vector<std::uint8_t> valid_;
+  int n_valid_ = 0;
 };
 
 }  // namespace gcattn

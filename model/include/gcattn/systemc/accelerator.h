@@ -1,8 +1,9 @@
 #pragma once
-// The accelerator: every layer's heads (the whole KV cache), the controller and the host
-// interface. Everything the accelerator needs arrives through the TLM target socket
-// (docs/register-map.md); the C++ API below only observes (statistics, read-only access to the
-// module tree) or configures simulation features (VCD tracing, timing-only mode).
+// The accelerator: every layer's heads (the whole KV cache), the controller, the host
+// interface and the DMA engine. Everything the accelerator needs arrives through the TLM target
+// socket (docs/register-map.md), or, for COMMAND.DMA, through its own TLM initiator socket from
+// system memory (docs/integration.md); the C++ API below only observes (statistics, read-only
+// access to the module tree) or configures simulation features (VCD tracing, timing-only mode).
 #include <memory>
 
 #include <systemc>
@@ -12,6 +13,7 @@
 #include "gcattn/power/energy_model.h"
 #include "gcattn/systemc/accelerator_params.h"
 #include "gcattn/systemc/controller.h"
+#include "gcattn/systemc/dma_engine.h"
 #include "gcattn/systemc/host_interface.h"
 #include "gcattn/systemc/layer.h"
 #include "gcattn/systemc/statistics.h"
@@ -31,13 +33,17 @@ class Accelerator : public sc_core::sc_module {
   sc_core::sc_out<bool> irq;
   /// The host interface's target socket (bind an initiator socket to it).
   tlm::tlm_target_socket<32>& socket() { return host_.socket; }
+  /// The DMA engine's initiator socket (bind it to the system bus for COMMAND.DMA). Optional:
+  /// left unbound, the platform elaborates and DMA commands are refused (DmaDescriptor).
+  DmaSocket& dma_socket() { return dma_.socket; }
 
   const AcceleratorParams& params() const { return params_; }
   const PhaseSchedule& schedule() const { return controller_.schedule(); }
   const AcceleratorStatistics& statistics() const { return stats_; }
   const Layer& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
   const Head& head(int l, int h) const { return layer(l).heads[static_cast<std::size_t>(h)]; }
-  bool busy() const { return controller_.busy(); }
+  /// STATUS.BUSY: a command is running, its DMA transfers included.
+  bool busy() const { return host_.busy(); }
   /// Charges idle static power of every layer up to the current simulated time (before reading
   /// final energy totals); only while idle.
   void charge_idle_energy() { controller_.charge_idle_until_now(); }
@@ -56,6 +62,7 @@ class Accelerator : public sc_core::sc_module {
   AcceleratorStatistics stats_;
   sc_core::sc_vector<Layer> layers_;
   Controller controller_;
+  DmaEngine dma_;
   HostInterface host_;
   std::unique_ptr<VcdTracer> vcd_;
 };

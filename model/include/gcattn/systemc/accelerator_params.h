@@ -28,6 +28,14 @@ struct HostTiming {
   sc_core::sc_time dmi_latency() const { return clock_period * dmi_access_cycles; }
 };
 
+/// The accelerator's DMA engine (configuration section "dma", docs/register-map.md "DMA").
+struct DmaTiming {
+  int setup_cycles = 4;              // per transfer, cycles of HostTiming::clock_period
+  std::uint32_t max_burst_bytes = 256;
+  bool use_dmi = true;
+  double energy_fj_per_bit = 0.0;
+};
+
 struct AcceleratorParams {
   HardwareParams hw;
   int layers = 12;
@@ -35,6 +43,7 @@ struct AcceleratorParams {
   bool functional = true;
   double estimated_activity_fraction = 0.5;
   HostTiming host;
+  DmaTiming dma;
 
   int dim() const { return hw.rows; }
   /// Floats of one data window (heads x dim).

@@ -64,6 +64,9 @@ class Controller : public sc_core::sc_module {
   void charge_idle_until_now();
   /// Forgets every stored token of every layer and head (CONTROL.CLEAR_KV); only while idle.
   void clear_kv();
+  /// Charges the DMA engine's energy (dma.energy_fj_per_bit) for bits moved per head of a layer
+  /// to the heads' routing component (cumulative ledgers; not part of a step's ledger).
+  void charge_dma(int layer, double bits_per_head);
   const PhaseSchedule& schedule() const { return schedule_; }
 
  private:

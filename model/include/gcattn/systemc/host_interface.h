@@ -5,9 +5,13 @@
 // approximately timed nb_transport_fw/bw with the four base-protocol phases, DMI on the data
 // windows (revoked while a command runs), transport_dbg, and a level interrupt output.
 // Every bad access gets a TLM error response, sets ERROR_CODE/ERROR_ADDR and the ERROR interrupt.
+// COMMAND.DMA commands move their K/V/Q rows in and OUT rows out through the DmaEngine (system
+// memory addresses from the DMA descriptor registers); they stay BUSY until the write-back ends.
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <vector>
 
 #include <tlm_utils/peq_with_cb_and_phase.h>
@@ -17,7 +21,9 @@
 
 #include "gcattn/systemc/accelerator_params.h"
 #include "gcattn/systemc/controller.h"
+#include "gcattn/systemc/dma_engine.h"
 #include "gcattn/systemc/register_map.h"
+#include "gcattn/systemc/statistics.h"
 
 namespace gcattn::sc {
 
@@ -25,7 +31,7 @@ class HostInterface : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(HostInterface);
   HostInterface(const sc_core::sc_module_name& name, const AcceleratorParams& params,
-                Controller& controller, const AcceleratorStatistics& stats);
+                Controller& controller, DmaEngine& dma, AcceleratorStatistics& stats);
   const char* kind() const override { return "gcattn::sc::HostInterface"; }
 
   tlm_utils::simple_target_socket<HostInterface> socket;
@@ -34,12 +40,15 @@ class HostInterface : public sc_core::sc_module {
   /// Per-head scalers as currently held in the scaler window (observation only).
   HeadScalers scalers(int layer, int head) const;
   regmap::ErrorCode error_code() const { return static_cast<regmap::ErrorCode>(error_code_); }
+  /// STATUS.BUSY: a command is accepted and not finished (its DMA transfers included).
+  bool busy() const { return controller_.busy() || dma_stage_ != DmaStage::None; }
 
  private:
-  enum class Block { Registers, K, V, Q, Out, Scalers, Unmapped };
+  enum class Block { Registers, DmaRegisters, K, V, Q, Out, Scalers, Unmapped };
+  enum class DmaStage { None, Fetch, Step, WriteBack };  // of the command in flight
   struct Target {
     Block block = Block::Unmapped;
-    std::uint64_t offset = 0;  // from the block's base
+    std::uint64_t offset = 0;  // from the block's base (register blocks: the address itself)
     std::uint64_t used = 0;    // bytes in use in the block
   };
   Target decode(std::uint64_t addr) const;
@@ -72,7 +81,21 @@ class HostInterface : public sc_core::sc_module {
   bool finite_words(const float* p, std::size_t n) const;
   void fail(tlm::tlm_generic_payload& trans, regmap::ErrorCode code, tlm::tlm_response_status st,
             const sc_core::sc_time& at, const char* what);
-  bool busy() const { return controller_.busy(); }
+  /// Latches an error (ERROR_CODE, ERROR_ADDR, IRQ_STATUS.ERROR) now; warns with `what`.
+  void raise_error(regmap::ErrorCode code, std::uint64_t addr, const std::string& what);
+  static bool is_register_block(Block b) {
+    return b == Block::Registers || b == Block::DmaRegisters;
+  }
+
+  // DMA.
+  void write_dma_register(tlm::tlm_generic_payload& trans, std::uint64_t off, std::uint32_t value,
+                          const sc_core::sc_time& at);
+  /// Why the DMA descriptor cannot serve a command (empty: it can).
+  std::string dma_descriptor_problem(bool write, bool attend) const;
+  DmaSegment dma_segment(std::uint64_t base, float* data) const;
+  void on_dma_done(const DmaResult& r);
+  void dma_failed(const DmaResult& r);
+  void complete_command();
 
   void on_step_done(const StepRecord& rec);
   void set_irq_status(std::uint32_t bits, const sc_core::sc_time& at);
@@ -84,7 +107,8 @@ class HostInterface : public sc_core::sc_module {
 
   const AcceleratorParams& p_;
   Controller& controller_;
-  const AcceleratorStatistics& stats_;
+  DmaEngine& dma_;
+  AcceleratorStatistics& stats_;
 
   std::vector<float> k_, v_, q_, out_, scalers_;
   std::vector<std::int64_t> last_written_;  // per layer, -1: none
@@ -92,6 +116,21 @@ class HostInterface : public sc_core::sc_module {
   std::uint32_t irq_enable_ = 0, irq_status_ = 0, error_code_ = 0, error_addr_ = 0;
   bool done_ = false;
   bool dmi_handed_out_ = false;  // a grant or refusal the initiators may have cached
+
+  // DMA descriptor and status registers.
+  std::uint64_t dma_k_addr_ = 0, dma_v_addr_ = 0, dma_q_addr_ = 0, dma_out_addr_ = 0;
+  std::uint32_t dma_head_stride_ = 0, dma_layer_stride_ = 0;
+  bool dma_bus_error_ = false, dma_used_dmi_ = false;
+  std::uint64_t dma_error_addr_ = 0;
+  std::uint32_t dma_error_resp_ = 0;
+  std::uint64_t dma_bytes_ = 0;
+  sc_core::sc_time dma_time_;
+  // The DMA command in flight: its stage, the step it runs, what to restore on a failed fetch.
+  DmaStage dma_stage_ = DmaStage::None;
+  StepCommand dma_cmd_;
+  std::int64_t dma_prev_last_written_ = -1;
+  std::vector<float> dma_k_, dma_v_, dma_q_;  // fetch staging: committed only when complete
+  std::array<DmaSegment, DmaEngine::kMaxSegments> dma_segs_{};
 
   sc_core::sc_event irq_ev_;
   std::multimap<sc_core::sc_time, bool> irq_changes_;  // absolute time -> level

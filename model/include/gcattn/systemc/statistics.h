@@ -25,6 +25,18 @@ struct StepRecord {
   bool activity_estimated = false;  // functional off: energy from the estimated activity
 };
 
+/// The DMA engine's traffic over all COMMAND.DMA commands (docs/register-map.md, "DMA").
+struct DmaStatistics {
+  std::uint64_t commands = 0;       // DMA commands accepted
+  std::uint64_t transfers = 0;      // fetches and write-backs started
+  std::uint64_t bytes_read = 0;     // from system memory
+  std::uint64_t bytes_written = 0;  // to system memory
+  std::uint64_t bursts = 0;
+  std::uint64_t dmi_bursts = 0;  // of which through a DMI pointer
+  std::uint64_t errors = 0;      // transfers ended by an error response
+  double busy_ns = 0.0;          // simulated time of the transfers
+};
+
 class AcceleratorStatistics {
  public:
   AcceleratorStatistics(int layers, int heads);
@@ -48,8 +60,10 @@ class AcceleratorStatistics {
   EnergyLedger total_ledger() const;
   int layers() const { return layers_; }
   int heads() const { return heads_; }
+  const DmaStatistics& dma() const { return dma_; }
 
-  // Written by the controller only.
+  // Written by the controller only (dma_for_update(): by the host interface).
+  DmaStatistics& dma_for_update() { return dma_; }
   EnergyLedger& ledger_for_update(int layer, int head);
   /// The running step's ledger of a head; record() adds it to the cumulative ledger.
   EnergyLedger& step_ledger_for_update(int head) { return step_[static_cast<std::size_t>(head)]; }
@@ -63,6 +77,7 @@ class AcceleratorStatistics {
   std::array<double, kPhaseCount> phase_ns_{};
   double busy_ns_ = 0.0;
   StepRecord last_;
+  DmaStatistics dma_;
   std::vector<EnergyLedger> ledgers_;  // [layer][head]
   std::vector<EnergyLedger> step_;     // [head] of the running or last step
 };

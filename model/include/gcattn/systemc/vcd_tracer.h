@@ -4,7 +4,9 @@
 // phase index, the interrupt line; for one traced scope (layer, head, sub-tile) the query pulse
 // lines of the head, the phi pulse lines and the output counter values of the sub-tile. Pulse
 // lines rise at the window start and fall at start + width: one timed event per distinct pulse
-// end, never per cell. Timescale 1 ps. Values change only inside [start, end].
+// end, never per cell. Timescale 1 ps. Values change only inside [start, end] (the interrupt
+// line and the DMA engine's state are traced as they are). A platform may add its own signals
+// to the same file (trace_file()).
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +34,7 @@ class VcdTracer : public sc_core::sc_module, public StepObserver {
   /// Throws std::invalid_argument naming the option when the scope or window is invalid.
   VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts,
             const AcceleratorParams& params, sc_core::sc_vector<Layer>& layers,
-            const sc_core::sc_out<bool>& irq);
+            const sc_core::sc_out<bool>& irq, const sc_core::sc_signal<int>* dma_state = nullptr);
   ~VcdTracer() override;
   const char* kind() const override { return "gcattn::sc::VcdTracer"; }
 
@@ -42,6 +44,8 @@ class VcdTracer : public sc_core::sc_module, public StepObserver {
 
   /// The file SystemC writes (with .vcd).
   const std::string& path() const { return path_; }
+  /// The VCD file, for a platform's own sc_trace calls (during elaboration only).
+  sc_core::sc_trace_file* trace_file() const { return tf_; }
 
  private:
   struct PulseGroup {
