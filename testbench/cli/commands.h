@@ -16,6 +16,10 @@ using Args = std::vector<std::string>;
 
 int cmd_config(const Args& args, std::ostream& out);
 int cmd_tile(const Args& args, std::ostream& out);
+int cmd_trace(const Args& args, std::ostream& out);
+int cmd_reproduce(const Args& args, std::ostream& out);
+int cmd_run(const Args& args, std::ostream& out);
+int cmd_calibrate(const Args& args, std::ostream& out);
 
 /// The Markdown parameter reference (docs/configuration.md embeds it between markers).
 void write_parameter_reference(const Config& paper, std::ostream& out);

@@ -17,6 +17,10 @@ struct Command {
 const Command kCommands[] = {
     {"config", "show or validate a configuration (presets, --set overrides)", cmd_config},
     {"tile", "evaluate one sub-tile on .npy inputs (golden array-level interface)", cmd_tile},
+    {"trace", "make and inspect KV-cache traces (GPT-2 engine, synthetic, info, verify)", cmd_trace},
+    {"reproduce", "run the calibration workload: published vs simulated latency and energy", cmd_reproduce},
+    {"run", "replay a KV-cache trace through the accelerator; timing, energy, accuracy, GPU report", cmd_run},
+    {"calibrate", "compute per-head q/k/v/output scalers from a trace prefix (range or paper method)", cmd_calibrate},
 };
 
 void usage(std::ostream& os) {

@@ -70,9 +70,10 @@ namespace {
 // Row read over all columns: out[c] = sum_r in[r] * g_c(u[c][r]) as 8 partial sums (lanes r mod 8)
 // combined as hsum(p0 + p1), then the scalar tail rows; the activity sum |in * g| likewise.
 GCATTN_ARRAY_CLONES
-double read_rows_impl(const double* in, const double* u_all, const std::uint8_t* valid, const double* t_write,
-                      const std::int64_t* token, int rows, int cols, const CellModel& cell, const Leakage& leak,
-                      double now_s, std::int64_t now_token, double* out) {
+double read_rows_impl(const double* in, const double* u_all, const std::uint8_t* valid,
+                      const double* t_write, const std::int64_t* token, int rows, int cols,
+                      const CellModel& cell, const Leakage& leak, double now_s,
+                      std::int64_t now_token, double* out) {
   double activity = 0.0;
   const double c0 = cell.coefficients()[0];
   for (int c = 0; c < cols; ++c) {
@@ -80,7 +81,8 @@ double read_rows_impl(const double* in, const double* u_all, const std::uint8_t*
       out[c] = 0.0;
       continue;
     }
-    const auto k = cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
     const double k1 = k[1], k2 = k[2], k3 = k[3];
     const double* u = u_all + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     v4d p0 = {0, 0, 0, 0}, p1 = p0, a0 = p0, a1 = p0;
@@ -109,9 +111,10 @@ double read_rows_impl(const double* in, const double* u_all, const std::uint8_t*
 // Column read: out[r] += in[c] * g_c(u[c][r]) column by column (per row in column order, as a
 // scalar loop would); the activity in lanes r mod 4 plus the scalar tail rows.
 GCATTN_ARRAY_CLONES
-double read_cols_impl(const double* in, const double* u_all, const std::uint8_t* valid, const double* t_write,
-                      const std::int64_t* token, int rows, int cols, const CellModel& cell, const Leakage& leak,
-                      double now_s, std::int64_t now_token, double* out) {
+double read_cols_impl(const double* in, const double* u_all, const std::uint8_t* valid,
+                      const double* t_write, const std::int64_t* token, int rows, int cols,
+                      const CellModel& cell, const Leakage& leak, double now_s,
+                      std::int64_t now_token, double* out) {
   std::fill(out, out + rows, 0.0);
   v4d act4 = {0, 0, 0, 0};
   double tail = 0.0;
@@ -119,7 +122,8 @@ double read_cols_impl(const double* in, const double* u_all, const std::uint8_t*
   for (int c = 0; c < cols; ++c) {
     const double x = in[c];
     if (!valid[c] || x == 0.0) continue;
-    const auto k = cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
     const double k1 = k[1], k2 = k[2], k3 = k[3];
     const double* u = u_all + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     int r = 0;
@@ -142,14 +146,14 @@ double read_cols_impl(const double* in, const double* u_all, const std::uint8_t*
 
 double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::int64_t now_token,
                                      double* out_cols) const {
-  return read_rows_impl(in_rows, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_, cols_, cell_,
-                        leakage_, now_s, now_token, out_cols);
+  return read_rows_impl(in_rows, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
+                        cols_, cell_, leakage_, now_s, now_token, out_cols);
 }
 
 double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::int64_t now_token,
                                      double* out_rows) const {
-  return read_cols_impl(in_cols, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_, cols_, cell_,
-                        leakage_, now_s, now_token, out_rows);
+  return read_cols_impl(in_cols, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
+                        cols_, cell_, leakage_, now_s, now_token, out_rows);
 }
 
 }  // namespace gcattn

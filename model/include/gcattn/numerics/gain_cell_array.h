@@ -51,7 +51,8 @@ class GainCellArrayModel {
 
  private:
   std::size_t idx(int col, int row) const {
-    return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_) + static_cast<std::size_t>(row);
+    return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_) +
+           static_cast<std::size_t>(row);
   }
   int rows_, cols_;
   CellModel cell_;

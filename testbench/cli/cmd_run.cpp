@@ -1,0 +1,189 @@
+// gcattn run --trace FILE ...: replays a KV-cache trace through the accelerator's host interface
+// and reports timing, energy, accuracy and a GPU comparison (docs/report-format.md).
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <iostream>
+#include <ostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/options.h"
+#include "io/npy.h"
+#include "player/run_session.h"
+
+namespace gcattn::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_sigint(int) {
+  g_stop = 1;
+}
+
+// Restores the previous SIGINT disposition when the run ends (also on errors).
+class SigintScope {
+ public:
+  SigintScope() { prev_ = std::signal(SIGINT, on_sigint); }
+  ~SigintScope() { std::signal(SIGINT, prev_ == SIG_ERR ? SIG_DFL : prev_); }
+  SigintScope(const SigintScope&) = delete;
+  SigintScope& operator=(const SigintScope&) = delete;
+
+ private:
+  void (*prev_)(int) = SIG_DFL;
+};
+
+bool on_off(const po::variables_map& vm, const char* name) {
+  const std::string v = vm[name].as<std::string>();
+  if (v == "on") return true;
+  if (v == "off") return false;
+  throw UsageError(std::string("--") + name + " must be on or off, got '" + v + "'");
+}
+
+// "L:H:S" for --vcd-scope, "START:END" (ns) for --vcd-window.
+std::vector<double> split_numbers(const std::string& text, std::size_t n, const char* option) {
+  std::vector<double> v;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ':')) {
+    try {
+      std::size_t used = 0;
+      v.push_back(std::stod(part, &used));
+      if (used != part.size()) throw std::invalid_argument(part);
+    } catch (const std::exception&) {
+      throw UsageError(std::string(option) + " '" + text + "': '" + part + "' is not a number");
+    }
+  }
+  if (v.size() != n)
+    throw UsageError(std::string(option) + " '" + text + "': expected " + std::to_string(n) +
+                     " numbers separated by ':'");
+  return v;
+}
+
+}  // namespace
+
+int cmd_run(const Args& args, std::ostream& out) {
+  const std::string usage =
+      "usage: gcattn run --trace FILE [--config P] [--set key=value ...] [--tokens N] [--mode "
+      "lt|at]\n"
+      "                  [--host-gap NS] [--scalers FILE] [--report-json F] [--report-csv F] "
+      "[--vcd F]\n"
+      "Replays a KV-cache trace (docs/trace-format.md) through the accelerator's TLM host "
+      "interface:\n"
+      "per token and layer the player writes K, V and Q, issues the command, waits for the "
+      "interrupt\n"
+      "(or polls, host.completion), reads the outputs and spends the host gap. Prints a summary; "
+      "the\n"
+      "JSON and CSV reports are documented in docs/report-format.md. Ctrl-C stops at the next "
+      "layer\n"
+      "step and writes the reports marked incomplete (exit status 130).";
+  po::options_description desc("run options");
+  desc.add_options()("help,h", "show this help")("trace", po::value<std::string>()->required(),
+                                                 "KV-cache trace (.safetensors)")(
+      "tokens", po::value<std::size_t>()->default_value(0), "replay the first N tokens (0: all)")(
+      "mode", po::value<std::string>()->default_value("lt"),
+      "lt: loosely timed (b_transport, quantum keeper); at: approximately timed (nb_transport, 4 "
+      "phases)")("host-gap", po::value<double>(),
+                 "ns the host spends between layer steps (projections, MLP); default host.gap_ns "
+                 "(140 ns in the paper preset)")(
+      "completion", po::value<std::string>(),
+      "irq | poll: how the host sees a command finish (default host.completion)")(
+      "scalers", po::value<std::string>(),
+      "per-head scalers from `gcattn calibrate` (default: calibrate here and say so)")(
+      "calibrate-method", po::value<std::string>()->default_value("range"),
+      "range | paper, when no --scalers")(
+      "calibrate-tokens", po::value<std::size_t>()->default_value(0),
+      "calibration prefix when no --scalers (0: the tokens replayed)")(
+      "functional", po::value<std::string>(),
+      "on | off: off simulates timing and energy only (model.functional)")(
+      "accuracy", po::value<std::string>()->default_value("on"),
+      "on | off: compare outputs with the softmax, ideal-hardware and attn_out references")(
+      "dmi", po::value<std::string>()->default_value("off"),
+      "on | off: data windows through DMI pointers")(
+      "quantum", po::value<double>()->default_value(1000.0), "LT global quantum in ns")(
+      "gpu", po::value<std::vector<std::string>>()->composing(),
+      "GPU reference id (configs/gpus/ID.json) or file for the comparison; repeatable (default: "
+      "all)")("report-json", po::value<std::string>(), "write the JSON report here")(
+      "report-csv", po::value<std::string>(), "write the per-(layer, head) CSV here")(
+      "outputs", po::value<std::string>(),
+      "write the accelerator outputs as .npy [tokens, layers, heads, d_head]")(
+      "vcd", po::value<std::string>(), "write VCD waveforms (SystemC appends .vcd)")(
+      "vcd-scope", po::value<std::string>()->default_value("0:0:0"),
+      "layer:head:subtile traced in detail")(
+      "vcd-window", po::value<std::string>(),
+      "START:END in ns: record changes only inside this window");
+  add_config_options(desc);
+  po::variables_map vm;
+  if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
+
+  Config cfg = resolve_config(vm);
+  if (vm.count("functional"))
+    cfg.set("model.functional", on_off(vm, "functional") ? "true" : "false", "--functional");
+  if (vm.count("completion"))
+    cfg.set("host.completion", vm["completion"].as<std::string>(), "--completion");
+
+  player::RunOptions ro;
+  ro.trace_path = vm["trace"].as<std::string>();
+  ro.tokens = vm["tokens"].as<std::size_t>();
+  const std::string mode = vm["mode"].as<std::string>();
+  if (mode != "lt" && mode != "at") throw UsageError("--mode must be lt or at, got '" + mode + "'");
+  ro.coding = mode == "lt" ? sc::Coding::LooselyTimed : sc::Coding::ApproximatelyTimed;
+  if (vm.count("host-gap")) {
+    const double g = vm["host-gap"].as<double>();
+    if (!(g >= 0.0) || !std::isfinite(g))
+      throw UsageError("--host-gap must be a finite number of ns >= 0");
+    ro.host_gap_ns = g;
+  }
+  ro.dmi = on_off(vm, "dmi");
+  const double quantum = vm["quantum"].as<double>();
+  if (!(quantum > 0.0) || !std::isfinite(quantum))
+    throw UsageError("--quantum must be a positive number of ns");
+  ro.quantum = sc_core::sc_time(quantum, sc_core::SC_NS);
+  if (vm.count("scalers")) ro.scalers_path = vm["scalers"].as<std::string>();
+  ro.calibration.method = calibrate::parse_method(vm["calibrate-method"].as<std::string>());
+  ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
+  ro.accuracy = on_off(vm, "accuracy");
+  if (vm.count("gpu")) ro.gpus = vm["gpu"].as<std::vector<std::string>>();
+  if (vm.count("vcd")) {
+    sc::VcdOptions v;
+    v.file = vm["vcd"].as<std::string>();
+    const auto s = split_numbers(vm["vcd-scope"].as<std::string>(), 3, "--vcd-scope");
+    v.layer = static_cast<int>(s[0]);
+    v.head = static_cast<int>(s[1]);
+    v.subtile = static_cast<int>(s[2]);
+    if (vm.count("vcd-window")) {
+      const auto w = split_numbers(vm["vcd-window"].as<std::string>(), 2, "--vcd-window");
+      if (!(w[0] >= 0.0 && w[1] > w[0]))
+        throw UsageError("--vcd-window START:END needs 0 <= START < END");
+      v.start = sc_core::sc_time(w[0], sc_core::SC_NS);
+      v.end = sc_core::sc_time(w[1], sc_core::SC_NS);
+    }
+    ro.vcd = v;
+  }
+  ro.keep_outputs = vm.count("outputs") > 0;
+  ro.command_line.push_back("gcattn");
+  ro.command_line.push_back("run");
+  ro.command_line.insert(ro.command_line.end(), args.begin(), args.end());
+  if (isatty(STDERR_FILENO)) ro.progress = &std::cerr;
+  g_stop = 0;
+  ro.stop = &g_stop;
+
+  player::RunResult res;
+  {
+    SigintScope sigint;
+    res = player::run_trace(cfg, ro);
+  }
+  const report::Report& rep = res.report;
+  if (vm.count("report-json")) report::write_json(rep, vm["report-json"].as<std::string>());
+  if (vm.count("report-csv")) report::write_csv(rep, vm["report-csv"].as<std::string>());
+  if (vm.count("outputs"))
+    io::write_npy_f32(vm["outputs"].as<std::string>(), res.outputs_shape, res.outputs);
+  report::write_summary(rep, out);
+  if (vm.count("report-json")) out << "report: " << vm["report-json"].as<std::string>() << "\n";
+  if (vm.count("report-csv")) out << "table:  " << vm["report-csv"].as<std::string>() << "\n";
+  if (!res.vcd_path.empty()) out << "vcd:    " << res.vcd_path << "\n";
+  return rep.complete ? kExitOk : kExitInterrupted;
+}
+
+}  // namespace gcattn::cli

@@ -1,0 +1,388 @@
+#include "player/run_session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <tlm>
+
+#include "cli/errors.h"
+#include "gcattn/config/hardware_params.h"
+#include "gcattn/power/gpu_reference.h"
+#include "gcattn/power/published.h"
+#include "gcattn/systemc/accelerator.h"
+#include "gcattn/timing/phase_schedule.h"
+#include "report/gpu_comparison.h"
+#include "trace/trace_file.h"
+
+namespace gcattn::player {
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool from_preset(const Config& cfg, const char* key) {
+  const std::string& origin = cfg.origin_of(key);
+  for (const auto& p : Config::preset_names()) {
+    if (origin == "preset '" + p + "'") return true;
+  }
+  return false;
+}
+
+// Geometry follows the trace; an explicit, different setting is a mistake worth stopping for.
+void set_geometry(Config& cfg, const trace::TraceReader& tr) {
+  const std::pair<const char*, int> geo[] = {{"model.layers", tr.layers()},
+                                             {"model.heads", tr.heads()}};
+  for (const auto& [key, n] : geo) {
+    if (!from_preset(cfg, key) && cfg.integer(key) != n) {
+      throw ConfigError(std::string(key) + " = " + std::to_string(cfg.integer(key)) + " (from " +
+                        cfg.origin_of(key) + ") but the trace " + tr.path() + " has " +
+                        std::to_string(n) +
+                        "; the accelerator's geometry follows the trace: drop the setting or use a "
+                        "matching trace");
+    }
+    cfg.set(key, std::to_string(n), "trace " + tr.path());
+  }
+}
+
+void check_trace(const trace::TraceReader& tr, const HardwareParams& hw, std::size_t tokens) {
+  if (tr.d_head() != hw.rows) {
+    throw cli::InputError(tr.path() + ": d_head = " + std::to_string(tr.d_head()) +
+                          " but the arrays have array.rows = " + std::to_string(hw.rows) +
+                          " rows (one row per head dimension); use a trace with d_head " +
+                          std::to_string(hw.rows) +
+                          " or --set array.rows=" + std::to_string(tr.d_head()));
+  }
+  if (tr.tokens() == 0) throw cli::InputError(tr.path() + ": the trace holds no tokens");
+  if (tokens > tr.tokens()) {
+    throw cli::InputError("--tokens " + std::to_string(tokens) +
+                          " asks for more token positions than " + tr.path() + " holds (" +
+                          std::to_string(tr.tokens()) + "); use --tokens " +
+                          std::to_string(tr.tokens()) + " or less");
+  }
+  if (tokens > 0xFFFFFFFFull) {
+    throw cli::InputError(tr.path() + ": " + std::to_string(tokens) +
+                          " tokens exceed the 32-bit POSITION register of the host interface");
+  }
+}
+
+json::value trace_json(const trace::TraceReader& tr) {
+  const trace::TraceMeta& m = tr.meta();
+  json::array args;
+  for (const auto& a : m.tool_args) args.emplace_back(a);
+  json::object extra;
+  for (const auto& [k, v] : m.extra) extra[k] = v;
+  return json::object{{"path", tr.path()},
+                      {"model", m.model},
+                      {"source", m.source},
+                      {"synthetic", m.synthetic},
+                      {"tokens", m.tokens},
+                      {"layers", m.layers},
+                      {"heads", m.heads},
+                      {"d_head", m.d_head},
+                      {"context_length", m.context_length},
+                      {"prompt_length", m.prompt_length},
+                      {"vocab_size", m.vocab_size},
+                      {"dtype", trace::dtype_name(tr.dtype(trace::Field::Q))},
+                      {"has_attn_out", tr.has_attn_out()},
+                      {"prompt", m.prompt},
+                      {"text", m.text},
+                      {"tool", m.tool},
+                      {"tool_args", std::move(args)},
+                      {"extra", std::move(extra)}};
+}
+
+report::EnergySplit split_of(const EnergyLedger& l, double div) {
+  report::EnergySplit s;
+  if (div <= 0.0) return s;
+  s.dac = l.category(EnergyCategory::Dac) / div;
+  s.qk = l.category(EnergyCategory::Qk) / div;
+  s.av = l.category(EnergyCategory::Av) / div;
+  s.digital = l.category(EnergyCategory::Digital) / div;
+  s.total = l.total() / div;
+  return s;
+}
+
+// A one-line progress bar with ETA, redrawn at most every 0.2 s. The ETA weighs each token by
+// its work: the stored tokens it attends to (the window fills up) plus a fixed per-token part.
+class Progress {
+ public:
+  Progress(std::ostream& os, int window)
+      : os_(os), window_(window), start_(Clock::now()), last_(start_) {}
+  void operator()(std::size_t done, std::size_t total) {
+    const auto now = Clock::now();
+    if (done < total && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double el = std::chrono::duration<double>(now - start_).count();
+    const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    const double work = total ? this->work(done) / this->work(total) : 1.0;
+    const int w = 30, fill = static_cast<int>(frac * w);
+    os_ << "\r[" << std::string(static_cast<std::size_t>(fill), '#')
+        << std::string(static_cast<std::size_t>(w - fill), '.') << "] " << std::setw(3)
+        << static_cast<int>(frac * 100) << "% " << done << "/" << total << " tokens";
+    if (done > 0 && done < total) {
+      os_ << ", ETA " << std::fixed << std::setprecision(0) << el / work * (1.0 - work) << " s"
+          << std::defaultfloat << "   ";
+    } else {
+      os_ << ", " << std::fixed << std::setprecision(1) << el << " s" << std::defaultfloat
+          << "        ";
+    }
+    if (done == total) os_ << "\n";
+    os_.flush();
+  }
+  void finish() { os_ << "\n"; }
+
+ private:
+  // Work of tokens 0 .. n-1: sum of min(t + 1, window) plus 64 per token.
+  double work(std::size_t n) const {
+    const double m = window_, ramp = std::min<double>(static_cast<double>(n), m);
+    return ramp * (ramp + 1) / 2 + (static_cast<double>(n) - ramp) * m +
+           64.0 * static_cast<double>(n);
+  }
+  std::ostream& os_;
+  int window_;
+  Clock::time_point start_, last_;
+};
+
+}  // namespace
+
+double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_ns) {
+  return layers * (PhaseSchedule::from(cfg).total_ns() + host_gap_ns);
+}
+
+RunResult run_trace(Config cfg, const RunOptions& opt) {
+  const auto wall_start = Clock::now();
+  const trace::TraceReader tr(opt.trace_path);
+  set_geometry(cfg, tr);
+  const double gap_ns = opt.host_gap_ns ? *opt.host_gap_ns : cfg.number("host.gap_ns");
+  if (opt.host_gap_ns) cfg.set("host.gap_ns", std::to_string(*opt.host_gap_ns), "--host-gap");
+  const HardwareParams hw = HardwareParams::from(cfg);
+  const std::size_t tokens = opt.tokens ? opt.tokens : tr.tokens();
+  check_trace(tr, hw, tokens);
+  const bool functional = cfg.boolean("model.functional");
+  const int L = tr.layers(), H = tr.heads(), D = tr.d_head();
+
+  report::Report rep;
+  // Scalers: from a file, or calibrated here on a prefix of the trace.
+  ScalerTable scalers;
+  json::object sc_info;
+  if (!opt.scalers_path.empty()) {
+    scalers = read_scalers(opt.scalers_path);
+    if (scalers.layers != L || scalers.heads != H) {
+      throw cli::InputError(opt.scalers_path + ": scalers for " + std::to_string(scalers.layers) +
+                            " layers x " + std::to_string(scalers.heads) +
+                            " heads, but the trace " + tr.path() + " has " + std::to_string(L) +
+                            " x " + std::to_string(H) + "; calibrate on a trace of this shape");
+    }
+    sc_info = {{"source", "file"},
+               {"path", opt.scalers_path},
+               {"method", scalers.method},
+               {"calibration_tokens", scalers.calibration_tokens},
+               {"calibrated_on", scalers.trace}};
+  } else {
+    calibrate::Options co = opt.calibration;
+    co.token_period_ns = estimated_token_period_ns(cfg, L, gap_ns);
+    if (co.tokens == 0 || co.tokens > tokens) co.tokens = tokens;  // default: the tokens replayed
+    const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
+    scalers = cr.scalers;
+    std::ostringstream note;
+    note << "no --scalers given: calibrated the scalers here (method "
+         << calibrate::method_name(co.method) << ", first " << cr.tokens << " tokens"
+         << (cr.tokens == tokens ? ", the tokens replayed: accuracy is in-sample" : "")
+         << "); save them with `gcattn calibrate --trace " << tr.path()
+         << " -o scalers.json` and pass --scalers to reuse";
+    rep.notes.push_back(note.str());
+    sc_info = {{"source", "calibrated"},
+               {"path", ""},
+               {"method", calibrate::method_name(co.method)},
+               {"calibration_tokens", cr.tokens},
+               {"calibrated_on", tr.path()}};
+  }
+  // The accelerator holds float32 scaler words; the references use exactly those.
+  const ScalerTable hw_scalers = scalers.rounded_to_float();
+
+  std::unique_ptr<AccuracyTracker> acc;
+  if (functional && opt.accuracy)
+    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs);
+  if (!functional)
+    rep.notes.push_back(
+        "model.functional = false: outputs are not computed, accuracy is not measured");
+
+  PlayerOptions po;
+  po.coding = opt.coding;
+  po.completion =
+      cfg.string("host.completion") == "poll" ? Completion::Poll : Completion::Interrupt;
+  po.tokens = tokens;
+  po.host_gap = sc_core::sc_time(gap_ns, sc_core::SC_NS);
+  po.poll_interval = sc_core::sc_time(cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
+  po.dmi = opt.dmi;
+  po.keep_outputs = opt.keep_outputs;
+
+  // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
+  sc::Accelerator accel("accelerator", cfg);
+  sc_core::sc_signal<bool> irq("irq");
+  TracePlayer player("player", tr, hw_scalers, po, acc.get(), opt.stop);
+  accel.irq(irq);
+  player.irq(irq);
+  player.host.socket.bind(accel.socket());
+  tlm::tlm_global_quantum::instance().set(opt.quantum);
+  RunResult res;
+  if (opt.vcd) {
+    try {
+      accel.enable_vcd(*opt.vcd);
+    } catch (const std::invalid_argument& e) {
+      throw cli::UsageError(std::string("--vcd: ") + e.what());
+    }
+    res.vcd_path = accel.vcd()->path();
+  }
+  std::unique_ptr<Progress> bar;
+  if (opt.progress) {
+    bar = std::make_unique<Progress>(*opt.progress, hw.window_tokens);
+    player.set_progress([&bar](std::size_t d, std::size_t t) { (*bar)(d, t); });
+  }
+
+  // The kernel's "Simulation stopped by user." note would land in the middle of the summary.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  try {
+    sc_core::sc_start();
+  } catch (const sc_core::sc_report& e) {
+    throw cli::SimulationError(std::string("SystemC report: ") + e.what());
+  }
+  if (player.error()) std::rethrow_exception(player.error());
+  const PlayerStats& ps = player.stats();
+  if (bar && ps.stopped) bar->finish();
+
+  // --- Report ---
+  const sc::AcceleratorStatistics& st = accel.statistics();
+  rep.complete = !ps.stopped;
+  if (ps.stopped)
+    rep.stop_reason =
+        "interrupted (SIGINT) after " + std::to_string(ps.layer_steps) + " layer steps";
+  rep.tool = std::string("gcattn ") + GCATTN_VERSION;
+  rep.command_line = opt.command_line;
+  rep.mode = opt.coding == sc::Coding::LooselyTimed ? "lt" : "at";
+  rep.completion = po.completion == Completion::Poll ? "poll" : "irq";
+  rep.functional = functional;
+  rep.dmi = opt.dmi;
+  rep.tokens_requested = tokens;
+  rep.tokens_simulated = ps.tokens_done;
+  rep.layers = L;
+  rep.heads = H;
+  rep.d_head = D;
+  rep.window = hw.window_tokens;
+
+  const double steps = static_cast<double>(st.steps());
+  const double token_steps =
+      steps / L;  // tokens' worth of layer steps (fractional when interrupted)
+  report::Timing& t = rep.timing;
+  t.simulated_time_ns = ps.end_ns;
+  t.layer_steps = st.steps();
+  t.accelerator_busy_ns = st.busy_time_ns();
+  t.latency_per_token_layer_ns = steps > 0 ? st.busy_time_ns() / steps : 0.0;
+  t.latency_per_token_ns = t.latency_per_token_layer_ns * L;
+  for (std::size_t i = 0; i < kPhaseCount; ++i) {
+    t.phases.push_back({phase_name(static_cast<Phase>(i)), st.phase_time_ns()[i],
+                        steps > 0 ? st.phase_time_ns()[i] / steps : 0.0});
+  }
+  t.host_transfer_ns = ps.transfer_ns;
+  t.host_transfer_per_token_ns = token_steps > 0 ? ps.transfer_ns / token_steps : 0.0;
+  t.host_wait_ns = ps.wait_ns;
+  t.host_gap_per_step_ns = gap_ns;
+  t.host_gap_ns = ps.gap_ns;
+  t.token_period_ns = token_steps > 0 ? ps.end_ns / token_steps : 0.0;
+
+  report::Energy& e = rep.energy;
+  const EnergyLedger total = st.total_ledger();
+  e.total_pj = total.total();
+  e.per_token_head_pj = split_of(total, steps * H);
+  e.per_token_layer_pj = steps > 0 ? total.total() / steps : 0.0;
+  e.per_token_pj = e.per_token_layer_pj * L;
+  e.estimated_activity = st.estimated_steps() > 0;
+  for (std::size_t c = 0; c < kEnergyComponentCount; ++c) {
+    const auto comp = static_cast<EnergyComponent>(c);
+    e.components.push_back({component_name(comp), category_name(category_of(comp)),
+                            total.component(comp),
+                            steps > 0 ? total.component(comp) / (steps * H) : 0.0});
+  }
+
+  const std::uint64_t full = st.steps() / static_cast<std::uint64_t>(L),
+                      rem = st.steps() % static_cast<std::uint64_t>(L);
+  for (int l = 0; l < L; ++l) {
+    const double layer_steps =
+        static_cast<double>(full + (static_cast<std::uint64_t>(l) < rem ? 1 : 0));
+    if (acc) rep.layer_accuracy.push_back({l, acc->layer(l)});
+    for (int h = 0; h < H; ++h) {
+      report::HeadRow row;
+      row.layer = l;
+      row.head = h;
+      if (acc) row.accuracy = acc->head(l, h);
+      row.energy_per_step_pj = split_of(st.ledger(l, h), layer_steps);
+      row.energy_total_pj = st.ledger(l, h).total();
+      row.scalers = hw_scalers.at(l, h);
+      rep.heads_table.push_back(row);
+    }
+  }
+  if (acc) rep.accuracy = acc->overall();
+
+  // GPU comparison.
+  std::vector<GpuReference> gpus;
+  for (const auto& id : opt.gpus.empty() ? GpuReference::ids() : opt.gpus)
+    gpus.push_back(GpuReference::load(id));
+  const PublishedFigures pub = PublishedFigures::load("leroux2025");
+  report::GpuInputs gi;
+  gi.layers = L;
+  gi.heads = H;
+  gi.d_head = D;
+  gi.window_tokens = hw.window_tokens;
+  gi.mean_window_tokens =
+      report::mean_window_occupancy(std::max<std::size_t>(ps.tokens_done, 1), hw.window_tokens);
+  gi.accelerator_latency_per_token_ns = t.latency_per_token_ns;
+  gi.accelerator_energy_per_token_pj = e.per_token_pj;
+  gi.paper_latency_per_layer_ns = pub.at("latency_per_token_layer_ns").value;
+  gi.paper_energy_per_layer_pj = pub.at("energy_per_layer_nj").value * 1e3;
+  gi.paper_heads = pub.heads;
+  rep.gpu = report::compare_gpus(gi, gpus);
+
+  // Leakage against token age at the simulated token period.
+  report::Leakage& lk = rep.leakage;
+  lk.mode = cfg.string("leakage.mode");
+  lk.tau_s = hw.tau_s;
+  lk.decay_per_token = hw.decay_per_token;
+  lk.token_period_ns = t.token_period_ns;
+  const Leakage leak = Leakage::from(hw);
+  auto retention = [&](double age_tokens) {
+    return leak.factor(age_tokens * t.token_period_ns * 1e-9,
+                       static_cast<std::int64_t>(std::llround(age_tokens)));
+  };
+  lk.oldest_age_tokens =
+      static_cast<double>(std::min<std::size_t>(std::max<std::size_t>(ps.tokens_done, 1),
+                                                static_cast<std::size_t>(hw.window_tokens)) -
+                          1);
+  lk.oldest_retention = retention(lk.oldest_age_tokens);
+  const int points = 65;
+  for (int i = 0; i < points; ++i) {
+    const double age = std::round(static_cast<double>(hw.window_tokens - 1) * i / (points - 1));
+    lk.curve.push_back({age, age * t.token_period_ns, retention(age)});
+  }
+
+  rep.scalers = std::move(sc_info);
+  rep.config = json::parse(cfg.to_json(false));
+  rep.trace = trace_json(tr);
+  rep.wall_time_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  res.report = std::move(rep);
+  if (opt.keep_outputs) {
+    res.outputs = player.outputs();
+    res.outputs.resize(ps.tokens_done * static_cast<std::size_t>(L) * H * D);
+    res.outputs_shape = {ps.tokens_done, static_cast<std::size_t>(L), static_cast<std::size_t>(H),
+                         static_cast<std::size_t>(D)};
+  }
+  return res;
+}
+
+}  // namespace gcattn::player

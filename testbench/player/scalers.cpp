@@ -1,0 +1,194 @@
+#include "player/scalers.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "cli/errors.h"
+#include "report/json_text.h"
+
+namespace gcattn::player {
+namespace json = boost::json;
+using cli::InputError;
+
+ScalerTable::ScalerTable(int l, int h, const HeadScalers& all)
+    : layers(l),
+      heads(h),
+      entries(static_cast<std::size_t>(l) * static_cast<std::size_t>(h), all) {}
+
+ScalerTable ScalerTable::rounded_to_float() const {
+  ScalerTable t = *this;
+  auto r = [](AffineScaler& s) {
+    s.gain = static_cast<double>(static_cast<float>(s.gain));
+    s.offset = static_cast<double>(static_cast<float>(s.offset));
+  };
+  for (auto& e : t.entries) {
+    r(e.q);
+    r(e.k);
+    r(e.v);
+    r(e.out);
+  }
+  return t;
+}
+
+namespace {
+
+const char* const kNames[4] = {"q", "k", "v", "out"};
+
+AffineScaler* member(HeadScalers& s, int i) {
+  switch (i) {
+    case 0:
+      return &s.q;
+    case 1:
+      return &s.k;
+    case 2:
+      return &s.v;
+    default:
+      return &s.out;
+  }
+}
+
+json::array pair(const AffineScaler& s) {
+  return json::array{report::json_number(s.gain), report::json_number(s.offset)};
+}
+
+struct Parser {
+  const std::string& origin;
+
+  [[noreturn]] void fail(const std::string& field, const std::string& why) const {
+    throw InputError(
+        origin + ": field '" + field + "' " + why +
+        " (format: docs/report-format.md, \"Scalers file\"; `gcattn calibrate` writes one)");
+  }
+  const json::value& need(const json::object& o, const char* key) const {
+    const auto* v = o.if_contains(key);
+    if (!v) fail(key, "is missing");
+    return *v;
+  }
+  int count(const json::object& o, const char* key) const {
+    const auto& v = need(o, key);
+    if (!v.is_int64() && !v.is_uint64())
+      fail(key, "must be a positive integer, got " + json::serialize(v));
+    const auto n = v.to_number<std::int64_t>();
+    if (n < 1 || n > 1 << 20) fail(key, "must be a positive integer, got " + json::serialize(v));
+    return static_cast<int>(n);
+  }
+  double finite(const json::value& v, const std::string& field) const {
+    if (!v.is_number()) fail(field, "must be a number, got " + json::serialize(v));
+    const double x = v.to_number<double>();
+    if (!std::isfinite(x)) fail(field, "must be finite");
+    return x;
+  }
+};
+
+}  // namespace
+
+ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
+  json::error_code ec;
+  const json::value root = json::parse(text, ec);
+  if (ec) throw InputError(origin + ": not valid JSON: " + ec.message());
+  if (!root.is_object()) throw InputError(origin + ": a scalers file must be a JSON object");
+  const auto& o = root.as_object();
+  const Parser p{origin};
+  const auto& fmt = p.need(o, "format");
+  if (!fmt.is_string() || fmt.as_string() != kScalersFormat) {
+    p.fail("format",
+           std::string("must be \"") + kScalersFormat + "\", got " + json::serialize(fmt));
+  }
+  const auto& ver = p.need(o, "version");
+  if (!ver.is_number() || ver.to_number<double>() != kScalersVersion) {
+    p.fail("version",
+           "must be " + std::to_string(kScalersVersion) + ", got " + json::serialize(ver));
+  }
+  ScalerTable t;
+  t.layers = p.count(o, "layers");
+  t.heads = p.count(o, "heads");
+  if (const auto* m = o.if_contains("method"); m && m->is_string())
+    t.method = std::string(m->as_string());
+  if (const auto* m = o.if_contains("trace"); m && m->is_string())
+    t.trace = std::string(m->as_string());
+  if (const auto* m = o.if_contains("calibration_tokens"); m && (m->is_int64() || m->is_uint64())) {
+    t.calibration_tokens = m->to_number<std::size_t>();
+  }
+  const auto& sv = p.need(o, "scalers");
+  if (!sv.is_array() || sv.as_array().size() != static_cast<std::size_t>(t.layers)) {
+    p.fail("scalers",
+           "must be an array of " + std::to_string(t.layers) + " layers (field 'layers')");
+  }
+  t.entries.resize(static_cast<std::size_t>(t.layers) * static_cast<std::size_t>(t.heads));
+  for (int l = 0; l < t.layers; ++l) {
+    const auto& lv = sv.as_array()[static_cast<std::size_t>(l)];
+    const std::string lf = "scalers[" + std::to_string(l) + "]";
+    if (!lv.is_array() || lv.as_array().size() != static_cast<std::size_t>(t.heads)) {
+      p.fail(lf, "must be an array of " + std::to_string(t.heads) + " heads (field 'heads')");
+    }
+    for (int h = 0; h < t.heads; ++h) {
+      const auto& hv = lv.as_array()[static_cast<std::size_t>(h)];
+      const std::string hf = lf + "[" + std::to_string(h) + "]";
+      if (!hv.is_object())
+        p.fail(hf,
+               "must be an object {\"q\": [gain, offset], \"k\": ..., \"v\": ..., \"out\": ...}");
+      for (int i = 0; i < 4; ++i) {
+        const std::string f = hf + "." + kNames[i];
+        const auto* e = hv.as_object().if_contains(kNames[i]);
+        if (!e) p.fail(f, "is missing");
+        if (!e->is_array() || e->as_array().size() != 2)
+          p.fail(f, "must be [gain, offset], got " + json::serialize(*e));
+        AffineScaler* s = member(t.at(l, h), i);
+        s->gain = p.finite(e->as_array()[0], f + "[0]");
+        s->offset = p.finite(e->as_array()[1], f + "[1]");
+      }
+      for (const auto& kv : hv.as_object()) {
+        const std::string k(kv.key());
+        if (k != "q" && k != "k" && k != "v" && k != "out")
+          p.fail(hf + "." + k, "is not a scaler (q, k, v, out)");
+      }
+    }
+  }
+  return t;
+}
+
+ScalerTable read_scalers(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open scalers file (does it exist?)");
+  std::ostringstream os;
+  os << in.rdbuf();
+  return parse_scalers(os.str(), path);
+}
+
+std::string scalers_to_json(const ScalerTable& t) {
+  json::object o;
+  o["format"] = kScalersFormat;
+  o["version"] = kScalersVersion;
+  o["method"] = t.method;
+  o["trace"] = t.trace;
+  o["calibration_tokens"] = t.calibration_tokens;
+  o["layers"] = t.layers;
+  o["heads"] = t.heads;
+  o["_doc"] =
+      "Per-layer, per-head affine scalers x_hw = gain * x + offset (PAPER.md section 3), "
+      "[layer][head]{q, k, v, out: [gain, offset]}; docs/report-format.md";
+  json::array layers;
+  for (int l = 0; l < t.layers; ++l) {
+    json::array heads;
+    for (int h = 0; h < t.heads; ++h) {
+      const HeadScalers& s = t.at(l, h);
+      heads.push_back(
+          json::object{{"q", pair(s.q)}, {"k", pair(s.k)}, {"v", pair(s.v)}, {"out", pair(s.out)}});
+    }
+    layers.push_back(std::move(heads));
+  }
+  o["scalers"] = std::move(layers);
+  return report::pretty_json(o);
+}
+
+void write_scalers(const std::string& path, const ScalerTable& t) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(path + ": cannot write scalers file");
+  out << scalers_to_json(t);
+  if (!out.flush()) throw InputError(path + ": write failed");
+}
+
+}  // namespace gcattn::player

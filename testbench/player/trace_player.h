@@ -1,0 +1,93 @@
+#pragma once
+// The trace player: a TLM-2.0 initiator (SystemC module) that replays a KV-cache trace into the
+// accelerator through its host interface only. Per token and layer it writes the layer's K, V
+// and Q windows, LAYER, POSITION and a WRITE_KV|ATTEND command, waits for the DONE interrupt on
+// its irq input (or polls STATUS), reads OUT, clears the interrupt and then spends the host gap
+// (projections and MLP outside the accelerator). The scalers go through the scaler window before
+// the first step. Socket traffic runs through gcattn::sc::HostDriver (loosely timed under a
+// tlm_quantumkeeper, or approximately timed with the four base-protocol phases).
+// Time is accounted apart: host-interface transfers, waiting for completion, host gaps.
+// A stop request (SIGINT) is honoured at the next layer-step boundary: the player calls sc_stop().
+#include <csignal>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "gcattn/systemc/host_driver.h"
+#include "player/accuracy.h"
+#include "player/scalers.h"
+
+namespace gcattn::trace {
+class TraceReader;
+}
+
+namespace gcattn::player {
+
+enum class Completion { Interrupt, Poll };
+
+struct PlayerOptions {
+  sc::Coding coding = sc::Coding::LooselyTimed;
+  Completion completion = Completion::Interrupt;
+  std::size_t tokens = 0;  // first N tokens of the trace
+  sc_core::sc_time host_gap = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time poll_interval = sc_core::sc_time(10, sc_core::SC_NS);
+  bool dmi = false;
+  bool keep_outputs = false;  // keep every output [token][layer][head][d]
+};
+
+/// What the player did, in simulated time.
+struct PlayerStats {
+  std::size_t tokens_done = 0;  // tokens whose every layer finished
+  std::uint64_t layer_steps = 0;
+  double transfer_ns = 0.0;  // register and window accesses
+  double wait_ns = 0.0;      // from the command write until completion was seen
+  double gap_ns = 0.0;       // host gaps spent
+  double end_ns = 0.0;       // simulated time when the player stopped
+  bool stopped = false;      // stop request honoured before the end
+};
+
+class TracePlayer : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(TracePlayer);
+  /// The accelerator's interrupt line (bind to the same sc_signal<bool> as its irq output).
+  sc_core::sc_in<bool> irq;
+  /// The TLM initiator; bind host.socket to the accelerator's target socket.
+  sc::HostDriver host;
+
+  /// scalers: per (layer, head), written through the scaler window. accuracy may be null.
+  /// stop: polled at every layer-step boundary (set from a signal handler).
+  TracePlayer(const sc_core::sc_module_name& name, const trace::TraceReader& trace,
+              const ScalerTable& scalers, const PlayerOptions& opt, AccuracyTracker* accuracy,
+              const volatile std::sig_atomic_t* stop);
+  const char* kind() const override { return "gcattn::player::TracePlayer"; }
+
+  const PlayerStats& stats() const { return stats_; }
+  /// Called after every token with (tokens done, tokens total) for progress display.
+  void set_progress(std::function<void(std::size_t, std::size_t)> cb) { progress_ = std::move(cb); }
+  /// Outputs kept with keep_outputs: [token][layer][head][d] as read from OUT.
+  const std::vector<float>& outputs() const { return outputs_; }
+  /// The exception that ended the player's thread, if any (rethrown by the caller of sc_start).
+  std::exception_ptr error() const { return error_; }
+
+ private:
+  void run();
+  void play();
+  void wait_completion();
+
+  const trace::TraceReader& trace_;
+  const ScalerTable& scalers_;
+  PlayerOptions opt_;
+  AccuracyTracker* accuracy_;
+  const volatile std::sig_atomic_t* stop_;
+  PlayerStats stats_;
+  std::function<void(std::size_t, std::size_t)> progress_;
+  std::vector<float> q_, k_, v_, attn_, out_;  // one token: [layer][head][d]
+  std::vector<float> outputs_;
+  std::exception_ptr error_;
+};
+
+}  // namespace gcattn::player
