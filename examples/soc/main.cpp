@@ -59,7 +59,7 @@ struct Options {
   std::size_t tokens = 0;
   std::string scalers;
   std::string calibrate_method = "range";
-  std::size_t calibrate_tokens = 128;
+  std::size_t calibrate_tokens = 0;
   double host_gap_ns = -1.0;  // < 0: host.gap_ns
   double quantum_ns = 1000.0;
   bool dmi = true;
@@ -113,8 +113,8 @@ int run(const std::vector<std::string>& args) {
       "per-head scalers from `gcattn calibrate` (default: calibrate here, like `gcattn run`)")(
       "calibrate-method", po::value<std::string>(&o.calibrate_method)->default_value("range"),
       "range | paper, when no --scalers")(
-      "calibrate-tokens", po::value<std::size_t>(&o.calibrate_tokens)->default_value(128),
-      "calibration prefix, when no --scalers")(
+      "calibrate-tokens", po::value<std::size_t>(&o.calibrate_tokens)->default_value(0),
+      "calibration prefix, when no --scalers (0: the tokens replayed, as gcattn run)")(
       "host-gap", po::value<double>(&o.host_gap_ns),
       "ns the CPU computes between layer steps (default host.gap_ns)")(
       "quantum", po::value<double>(&o.quantum_ns)->default_value(1000.0),
@@ -202,7 +202,7 @@ int run(const std::vector<std::string>& args) {
   } else {
     gcattn::calibrate::Options co;
     co.method = gcattn::calibrate::parse_method(o.calibrate_method);
-    co.tokens = o.calibrate_tokens;
+    co.tokens = o.calibrate_tokens == 0 || o.calibrate_tokens > T ? T : o.calibrate_tokens;
     co.token_period_ns = gcattn::player::estimated_token_period_ns(cfg, L, gap_ns);
     const auto cr = gcattn::calibrate::calibrate(tr, hw, co);
     scalers = cr.scalers;
