@@ -39,6 +39,7 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
   const double all = kv + energy.query_code_bits();
   kv_share_of_arrays_ = kv / all;
   idle_since_.assign(static_cast<std::size_t>(params.layers), sc_core::SC_ZERO_TIME);
+  estimate_tokens_.reserve(static_cast<std::size_t>(params.hw.subtiles()));
 }
 
 void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
@@ -134,6 +135,25 @@ void Controller::run() {
     rec.activity_estimated = !functional_ && (cmd_.command & regmap::kCmdAttend);
     if (observer_) observer_->step_begin(cmd_, functional_);
     charge_idle(cmd_.layer, rec.start);
+
+    // Phase times. With an observer (VCD) every phase is its own timed wait, so the waveforms
+    // show each phase at its simulated time. Without one, nothing outside the controller can
+    // see the phase boundaries (the host interface refuses window writes and OUT reads while
+    // busy), so the step waits once, for the sum of its phases; each phase's arithmetic still
+    // runs at its own start time `now` (leakage in simulated time sees the same instants), and
+    // the statistics get every phase's duration. sc_time sums are exact (integer ticks), so the
+    // step ends at the same time either way.
+    sc_time now = rec.start;
+    sc_time pending = sc_core::SC_ZERO_TIME;
+    auto end_phase = [&](double ns) {
+      const sc_time d(ns, SC_NS);
+      if (observer_) {
+        wait(d);
+      } else {
+        pending += d;
+      }
+      now += d;
+    };
     // Active sub-tiles: those holding at least one token (the others are not read). All heads
     // of a layer hold the same token positions.
     auto count_active = [&]() {
@@ -145,12 +165,13 @@ void Controller::run() {
     if (cmd_.command & regmap::kCmdWriteKv) {
       const double ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
       begin_phase(Phase::WriteKV, ns, rec);
-      const sc_time now = sc_core::sc_time_stamp();
+      // The heads' target columns lie in 24 different arrays: start all the cache misses first.
+      for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
       for (int h = 0; h < H; ++h) {
         head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), now);
         energy_.kv_write(ledger(h), head(h).k_volts(), head(h).v_volts(), D);
       }
-      wait(sc_time(ns, SC_NS));
+      end_phase(ns);
     }
 
     const int active = count_active();
@@ -165,10 +186,9 @@ void Controller::run() {
       auto d = schedule_.durations(max_q, 1.0);
       begin_phase(Phase::QueryPulses, d[static_cast<std::size_t>(Phase::QueryPulses)], rec);
       if (functional_) {
-        const sc_time now = sc_core::sc_time_stamp();
         for (int h = 0; h < H; ++h) head(h).integrate_query(now, cmd_.position);
       }
-      wait(sc_time(d[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS));
+      end_phase(d[static_cast<std::size_t>(Phase::QueryPulses)]);
 
       begin_phase(Phase::ChargeToPulse, d[static_cast<std::size_t>(Phase::ChargeToPulse)], rec);
       double max_phi = 1.0;  // timing-only: the full window
@@ -177,27 +197,44 @@ void Controller::run() {
         for (int h = 0; h < H; ++h) max_phi = std::max(max_phi, head(h).convert_scores());
       }
       rec.max_phi = max_phi;
-      wait(sc_time(d[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS));
+      end_phase(d[static_cast<std::size_t>(Phase::ChargeToPulse)]);
 
       d = schedule_.durations(max_q, max_phi);
       begin_phase(Phase::PhiPulses, d[static_cast<std::size_t>(Phase::PhiPulses)], rec);
       if (functional_) {
-        const sc_time now = sc_core::sc_time_stamp();
         for (int h = 0; h < H; ++h) head(h).integrate_phi(now, cmd_.position);
       }
-      wait(sc_time(d[static_cast<std::size_t>(Phase::PhiPulses)], SC_NS));
+      end_phase(d[static_cast<std::size_t>(Phase::PhiPulses)]);
 
       begin_phase(Phase::OutputConversion, d[static_cast<std::size_t>(Phase::OutputConversion)],
                   rec);
-      for (int h = 0; h < H; ++h) {
-        if (functional_) head(h).convert_outputs();
-        for (const auto& st : head(h).subtiles) {
-          if (st.tokens() == 0) continue;  // not an active sub-tile
-          energy_.subtile_attend(ledger(h), functional_ ? st.activity() : estimated_activity(st),
-                                 D);
+      if (functional_) {
+        for (int h = 0; h < H; ++h) {
+          head(h).convert_outputs();
+          for (const auto& st : head(h).subtiles) {
+            if (st.tokens() == 0) continue;  // not an active sub-tile
+            energy_.subtile_attend(ledger(h), st.activity(), D);
+          }
         }
+      } else {
+        // The estimated activity depends only on the sub-tiles' token counts, the same for every
+        // head of the layer (and for every layer at the same position): build the sub-tiles'
+        // ledger when the counts change and add it to each head's.
+        bool same = estimate_tokens_.size() == head(0).subtiles.size();
+        for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
+          same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
+        if (!same) {
+          estimate_.clear();
+          estimate_tokens_.clear();
+          for (const auto& st : head(0).subtiles) {
+            estimate_tokens_.push_back(st.tokens());
+            if (st.tokens() == 0) continue;
+            energy_.subtile_attend(estimate_, estimated_activity(st), D);
+          }
+        }
+        for (int h = 0; h < H; ++h) ledger(h).merge(estimate_);
       }
-      wait(sc_time(d[static_cast<std::size_t>(Phase::OutputConversion)], SC_NS));
+      end_phase(d[static_cast<std::size_t>(Phase::OutputConversion)]);
 
       begin_phase(Phase::DigitalSum, d[static_cast<std::size_t>(Phase::DigitalSum)], rec);
       for (int h = 0; h < H; ++h) {
@@ -208,8 +245,9 @@ void Controller::run() {
         }
         energy_.digital(ledger(h), active, D);
       }
-      wait(sc_time(d[static_cast<std::size_t>(Phase::DigitalSum)], SC_NS));
+      end_phase(d[static_cast<std::size_t>(Phase::DigitalSum)]);
     }
+    if (pending != sc_core::SC_ZERO_TIME) wait(pending);
 
     rec.end = sc_core::sc_time_stamp();
     const double step_ns = (rec.end - rec.start).to_seconds() * 1e9;

@@ -1,12 +1,23 @@
 #include "gcattn/systemc/gain_cell_array.h"
 
+#include <cmath>
+
+#include "gcattn/numerics/converters.h"
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/physics/leakage.h"
 
 namespace gcattn::sc {
 
-GainCellArray::GainCellArray(const sc_core::sc_module_name& name, const HardwareParams& p)
-    : sc_core::sc_module(name),
-      model_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v) {}
+GainCellArray::GainCellArray(const char* name, const HardwareParams& p)
+    : name_(name),
+      model_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v) {
+  // The write DACs' grid: stored cells are held as grid indices (bit-identical reads).
+  if (p.quantize) {
+    const WriteDac dac = WriteDac::from(p);
+    model_.set_write_grid(dac.step_v(),
+                          static_cast<int>(std::lround(round_half_even(p.kv_v_min_v / dac.step_v()))),
+                          static_cast<int>(std::lround(round_half_even(p.kv_v_max_v / dac.step_v()))));
+  }
+}
 
 }  // namespace gcattn::sc

@@ -267,11 +267,7 @@ void HostDriver::set_scalers(int layer, int head, const HeadScalers& s) {
 void HostDriver::step(int layer, std::uint32_t position, std::uint32_t command, const float* k,
                       const float* v, const float* q, float* out) {
   if (geo_.heads == 0) identify();
-  if (!irq_enabled_ && irq.size() > 0) {
-    write32(regmap::kIrqClear, regmap::kIrqDone);  // a DONE latched earlier would fire at once
-    write32(regmap::kIrqEnable, regmap::kIrqDone);
-    irq_enabled_ = true;
-  }
+  if (!irq_enabled_ && irq.size() > 0) enable_irq();
   const std::size_t n = geo_.words();
   if (command & regmap::kCmdWriteKv) {
     write_floats(regmap::kKWindow, k, n);
@@ -284,6 +280,15 @@ void HostDriver::step(int layer, std::uint32_t position, std::uint32_t command, 
   wait_done();
   if ((command & regmap::kCmdAttend) && out != nullptr) read_floats(regmap::kOutWindow, out, n);
   if (irq_enabled_) write32(regmap::kIrqClear, regmap::kIrqDone);
+}
+
+bool HostDriver::enable_irq() {
+  if (irq.size() == 0) return false;
+  if (irq_enabled_) return true;
+  write32(regmap::kIrqClear, regmap::kIrqDone);  // a DONE latched earlier would fire at once
+  write32(regmap::kIrqEnable, regmap::kIrqDone);
+  irq_enabled_ = true;
+  return true;
 }
 
 void HostDriver::wait_done() {

@@ -486,7 +486,15 @@ sc_core::sc_time HostInterface::execute(tlm::tlm_generic_payload& trans,
            "data and scaler windows are in use by the running command; wait for STATUS.DONE");
       return latency;
     }
-    for (unsigned i = 0; i < len; i += 4) {
+    // A branch-free scan first (it vectorises; every step writes about 2,300 words), the
+    // word-by-word search for the message only when it found something.
+    std::uint32_t nonfinite = 0;
+    for (unsigned i = 0; i + 4 <= len; i += 4) {
+      std::uint32_t b;
+      std::memcpy(&b, data + i, 4);
+      nonfinite |= static_cast<std::uint32_t>((b & 0x7f800000u) == 0x7f800000u);
+    }
+    for (unsigned i = 0; nonfinite != 0 && i < len; i += 4) {
       float f;
       std::memcpy(&f, data + i, 4);
       if (!std::isfinite(f)) {
@@ -752,10 +760,15 @@ void HostInterface::write_dma_register(tlm::tlm_generic_payload& trans, std::uin
 }
 
 bool HostInterface::finite_words(const float* p, std::size_t n) const {
+  // Branch-free (an all-ones exponent is NaN or infinity) so that it vectorises: every command
+  // checks its windows, about 2,300 words per GPT-2-small step.
+  std::uint32_t bad = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(p[i])) return false;
+    std::uint32_t b;
+    std::memcpy(&b, p + i, sizeof b);
+    bad |= static_cast<std::uint32_t>((b & 0x7f800000u) == 0x7f800000u);
   }
-  return true;
+  return bad == 0;
 }
 
 void HostInterface::write_control(tlm::tlm_generic_payload& trans, std::uint32_t value,

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "gcattn/numerics/quantizer.h"
+
 // The two reads are the simulator's hot loops (every cell of every active sub-tile, twice per
 // token and head). They are written with GCC vector types of 4 doubles so that the compiler emits
 // SIMD code; on x86-64 a second copy is compiled for AVX2 and picked at load time (ifunc). Both
@@ -23,6 +25,7 @@ namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
+typedef int v4i __attribute__((vector_size(16)));
 
 inline v4d load4(const double* p) {
   v4d v;
@@ -45,22 +48,131 @@ inline double hsum(const v4d& v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell,
                                        const Leakage& leakage, double v_mid_v)
     : rows_(rows), cols_(cols), cell_(cell), leakage_(leakage), v_mid_v_(v_mid_v),
-      u_(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), 0.0),
       t_write_s_(static_cast<std::size_t>(cols), 0.0),
       token_(static_cast<std::size_t>(cols), 0),
       valid_(static_cast<std::size_t>(cols), 0) {}
 
-void GainCellArrayModel::write_column(int col, const double* volts, double t_s, std::int64_t token) {
+namespace {
+
+// Grid indices of one column given by the write DAC: code[r] = index[r] - lo, checked (in range,
+// integral, step * index == volts). Branch-free so that it vectorises. The sign of a zero volts
+// value is not compared: set_write_grid requires v_mid != 0, where -0.0 - v_mid == 0.0 - v_mid.
+GCATTN_ARRAY_CLONES
+bool code_column(const double* volts, const double* index, int rows, double step, double lo,
+                 double top, std::uint8_t* code) {
+  // Four lanes at a time with GCC vector types (a scalar loop of compares is not if-converted).
+  const v4d lo4 = {lo, lo, lo, lo}, top4 = {top, top, top, top}, step4 = {step, step, step, step};
+  const v4d zero = {0, 0, 0, 0};
+  v4l bad = {0, 0, 0, 0};
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const v4d k = load4(index + r) - lo4;
+    const v4l in_range = (k >= zero) & (k <= top4);  // false for NaN
+    const v4d kc = in_range ? k : zero;
+    // trunc via 32-bit integers (kc is in [0, top], top < 256): native conversions on AVX2.
+    const v4d kt = __builtin_convertvector(__builtin_convertvector(kc, v4i), v4d);
+    const v4d g = step4 * (kc + lo4);
+    bad |= ~in_range | (kt != kc) | (g != load4(volts + r));
+  }
+  for (; r < rows; ++r) {
+    const double k = index[r] - lo;
+    const double kc = k >= 0.0 ? (k <= top ? k : top) : 0.0;  // NaN -> 0
+    const double g = step * (kc + lo);
+    bad[0] |= (k != kc) | (kc != std::trunc(kc)) | (g != volts[r]);
+  }
+  if (((bad[0] | bad[1]) | (bad[2] | bad[3])) != 0) return false;
+  // Every index - lo is now an integer in [0, top]: the conversion is exact (and vectorises).
+  for (r = 0; r < rows; ++r) code[r] = static_cast<std::uint8_t>(static_cast<int>(index[r] - lo));
+  return true;
+}
+
+}  // namespace
+
+void GainCellArrayModel::set_write_grid(double step_v, int min_index, int max_index) {
+  if (!(step_v > 0.0) || max_index < min_index || max_index - min_index > 255 || !u_.empty() ||
+      !code_.empty() || v_mid_v_ == 0.0) {
+    return;  // no usable grid (or already written): dense storage
+  }
+  grid_step_v_ = step_v;
+  inv_grid_step_v_ = 1.0 / step_v;
+  grid_min_ = min_index;
+  level_u_.resize(static_cast<std::size_t>(max_index - min_index + 1));
+  for (int i = min_index; i <= max_index; ++i)
+    level_u_[static_cast<std::size_t>(i - min_index)] = step_v * i - v_mid_v_;
+  coded_ = true;
+}
+
+void GainCellArrayModel::to_dense() {
+  std::vector<double> u(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
+  if (!code_.empty()) {
+    for (std::size_t i = 0; i < u.size(); ++i) u[i] = level_u_[code_[i]];
+  }
+  u_.swap(u);
+  coded_ = false;
+}
+
+void GainCellArrayModel::store_dense(int col, const double* volts) {
+  if (u_.empty()) u_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
   double* u = &u_[idx(col, 0)];
   for (int r = 0; r < rows_; ++r) u[r] = volts[r] - v_mid_v_;
+}
+
+void GainCellArrayModel::stamp(int col, double t_s, std::int64_t token) {
   t_write_s_[col] = t_s;
   token_[col] = token;
   n_valid_ += !valid_[col];
   valid_[col] = 1;
 }
 
+// The cells are allocated on the first write: most arrays of a short run are never written,
+// and allocating (and zeroing) all of them up front costs page faults for nothing.
+
+void GainCellArrayModel::write_column(int col, const double* volts, double t_s, std::int64_t token) {
+  if (coded_) {
+    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+    std::uint8_t* code = &code_[idx(col, 0)];
+    // Locals: the byte stores below may alias any member, which would reload them per cell.
+    const double top = static_cast<double>(level_u_.size()) - 1.0;
+    const double step = grid_step_v_, inv_step = inv_grid_step_v_, lo = grid_min_;
+    const int rows = rows_;
+    bool on_grid = true;
+    for (int r = 0; r < rows; ++r) {
+      // On the grid: volts is exactly step * i, bit for bit (the write DAC computes it so). The
+      // candidate index comes from a multiplication by 1 / step; the equality check below
+      // decides, so a rare wrong candidate only costs the dense fallback, never a wrong value.
+      const double k = round_half_even(volts[r] * inv_step) - lo;
+      const double kc = k >= 0.0 ? (k <= top ? k : top) : 0.0;  // NaN -> 0; caught below
+      const double g = step * (kc + lo);
+      on_grid &= (k == kc) & (g == volts[r]) & (std::signbit(g) == std::signbit(volts[r]));
+      code[r] = static_cast<std::uint8_t>(kc);
+    }
+    if (!on_grid) to_dense();  // an off-grid value: keep every cell as a double from now on
+  }
+  if (!coded_) store_dense(col, volts);
+  stamp(col, t_s, token);
+}
+
+void GainCellArrayModel::write_column(int col, const double* volts, const double* index,
+                                      double t_s, std::int64_t token) {
+  if (coded_) {
+    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+    if (!code_column(volts, index, rows_, grid_step_v_, grid_min_,
+                     static_cast<double>(level_u_.size()) - 1.0, &code_[idx(col, 0)])) {
+      to_dense();
+    }
+  }
+  if (!coded_) store_dense(col, volts);
+  stamp(col, t_s, token);
+}
+
 void GainCellArrayModel::clear() {
   std::fill(u_.begin(), u_.end(), 0.0);
+  std::fill(code_.begin(), code_.end(), 0);
+  if (!level_u_.empty() && !coded_) {  // back to grid-coded storage
+    u_.clear();
+    u_.shrink_to_fit();
+    coded_ = true;
+  }
   std::fill(valid_.begin(), valid_.end(), 0);
   n_valid_ = 0;
 }
@@ -142,16 +254,124 @@ double read_cols_impl(const double* in, const double* u_all, const std::uint8_t*
   return hsum(act4) + tail;
 }
 
+// The grid-coded variants: the cell current of column c at each grid level is computed once
+// (the same expression as above, on the same u), then each cell looks its level up. Products,
+// lanes and summation order are those of the dense kernels, so the results are bit-identical.
+constexpr int kMaxLevels = 256;
+
+GCATTN_ARRAY_CLONES
+double read_rows_coded_impl(const double* in, const std::uint8_t* codes, const double* level_u,
+                            int n_levels, const std::uint8_t* valid, const double* t_write,
+                            const std::int64_t* token, int rows, int cols, const CellModel& cell,
+                            const Leakage& leak, double now_s, std::int64_t now_token,
+                            double* out) {
+  double g[kMaxLevels];
+  double activity = 0.0;
+  const double c0 = cell.coefficients()[0];
+  for (int c = 0; c < cols; ++c) {
+    if (!valid[c]) {
+      out[c] = 0.0;
+      continue;
+    }
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const double k1 = k[1], k2 = k[2], k3 = k[3];
+    for (int i = 0; i < n_levels; ++i) {
+      const double u = level_u[i];
+      g[i] = c0 + u * (k1 + u * (k2 + u * k3));
+    }
+    const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
+    v4d p0 = {0, 0, 0, 0}, p1 = p0, a0 = p0, a1 = p0;
+    int r = 0;
+    for (; r + 8 <= rows; r += 8) {
+      const v4d g0 = {g[cd[r]], g[cd[r + 1]], g[cd[r + 2]], g[cd[r + 3]]};
+      const v4d g1 = {g[cd[r + 4]], g[cd[r + 5]], g[cd[r + 6]], g[cd[r + 7]]};
+      const v4d x0 = load4(in + r) * g0;
+      const v4d x1 = load4(in + r + 4) * g1;
+      p0 += x0;
+      p1 += x1;
+      a0 += abs4(x0);
+      a1 += abs4(x1);
+    }
+    double acc = hsum(p0 + p1), act = hsum(a0 + a1);
+    for (; r < rows; ++r) {
+      const double x = in[r] * g[cd[r]];
+      acc += x;
+      act += std::fabs(x);
+    }
+    out[c] = acc;
+    activity += act;
+  }
+  return activity;
+}
+
+GCATTN_ARRAY_CLONES
+double read_cols_coded_impl(const double* in, const std::uint8_t* codes, const double* level_u,
+                            int n_levels, const std::uint8_t* valid, const double* t_write,
+                            const std::int64_t* token, int rows, int cols, const CellModel& cell,
+                            const Leakage& leak, double now_s, std::int64_t now_token,
+                            double* out) {
+  double xg[kMaxLevels];
+  std::fill(out, out + rows, 0.0);
+  v4d act4 = {0, 0, 0, 0};
+  double tail = 0.0;
+  const double c0 = cell.coefficients()[0];
+  for (int c = 0; c < cols; ++c) {
+    const double x = in[c];
+    if (!valid[c] || x == 0.0) continue;
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const double k1 = k[1], k2 = k[2], k3 = k[3];
+    for (int i = 0; i < n_levels; ++i) {
+      const double u = level_u[i];
+      xg[i] = x * (c0 + u * (k1 + u * (k2 + u * k3)));
+    }
+    const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const v4d y = {xg[cd[r]], xg[cd[r + 1]], xg[cd[r + 2]], xg[cd[r + 3]]};
+      store4(out + r, load4(out + r) + y);
+      act4 += abs4(y);
+    }
+    for (; r < rows; ++r) {
+      const double y = xg[cd[r]];
+      out[r] += y;
+      tail += std::fabs(y);
+    }
+  }
+  return hsum(act4) + tail;
+}
+
 }  // namespace
 
 double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::int64_t now_token,
                                      double* out_cols) const {
+  if (n_valid_ == 0) {  // also covers the not yet allocated cells
+    std::fill(out_cols, out_cols + cols_, 0.0);
+    return 0.0;
+  }
+  if (coded_) {
+    return read_rows_coded_impl(in_rows, code_.data(), level_u_.data(),
+                                static_cast<int>(level_u_.size()), valid_.data(),
+                                t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
+                                now_s, now_token, out_cols);
+  }
   return read_rows_impl(in_rows, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
                         cols_, cell_, leakage_, now_s, now_token, out_cols);
 }
 
 double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::int64_t now_token,
                                      double* out_rows) const {
+  if (n_valid_ == 0) {
+    std::fill(out_rows, out_rows + rows_, 0.0);
+    return 0.0;
+  }
+  if (coded_) {
+    return read_cols_coded_impl(in_cols, code_.data(), level_u_.data(),
+                                static_cast<int>(level_u_.size()), valid_.data(),
+                                t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
+                                now_s, now_token, out_rows);
+  }
   return read_cols_impl(in_cols, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
                         cols_, cell_, leakage_, now_s, now_token, out_rows);
 }

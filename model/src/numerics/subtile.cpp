@@ -1,5 +1,6 @@
 #include "gcattn/numerics/subtile.h"
 
+#include <cmath>
 #include <cstdlib>
 
 namespace gcattn {
@@ -8,7 +9,15 @@ SubTileModel::SubTileModel(const HardwareParams& p)
     : k_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
       v_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
       cpc_(ChargeToPulse::from(p)),
-      out_conv_(OutputConverter::from(p)) {}
+      out_conv_(OutputConverter::from(p)) {
+  if (p.quantize) {
+    const WriteDac dac = WriteDac::from(p);
+    const int lo = static_cast<int>(std::lround(round_half_even(p.kv_v_min_v / dac.step_v())));
+    const int hi = static_cast<int>(std::lround(round_half_even(p.kv_v_max_v / dac.step_v())));
+    k_.set_write_grid(dac.step_v(), lo, hi);
+    v_.set_write_grid(dac.step_v(), lo, hi);
+  }
+}
 
 void SubTileModel::write(int col, const double* k_volts, const double* v_volts, double t_s,
                          std::int64_t token) {
@@ -33,8 +42,9 @@ SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::in
   }
   act.v_read_activity = v_.read_cols(phi, now_s, now_token, a);
   for (int r = 0; r < rows(); ++r) {
-    out[r] = out_conv_.convert(a[r]);
-    act.counter_steps += std::labs(out_conv_.code(a[r]));
+    long code = 0;
+    out[r] = out_conv_.convert(a[r], code);
+    act.counter_steps += std::labs(code);
   }
   return act;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // The converters around the arrays: query pulse-width DAC, K/V write DAC, the first-stage
 // charge-to-pulse converter (HardSigmoid) and the signed output converter. Plain numerics.
+#include <limits>
+
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/quantizer.h"
 
@@ -19,6 +21,7 @@ class PulseWidthDac {
   double width_ns(double fraction) const { return fraction * t_max_ns_; }
   double t_max_ns() const { return t_max_ns_; }
   double lsb() const { return q_.step(); }
+  bool quantize() const { return quantize_; }
 
  private:
   UniformQuantizer q_;
@@ -38,7 +41,21 @@ class WriteDac {
     const double c = clamp(x, v_min_, v_max_);
     return quantize_ ? q_(c) : c;
   }
+  /// volts(x), and in `index` its grid index (volts == step_v() * index exactly; NaN when not
+  /// quantising), for arrays that store grid indices (GainCellArrayModel::set_write_grid).
+  double volts(double x, double& index) const {
+    const double c = clamp(x, v_min_, v_max_);
+    if (!quantize_) {
+      index = std::numeric_limits<double>::quiet_NaN();
+      return c;
+    }
+    index = q_.rounded(c);
+    return q_.step() * index;
+  }
   double step_v() const { return q_.step(); }
+  double v_min() const { return v_min_; }
+  double v_max() const { return v_max_; }
+  bool quantize() const { return quantize_; }
 
  private:
   UniformQuantizer q_;
@@ -71,6 +88,17 @@ class OutputConverter {
     const double x = clamp(a * inv_a_sat_, -1.0, 1.0);
     if (!quantize_) return x;
     return mode_ == OutputMode::Counter ? counter_(x) : ref_(x);
+  }
+  /// Both at once, quantising once: the value is derived from the code (reference grid:
+  /// step * index; counter: count / n), which is exactly what convert() computes.
+  double convert(double a, long& code) const {
+    const double x = clamp(a * inv_a_sat_, -1.0, 1.0);
+    if (mode_ == OutputMode::Counter) {
+      code = counter_.count(x);
+      return quantize_ ? static_cast<double>(code) / counter_.max_count() : x;
+    }
+    code = ref_.index(x);
+    return quantize_ ? ref_.step() * static_cast<double>(code) : x;
   }
   /// Signed digital code (grid index) of a: what the counter holds.
   long code(double a) const {

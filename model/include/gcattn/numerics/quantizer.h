@@ -5,11 +5,18 @@
 
 namespace gcattn {
 
-/// Round half to even (the rounding of torch.round / numpy.round).
+/// Round half to even (the rounding of torch.round / numpy.round). Adding and subtracting 2^52
+/// rounds |x| < 2^52 to an integer in the current rounding mode, which is round-to-nearest-even
+/// (the C++ default, never changed here): the same result as the textbook round / trunc
+/// formulation, bit for bit (signed zeros included), without libm calls in the converters' hot
+/// loops. Larger magnitudes are integers already; NaN passes through.
 inline double round_half_even(double x) {
-  const double r = std::round(x);  // half away from zero
-  if (std::fabs(x - std::trunc(x)) == 0.5) return 2.0 * std::round(x / 2.0);
-  return r;
+  constexpr double kTwo52 = 4503599627370496.0;
+  const double a = std::fabs(x);
+  // Not folded to a: without -ffast-math the compiler keeps IEEE semantics of the two adds.
+  // A select, not a branch, so that the converters' loops vectorise.
+  const double r = std::copysign((a + kTwo52) - kTwo52, x);
+  return a < kTwo52 ? r : x;
 }
 
 inline double clamp(double x, double lo, double hi) { return std::min(std::max(x, lo), hi); }
@@ -19,15 +26,25 @@ inline double clamp(double x, double lo, double hi) { return std::min(std::max(x
 class UniformQuantizer {
  public:
   UniformQuantizer(double lo, double hi, int levels)
-      : step_((hi - lo) / (levels - 1)) {}
-  // x / step (not x * (1/step)) so that ties fall exactly as in the reference code.
-  double operator()(double x) const { return step_ * round_half_even(x / step_); }
+      : step_((hi - lo) / (levels - 1)), inv_step_(1.0 / step_) {}
+  double operator()(double x) const { return step_ * rounded(x); }
   double step() const { return step_; }
   /// Index of x on the grid (x / step rounded).
-  long index(double x) const { return std::lround(round_half_even(x / step_)); }
+  long index(double x) const { return std::lround(rounded(x)); }
+  /// round_half_even(x / step) as a double (the grid index; x on the grid is step * this).
+  /// x / step (not x * (1/step)) decides, so that ties fall exactly as in the reference code;
+  /// the product is within a few ulp of the quotient, so it gives the same integer unless the
+  /// quotient lies next to a tie (or is huge, or NaN): only then is the division done.
+  double rounded(double x) const {
+    const double q = x * inv_step_;
+    const double r = round_half_even(q);
+    if (std::fabs(q) < 1e6 && std::fabs(std::fabs(q - r) - 0.5) > 1e-6) return r;
+    return round_half_even(x / step_);
+  }
 
  private:
   double step_;
+  double inv_step_;
 };
 
 /// Sign + saturating magnitude counter: y = sign(x) * min(round(|x| * n), n) / n with

@@ -2,8 +2,10 @@
 // The controller sequences one layer step: WriteKV, QueryPulses, ChargeToPulse, PhiPulses,
 // OutputConversion, DigitalSum, with durations from PhaseSchedule (the configuration's timing
 // section; in data-dependent mode a pulse window ends at the step's longest actual pulse). One
-// SC_THREAD and one timed wait per phase; each phase's arithmetic runs for all heads of the layer
-// (they work in parallel) at the phase's start time. Energy events go to the per-head ledgers.
+// SC_THREAD; each phase's arithmetic runs for all heads of the layer (they work in parallel) at
+// the phase's start time. With a StepObserver (VCD) each phase is one timed wait; without one the
+// step is a single timed wait for the sum of its phases (nothing else can observe the phase
+// boundaries; see run()). Energy events go to the per-head ledgers.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -91,6 +93,8 @@ class Controller : public sc_core::sc_module {
   long full_scale_code_ = 0;                  // |counter| at a saturated output
   double kv_share_of_arrays_ = 0.0;           // K/V codes' share of the bits routed to the arrays
   std::vector<sc_core::sc_time> idle_since_;  // per layer: end of the idle time charged so far
+  EnergyLedger estimate_;  // timing-only: one step's estimated sub-tile energy of one head
+  std::vector<int> estimate_tokens_;  // the sub-tiles' token counts estimate_ was built for
 };
 
 }  // namespace gcattn::sc

@@ -1,9 +1,12 @@
 #pragma once
-// A 64 x 64 gain-cell array as a SystemC module: a thin wrapper over GainCellArrayModel that
-// takes simulated time (sc_time) for writes and reads, so the leakage a read sees is the decay
-// accumulated in simulated time since each column was written. No processes: the controller
-// calls it at phase boundaries (one SystemC event per phase, never per cell).
+// A 64 x 64 gain-cell array of a sub-tile: a thin wrapper over GainCellArrayModel that takes
+// simulated time (sc_time) for writes and reads, so the leakage a read sees is the decay
+// accumulated in simulated time since each column was written. A plain member of its SubTile
+// module, not an sc_module itself: it has no processes, ports or events (the controller calls it
+// at phase boundaries, never per cell), and 4,608 extra modules would only cost construction and
+// tear-down time (docs/performance.md).
 #include <cstdint>
+#include <string>
 
 #include <systemc>
 
@@ -12,10 +15,11 @@
 
 namespace gcattn::sc {
 
-class GainCellArray : public sc_core::sc_module {
+class GainCellArray {
  public:
-  GainCellArray(const sc_core::sc_module_name& name, const HardwareParams& p);
-  const char* kind() const override { return "gcattn::sc::GainCellArray"; }
+  GainCellArray(const char* name, const HardwareParams& p);
+  const char* name() const { return name_.c_str(); }
+  const char* kind() const { return "gcattn::sc::GainCellArray"; }
 
   int rows() const { return model_.rows(); }
   int cols() const { return model_.cols(); }
@@ -23,6 +27,11 @@ class GainCellArray : public sc_core::sc_module {
   /// Column write: rows stored voltages (write-DAC outputs) as token `token` at time t.
   void write_column(int col, const double* volts, const sc_core::sc_time& t, std::int64_t token) {
     model_.write_column(col, volts, t.to_seconds(), token);
+  }
+  /// Column write with the write DAC's grid indices of the voltages.
+  void write_column(int col, const double* volts, const double* index, const sc_core::sc_time& t,
+                    std::int64_t token) {
+    model_.write_column(col, volts, index, t.to_seconds(), token);
   }
   void clear() { model_.clear(); }
 
@@ -46,6 +55,7 @@ class GainCellArray : public sc_core::sc_module {
   const GainCellArrayModel& model() const { return model_; }
 
  private:
+  std::string name_;
   GainCellArrayModel model_;
 };
 

@@ -27,6 +27,13 @@ class Head : public sc_core::sc_module {
   /// WriteKV: scale + write-DAC model-space k, v and store token in slot token mod M.
   void write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
                 const HeadScalers& scalers, const sc_core::sc_time& t);
+  /// Hint before write_kv of `token` (prefetches the target column of the K and V arrays).
+  void prefetch_write(std::int64_t token) const {
+    const int slot = static_cast<int>(token % p_.window_tokens);
+    const SubTile& st = subtiles[static_cast<std::size_t>(slot / p_.cols)];
+    st.k_array.model().prefetch_column(slot % p_.cols);
+    st.v_array.model().prefetch_column(slot % p_.cols);
+  }
   /// QueryPulses, step 1: scale + pulse-DAC q; returns the largest pulse fraction.
   double apply_query(const float* q_raw, const HeadScalers& scalers);
   /// QueryPulses, step 2: every sub-tile's K array integrates the pulses.
@@ -56,6 +63,7 @@ class Head : public sc_core::sc_module {
  private:
   HardwareParams p_;
   std::vector<double> k_volts_, v_volts_, q_frac_, acc_;
+  std::vector<double> k_index_, v_index_;  // write DAC grid indices of k_volts_, v_volts_
 };
 
 }  // namespace gcattn::sc

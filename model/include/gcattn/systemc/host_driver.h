@@ -63,6 +63,13 @@ class HostDriver : public sc_core::sc_module {
   /// [head][dim] (geometry().words() floats); unused ones may be null.
   void step(int layer, std::uint32_t position, std::uint32_t command, const float* k,
             const float* v, const float* q, float* out);
+  /// Clears a latched DONE and enables the DONE interrupt (IRQ_CLEAR, IRQ_ENABLE), so that
+  /// wait_done() waits on the irq port instead of polling; step() does this on first use. For
+  /// callers that start commands themselves (e.g. write COMMAND, then wait_done()). Returns
+  /// false, and writes nothing, when the irq port is unbound; calling it again is a no-op.
+  bool enable_irq();
+  /// Whether wait_done() waits on the interrupt (enable_irq() or step() has enabled it).
+  bool irq_enabled() const { return irq_enabled_; }
   /// Waits until STATUS.BUSY clears (the interrupt when bound and enabled by step(), else
   /// polling). With the interrupt, a DONE left uncleared by the caller ends the wait at once.
   void wait_done();

@@ -2,7 +2,10 @@
 // Second-stage converters of a sub-tile (one per V-array row): the signed output charge A is
 // turned into a pulse and counted: clamp(A / a_sat, -1, 1) on the 5-bit grid (reference mode)
 // or sign + saturating counter (counter mode), see output.mode.
+// A plain member of its module (no processes, ports or events), not an sc_module itself.
 #include <cstdlib>
+
+#include <string>
 
 #include <systemc>
 
@@ -11,18 +14,20 @@
 
 namespace gcattn::sc {
 
-class OutputConverters : public sc_core::sc_module {
+class OutputConverters {
  public:
-  OutputConverters(const sc_core::sc_module_name& name, const HardwareParams& p)
-      : sc_core::sc_module(name), conv_(OutputConverter::from(p)), rows_(p.rows) {}
-  const char* kind() const override { return "gcattn::sc::OutputConverters"; }
+  OutputConverters(const char* name, const HardwareParams& p)
+      : name_(name), conv_(OutputConverter::from(p)), rows_(p.rows) {}
+  const char* name() const { return name_.c_str(); }
+  const char* kind() const { return "gcattn::sc::OutputConverters"; }
 
   /// out[rows] normalised outputs and code[rows] counter values of a[rows]; returns sum |code|.
   long convert(const double* a, double* out, long* code) const {
+    const OutputConverter conv = conv_;  // a copy: stores through double* could alias it
+    const int rows = rows_;
     long steps = 0;
-    for (int r = 0; r < rows_; ++r) {
-      out[r] = conv_.convert(a[r]);
-      code[r] = conv_.code(a[r]);
+    for (int r = 0; r < rows; ++r) {
+      out[r] = conv.convert(a[r], code[r]);  // quantised once, the value from the code
       steps += std::labs(code[r]);
     }
     return steps;
@@ -30,6 +35,7 @@ class OutputConverters : public sc_core::sc_module {
   const OutputConverter& converter() const { return conv_; }
 
  private:
+  std::string name_;
   OutputConverter conv_;
   int rows_;
 };

@@ -2,7 +2,8 @@
 // A sub-tile: one K and one V gain-cell array holding the same 64 tokens, the first-stage
 // charge-to-pulse converters and the signed output converters. The attend of PAPER.md section 5
 // is split into the controller's phases; each call is one phase's arithmetic, evaluated at the
-// simulated time of that phase (leakage sees the actual read time).
+// simulated time of that phase (leakage sees the actual read time). A sub-tile holding no token
+// skips every phase: its results stay the all-zero ones of an empty read.
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +28,9 @@ class SubTile : public sc_core::sc_module {
   /// WriteKV phase: K and V write-DAC voltages into column col.
   void write(int col, const double* k_volts, const double* v_volts, const sc_core::sc_time& t,
              std::int64_t token);
+  /// The same with the write DACs' grid indices of the voltages (GainCellArray::write_column).
+  void write(int col, const double* k_volts, const double* v_volts, const double* k_index,
+             const double* v_index, const sc_core::sc_time& t, std::int64_t token);
   void clear();
   /// Columns holding a token (kept up to date on write; no scan of the array).
   int tokens() const { return tokens_; }

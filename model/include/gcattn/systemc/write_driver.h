@@ -2,6 +2,9 @@
 // The K/V write DACs and drivers of one head: model-space k or v -> per-head scaler -> clamp to
 // the storable range -> 3-bit voltage grid. The write time is the WriteKV phase of the
 // configured schedule; its energy is EnergyModel::kv_write of the voltages produced here.
+// A plain member of its module (no processes, ports or events), not an sc_module itself.
+#include <string>
+
 #include <systemc>
 
 #include "gcattn/config/hardware_params.h"
@@ -9,19 +12,28 @@
 
 namespace gcattn::sc {
 
-class WriteDriver : public sc_core::sc_module {
+class WriteDriver {
  public:
-  WriteDriver(const sc_core::sc_module_name& name, const HardwareParams& p)
-      : sc_core::sc_module(name), dac_(WriteDac::from(p)), rows_(p.rows) {}
-  const char* kind() const override { return "gcattn::sc::WriteDriver"; }
+  WriteDriver(const char* name, const HardwareParams& p)
+      : name_(name), dac_(WriteDac::from(p)), rows_(p.rows) {}
+  const char* name() const { return name_.c_str(); }
+  const char* kind() const { return "gcattn::sc::WriteDriver"; }
 
   /// volts[rows] driven onto the storage nodes for raw[rows].
+  // Copies of the DAC and scaler: stores through double* could alias them otherwise.
   void convert(const float* raw, const AffineScaler& scaler, double* volts) const {
-    for (int r = 0; r < rows_; ++r) volts[r] = dac_.volts(scaler.apply(raw[r]));
+    const WriteDac dac = dac_;
+    const AffineScaler sc = scaler;
+    const int rows = rows_;
+    for (int r = 0; r < rows; ++r) volts[r] = dac.volts(sc.apply(raw[r]));
   }
+  /// Also the grid index of each voltage (what the array stores; see WriteDac::volts). The
+  /// same arithmetic as WriteDac::volts per element, as one vectorised loop (converters.cpp).
+  void convert(const float* raw, const AffineScaler& scaler, double* volts, double* index) const;
   const WriteDac& dac() const { return dac_; }
 
  private:
+  std::string name_;
   WriteDac dac_;
   int rows_;
 };
