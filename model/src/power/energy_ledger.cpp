@@ -70,31 +70,23 @@ std::size_t index_of(EnergyComponent c) {
 
 }  // namespace
 
-void EnergyLedger::add(EnergyComponent c, double pj) {
+void EnergyLedger::reject(EnergyComponent c, double pj) const {
   const std::size_t i = index_of(c);
+  std::ostringstream os;
   if (!std::isfinite(pj) || pj < 0.0) {
-    std::ostringstream os;
     os << "EnergyLedger: component '" << component_name(c) << "' given " << pj
        << " pJ; energies must be finite and non-negative";
-    throw std::logic_error(os.str());
-  }
-  // Neumaier's variant of Kahan summation: comp_ collects the low-order bits lost by sum_.
-  const double s = sum_[i];
-  const double t = s + pj;
-  if (!std::isfinite(t)) {
-    std::ostringstream os;
-    os << "EnergyLedger: component '" << component_name(c) << "' overflows (" << s << " + " << pj
+  } else {
+    os << "EnergyLedger: component '" << component_name(c) << "' overflows (" << sum_[i] << " + " << pj
        << " pJ)";
-    throw std::logic_error(os.str());
   }
-  comp_[i] += std::fabs(s) >= pj ? (s - t) + pj : (pj - t) + s;
-  sum_[i] = t;
+  throw std::logic_error(os.str());
 }
 
 void EnergyLedger::merge(const EnergyLedger& other) {
   for (std::size_t i = 0; i < kEnergyComponentCount; ++i) {
-    const auto c = static_cast<EnergyComponent>(i);
-    add(c, other.sum_[i]);
+    if (other.sum_[i] == 0.0 && other.comp_[i] == 0.0) continue;  // adding 0 changes nothing
+    add(static_cast<EnergyComponent>(i), other.sum_[i]);
     comp_[i] += other.comp_[i];
   }
 }

@@ -4,6 +4,7 @@
 // belonging to one of the paper's four categories (dac, qk, av, digital).
 // Calibration of the paper preset and the physics of every event: docs/validation.md.
 #include <array>
+#include <cmath>
 #include <cstddef>
 
 #include "gcattn/config/config.h"
@@ -43,7 +44,17 @@ EnergyCategory category_of(EnergyComponent c);
 /// would overflow to infinity throws std::logic_error too, leaving the ledger unchanged.
 class EnergyLedger {
  public:
-  void add(EnergyComponent c, double pj);
+  /// Inline: called for every event of every head; the checks cost a compare each.
+  void add(EnergyComponent c, double pj) {
+    const auto i = static_cast<std::size_t>(c);
+    if (i >= kEnergyComponentCount || !(pj >= 0.0)) reject(c, pj);  // also catches NaN
+    // Neumaier's variant of Kahan summation: comp_ collects the low-order bits lost by sum_.
+    const double s = sum_[i];
+    const double t = s + pj;
+    if (!std::isfinite(t)) reject(c, pj);
+    comp_[i] += std::fabs(s) >= pj ? (s - t) + pj : (pj - t) + s;
+    sum_[i] = t;
+  }
   void merge(const EnergyLedger& other);
   void clear();
   double component(EnergyComponent c) const;
@@ -53,6 +64,8 @@ class EnergyLedger {
  private:
   std::array<double, kEnergyComponentCount> sum_{};
   std::array<double, kEnergyComponentCount> comp_{};  // Kahan compensation
+  /// Throws std::logic_error naming the component and the bad amount (or the overflow).
+  [[noreturn]] void reject(EnergyComponent c, double pj) const;
 };
 
 /// The circuit parameters of the "energy" and "tech" sections (units as in configs/schema.json).
