@@ -9,25 +9,6 @@ namespace {
 
 constexpr const char* kMsgType = "gcattn/host_driver";
 
-const char* status_name(tlm::tlm_response_status s) {
-  switch (s) {
-    case tlm::TLM_OK_RESPONSE:
-      return "TLM_OK_RESPONSE";
-    case tlm::TLM_INCOMPLETE_RESPONSE:
-      return "TLM_INCOMPLETE_RESPONSE";
-    case tlm::TLM_GENERIC_ERROR_RESPONSE:
-      return "TLM_GENERIC_ERROR_RESPONSE";
-    case tlm::TLM_ADDRESS_ERROR_RESPONSE:
-      return "TLM_ADDRESS_ERROR_RESPONSE";
-    case tlm::TLM_COMMAND_ERROR_RESPONSE:
-      return "TLM_COMMAND_ERROR_RESPONSE";
-    case tlm::TLM_BURST_ERROR_RESPONSE:
-      return "TLM_BURST_ERROR_RESPONSE";
-    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE:
-      return "TLM_BYTE_ENABLE_ERROR_RESPONSE";
-  }
-  return "unknown";
-}
 
 /// Index of the DMI cache entry of a data window address, or -1.
 int dmi_slot(std::uint64_t addr) {
@@ -183,7 +164,7 @@ std::string describe(tlm::tlm_command cmd, std::uint64_t addr, tlm::tlm_response
                      std::uint32_t code) {
   std::ostringstream os;
   os << (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") << " at 0x" << std::hex << addr
-     << std::dec << " failed: " << status_name(st) << ", ERROR_CODE " << code << " ("
+     << std::dec << " failed: " << regmap::response_status_name(st) << ", ERROR_CODE " << code << " ("
      << regmap::error_name(static_cast<regmap::ErrorCode>(code)) << ")";
   return os.str();
 }

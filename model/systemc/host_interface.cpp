@@ -21,25 +21,6 @@ std::string hex(std::uint64_t v) {
   return os.str();
 }
 
-const char* status_name(tlm::tlm_response_status s) {
-  switch (s) {
-    case tlm::TLM_OK_RESPONSE:
-      return "TLM_OK_RESPONSE";
-    case tlm::TLM_INCOMPLETE_RESPONSE:
-      return "TLM_INCOMPLETE_RESPONSE (the target did not set a response)";
-    case tlm::TLM_GENERIC_ERROR_RESPONSE:
-      return "TLM_GENERIC_ERROR_RESPONSE";
-    case tlm::TLM_ADDRESS_ERROR_RESPONSE:
-      return "TLM_ADDRESS_ERROR_RESPONSE";
-    case tlm::TLM_COMMAND_ERROR_RESPONSE:
-      return "TLM_COMMAND_ERROR_RESPONSE";
-    case tlm::TLM_BURST_ERROR_RESPONSE:
-      return "TLM_BURST_ERROR_RESPONSE";
-    case tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE:
-      return "TLM_BYTE_ENABLE_ERROR_RESPONSE";
-  }
-  return "an unknown TLM response";
-}
 
 std::uint32_t to_ps(double ns) {
   const double ps = std::round(ns * 1e3);
@@ -300,7 +281,7 @@ void HostInterface::dma_failed(const DmaResult& r) {
                         : static_cast<std::uint32_t>(-static_cast<int>(r.status));
   raise_error(ErrorCode::DmaBusError, r.error_address,
               std::string(dma_stage_ == DmaStage::WriteBack ? "OUT write-back" : "K/V/Q fetch") +
-                  " burst got " + status_name(r.status) +
+                  " burst got " + regmap::response_status_name(r.status) +
                   (dma_stage_ == DmaStage::WriteBack
                        ? "; the step ran (OUT window valid), system memory is partly written"
                        : "; the command was aborted before any array changed"));

@@ -4,6 +4,8 @@
 // docs/register-map.md is checked against it by a test.
 #include <cstdint>
 
+#include <tlm>
+
 #include "gcattn/gcattn_regs.h"
 
 namespace gcattn::sc::regmap {
@@ -123,5 +125,8 @@ enum class ErrorCode : std::uint32_t {
   DmaDescriptor = GCATTN_ERR_DMA_DESCRIPTOR,      // DMA addresses/strides unusable, or unbound
 };
 const char* error_name(ErrorCode e);
+
+/// Name of a TLM response status, for error messages of the host interface and its initiators.
+const char* response_status_name(tlm::tlm_response_status s);
 
 }  // namespace gcattn::sc::regmap
