@@ -1,6 +1,6 @@
 # Script (cmake -P): install the build tree into a fresh prefix, then configure, build and run
 # the consumer project against that prefix. Variables: BUILD_DIR, CONSUMER_DIR, WORK_DIR, CONFIG,
-# CXX_COMPILER, C_COMPILER, GENERATOR.
+# CXX_COMPILER, C_COMPILER, GENERATOR, CXX_FLAGS, EXE_LINKER_FLAGS.
 cmake_minimum_required(VERSION 3.16)
 set(prefix ${WORK_DIR}/prefix)
 set(consumer_build ${WORK_DIR}/consumer-build)
@@ -39,7 +39,8 @@ endif()
 step("configure the consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${consumer_build}
      -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}
      -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON
-     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_C_COMPILER=${C_COMPILER})
+     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_C_COMPILER=${C_COMPILER}
+     "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 string(FIND "${step_output}" "gcattn_DIR=${prefix}/" found)
 if(found EQUAL -1)
   message(FATAL_ERROR "the consumer did not find gcattn in the prefix ${prefix}:\n${step_output}")

@@ -11,6 +11,9 @@ add_test(NAME install.consumer_from_clean_prefix
           -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
           -DC_COMPILER=${CMAKE_C_COMPILER}
           -DGENERATOR=${CMAKE_GENERATOR}
+          # The consumer links our static libraries: it needs the same instrumentation (sanitize preset).
+          "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}"
+          "-DEXE_LINKER_FLAGS=${CMAKE_EXE_LINKER_FLAGS}"
           -P ${CMAKE_CURRENT_LIST_DIR}/consumer_test.cmake)
 # Builds a project: minutes on a loaded machine, and never next to other heavy tests.
 set_tests_properties(install.consumer_from_clean_prefix
