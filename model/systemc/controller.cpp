@@ -85,12 +85,7 @@ void Controller::charge_dma(int layer, double bits_per_head) {
 
 HeadScalers Controller::scalers_of(int head) const {
   const float* s = cmd_.scalers + static_cast<std::ptrdiff_t>(head) * regmap::kScalerWords;
-  HeadScalers h;
-  h.q = {s[regmap::kQGain], s[regmap::kQOffset]};
-  h.k = {s[regmap::kKGain], s[regmap::kKOffset]};
-  h.v = {s[regmap::kVGain], s[regmap::kVOffset]};
-  h.out = {s[regmap::kOutGain], s[regmap::kOutOffset]};
-  return h;
+  return regmap::unpack_scalers(s);
 }
 
 SubTileActivity Controller::estimated_activity(const SubTile& st) const {

@@ -230,14 +230,7 @@ HostDriver::Geometry HostDriver::identify() {
 void HostDriver::set_scalers(int layer, int head, const HeadScalers& s) {
   if (geo_.heads == 0) identify();
   float w[regmap::kScalerWords];
-  w[regmap::kQGain] = static_cast<float>(s.q.gain);
-  w[regmap::kQOffset] = static_cast<float>(s.q.offset);
-  w[regmap::kKGain] = static_cast<float>(s.k.gain);
-  w[regmap::kKOffset] = static_cast<float>(s.k.offset);
-  w[regmap::kVGain] = static_cast<float>(s.v.gain);
-  w[regmap::kVOffset] = static_cast<float>(s.v.offset);
-  w[regmap::kOutGain] = static_cast<float>(s.out.gain);
-  w[regmap::kOutOffset] = static_cast<float>(s.out.offset);
+  regmap::pack_scalers(s, w);
   const std::uint64_t index =
       static_cast<std::uint64_t>(layer) * static_cast<std::uint64_t>(geo_.heads) +
       static_cast<std::uint64_t>(head);

@@ -64,15 +64,7 @@ HostInterface::HostInterface(const sc_core::sc_module_name& name, const Accelera
 void HostInterface::reset_scalers() {
   const HeadScalers& d = p_.hw.default_scalers;
   for (std::size_t i = 0; i < scalers_.size(); i += regmap::kScalerWords) {
-    float* s = &scalers_[i];
-    s[regmap::kQGain] = static_cast<float>(d.q.gain);
-    s[regmap::kQOffset] = static_cast<float>(d.q.offset);
-    s[regmap::kKGain] = static_cast<float>(d.k.gain);
-    s[regmap::kKOffset] = static_cast<float>(d.k.offset);
-    s[regmap::kVGain] = static_cast<float>(d.v.gain);
-    s[regmap::kVOffset] = static_cast<float>(d.v.offset);
-    s[regmap::kOutGain] = static_cast<float>(d.out.gain);
-    s[regmap::kOutOffset] = static_cast<float>(d.out.offset);
+    regmap::pack_scalers(d, &scalers_[i]);
   }
 }
 
@@ -81,12 +73,7 @@ HeadScalers HostInterface::scalers(int layer, int head) const {
       &scalers_.at((static_cast<std::size_t>(layer) * static_cast<std::size_t>(p_.heads) +
                     static_cast<std::size_t>(head)) *
                    regmap::kScalerWords);
-  HeadScalers h;
-  h.q = {s[regmap::kQGain], s[regmap::kQOffset]};
-  h.k = {s[regmap::kKGain], s[regmap::kKOffset]};
-  h.v = {s[regmap::kVGain], s[regmap::kVOffset]};
-  h.out = {s[regmap::kOutGain], s[regmap::kOutOffset]};
-  return h;
+  return regmap::unpack_scalers(s);
 }
 
 // ---------------------------------------------------------------- address decoding

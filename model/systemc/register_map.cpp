@@ -56,4 +56,24 @@ const char* response_status_name(tlm::tlm_response_status s) {
   return "an unknown TLM response";
 }
 
+void pack_scalers(const HeadScalers& s, float* w) {
+  w[kQGain] = static_cast<float>(s.q.gain);
+  w[kQOffset] = static_cast<float>(s.q.offset);
+  w[kKGain] = static_cast<float>(s.k.gain);
+  w[kKOffset] = static_cast<float>(s.k.offset);
+  w[kVGain] = static_cast<float>(s.v.gain);
+  w[kVOffset] = static_cast<float>(s.v.offset);
+  w[kOutGain] = static_cast<float>(s.out.gain);
+  w[kOutOffset] = static_cast<float>(s.out.offset);
+}
+
+HeadScalers unpack_scalers(const float* w) {
+  HeadScalers h;
+  h.q = {w[kQGain], w[kQOffset]};
+  h.k = {w[kKGain], w[kKOffset]};
+  h.v = {w[kVGain], w[kVOffset]};
+  h.out = {w[kOutGain], w[kOutOffset]};
+  return h;
+}
+
 }  // namespace gcattn::sc::regmap

@@ -6,6 +6,8 @@
 
 #include <tlm>
 
+#include "gcattn/config/hardware_params.h"
+
 #include "gcattn/gcattn_regs.h"
 
 namespace gcattn::sc::regmap {
@@ -125,6 +127,10 @@ enum class ErrorCode : std::uint32_t {
   DmaDescriptor = GCATTN_ERR_DMA_DESCRIPTOR,      // DMA addresses/strides unusable, or unbound
 };
 const char* error_name(ErrorCode e);
+
+/// The kScalerWords float32 words of one head's scalers (ScalerWord order), and back.
+void pack_scalers(const HeadScalers& s, float* words);
+HeadScalers unpack_scalers(const float* words);
 
 /// Name of a TLM response status, for error messages of the host interface and its initiators.
 const char* response_status_name(tlm::tlm_response_status s);
