@@ -164,7 +164,7 @@ void Controller::run() {
       for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
       for (int h = 0; h < H; ++h) {
         head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), now);
-        energy_.kv_write(ledger(h), head(h).k_volts(), head(h).v_volts(), D);
+        energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
       }
       end_phase(ns);
     }
@@ -175,7 +175,7 @@ void Controller::run() {
       double max_q = 0.0;
       for (int h = 0; h < H; ++h) {
         max_q = std::max(max_q, head(h).apply_query(cmd_.q + off(h), scalers_of(h)));
-        energy_.query(ledger(h), head(h).query_fractions(), D, active);
+        energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
       }
       rec.max_query_fraction = max_q;
       auto d = schedule_.durations(max_q, 1.0);

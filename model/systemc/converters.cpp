@@ -5,6 +5,8 @@
 // WriteDac::volts do (scaler, clamp, x / step rounded half to even, times step), four lanes at a
 // time; x / step is decided as in UniformQuantizer::rounded (see rounded4).
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "gcattn/numerics/quantizer.h"
@@ -30,6 +32,7 @@ typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
 
 inline v4d load4(const float* p) {  // four floats widened to double (exact)
   v4f f;
@@ -77,80 +80,122 @@ inline v4d rounded4(const v4d& c, const v4d& inv_step, v4l& near) {
 }
 inline bool any(const v4l& m) { return ((m[0] | m[1]) | (m[2] | m[3])) != 0; }
 
-// volts = step * round_half_even(clamp(gain * raw + offset, lo, hi) / step), index the rounded
-// quotient.
+inline v4d abs4(const v4d& x) { return from_bits(bits(x) & ~bits(splat(-0.0))); }
+inline double hsum(const v4d& v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+// Lanes that are > 0 count 1 each (compare masks are -1).
+inline v4l positive(const v4d& x) { return -(x > splat(0.0)); }
+// The four lanes' grid codes i - grid_min (integral and in [0, 255] on the grid).
+inline void store_codes(std::uint8_t* code, const v4d& i, const v4d& grid_min) {
+  const v4i c = __builtin_convertvector(i - grid_min, v4i);
+  for (int k = 0; k < 4; ++k) code[k] = static_cast<std::uint8_t>(c[k]);
+}
+
+// volts = step * i and code = i - grid_min with i = round_half_even(clamp(gain * raw + offset,
+// lo, hi) / step); returns sum |volts| (four lanes r mod 4, then the tail rows).
 GCATTN_CONVERTER_CLONES
-void quantise_rows(const float* raw, int n, double gain, double offset, double lo, double hi,
-                   double step, double* volts, double* index) {
+double quantise_rows(const float* raw, int n, double gain, double offset, double lo, double hi,
+                     double step, double grid_min, double* volts, std::uint8_t* code) {
   const v4d g4 = splat(gain), o4 = splat(offset), lo4 = splat(lo), hi4 = splat(hi),
-            s4 = splat(step), inv4 = splat(1.0 / step);
+            s4 = splat(step), inv4 = splat(1.0 / step), m4 = splat(grid_min);
   v4l near = {0, 0, 0, 0};
+  v4d sum = splat(0.0);
   int r = 0;
   for (; r + 4 <= n; r += 4) {
     const v4d i = rounded4(clamp4(g4 * load4(raw + r) + o4, lo4, hi4), inv4, near);
-    store4(index + r, i);
-    store4(volts + r, s4 * i);
+    const v4d v = s4 * i;
+    store4(volts + r, v);
+    store_codes(code + r, i, m4);
+    sum += abs4(v);
   }
   if (any(near)) {  // a quotient next to a tie: the reference division decides
+    sum = splat(0.0);
     for (r = 0; r + 4 <= n; r += 4) {
       const v4d i = round_half_even4(clamp4(g4 * load4(raw + r) + o4, lo4, hi4) / s4);
-      store4(index + r, i);
-      store4(volts + r, s4 * i);
+      const v4d v = s4 * i;
+      store4(volts + r, v);
+      store_codes(code + r, i, m4);
+      sum += abs4(v);
     }
   }
+  double total = hsum(sum);
   for (; r < n; ++r) {
     const double x = gain * static_cast<double>(raw[r]) + offset;
     const double i = round_half_even(clamp(x, lo, hi) / step);
-    index[r] = i;
     volts[r] = step * i;
+    code[r] = static_cast<std::uint8_t>(static_cast<int>(i - grid_min));
+    total += std::fabs(volts[r]);
   }
+  return total;
 }
 
-// frac = step * round_half_even(clamp(gain * raw + offset, 0, 1) / step); returns the largest.
+// frac = step * round_half_even(clamp(gain * raw + offset, 0, 1) / step); returns the largest
+// and the number of non-zero fractions.
 GCATTN_CONVERTER_CLONES
-double quantise_fractions(const float* raw, int n, double gain, double offset, double step,
-                          double* frac) {
+QueryDacs::Pulses quantise_fractions(const float* raw, int n, double gain, double offset,
+                                     double step, double* frac) {
   const v4d g4 = splat(gain), o4 = splat(offset), zero = splat(0.0), one = splat(1.0),
             s4 = splat(step), inv4 = splat(1.0 / step);
   v4l near = {0, 0, 0, 0};
+  v4d mx = zero;
+  v4l count = {0, 0, 0, 0};
   int r = 0;
-  for (; r + 4 <= n; r += 4)
-    store4(frac + r, s4 * rounded4(clamp4(g4 * load4(raw + r) + o4, zero, one), inv4, near));
-  if (any(near)) {
-    for (r = 0; r + 4 <= n; r += 4)
-      store4(frac + r, s4 * round_half_even4(clamp4(g4 * load4(raw + r) + o4, zero, one) / s4));
+  for (; r + 4 <= n; r += 4) {
+    const v4d f = s4 * rounded4(clamp4(g4 * load4(raw + r) + o4, zero, one), inv4, near);
+    store4(frac + r, f);
+    mx = f > mx ? f : mx;
+    count += positive(f);
   }
+  if (any(near)) {
+    mx = zero;
+    count = v4l{0, 0, 0, 0};
+    for (r = 0; r + 4 <= n; r += 4) {
+      const v4d f = s4 * round_half_even4(clamp4(g4 * load4(raw + r) + o4, zero, one) / s4);
+      store4(frac + r, f);
+      mx = f > mx ? f : mx;
+      count += positive(f);
+    }
+  }
+  QueryDacs::Pulses p;
+  p.max_fraction = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
+  p.count = static_cast<int>((count[0] + count[1]) + (count[2] + count[3]));
   for (; r < n; ++r) {
     const double x = gain * static_cast<double>(raw[r]) + offset;
     frac[r] = step * round_half_even(clamp(x, 0.0, 1.0) / step);
+    p.max_fraction = frac[r] > p.max_fraction ? frac[r] : p.max_fraction;
+    p.count += frac[r] > 0.0;
   }
-  double mx = 0.0;
-  for (int k = 0; k < n; ++k) mx = frac[k] > mx ? frac[k] : mx;
-  return mx;
+  return p;
 }
 
 }  // namespace
 
-void WriteDriver::convert(const float* raw, const AffineScaler& scaler, double* volts,
-                          double* index) const {
-  if (!dac_.quantize()) {
+double WriteDriver::convert(const float* raw, const AffineScaler& scaler, double* volts,
+                           std::uint8_t* code) const {
+  if (!dac_.quantize()) {  // no grid: the arrays store the voltages
     const WriteDac dac = dac_;
-    for (int r = 0; r < rows_; ++r) volts[r] = dac.volts(scaler.apply(raw[r]), index[r]);
-    return;
+    double sum = 0.0;
+    for (int r = 0; r < rows_; ++r) {
+      volts[r] = dac.volts(scaler.apply(raw[r]));
+      code[r] = 0;
+      sum += std::fabs(volts[r]);
+    }
+    return sum;
   }
-  quantise_rows(raw, rows_, scaler.gain, scaler.offset, dac_.v_min(), dac_.v_max(),
-                dac_.step_v(), volts, index);
+  return quantise_rows(raw, rows_, scaler.gain, scaler.offset, dac_.v_min(), dac_.v_max(),
+                       dac_.step_v(), dac_.grid_min_index(), volts, code);
 }
 
-double QueryDacs::convert(const float* q_raw, const AffineScaler& scaler, double* frac) const {
+QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& scaler,
+                                     double* frac) const {
   if (!dac_.quantize()) {
     const PulseWidthDac dac = dac_;
-    double mx = 0.0;
+    Pulses p;
     for (int r = 0; r < rows_; ++r) {
       frac[r] = dac.fraction(scaler.apply(q_raw[r]));
-      mx = frac[r] > mx ? frac[r] : mx;
+      p.max_fraction = frac[r] > p.max_fraction ? frac[r] : p.max_fraction;
+      p.count += frac[r] > 0.0;
     }
-    return mx;
+    return p;
   }
   return quantise_fractions(q_raw, rows_, scaler.gain, scaler.offset, dac_.lsb(), frac);
 }

@@ -1,7 +1,5 @@
 #include "gcattn/systemc/gain_cell_array.h"
 
-#include <cmath>
-
 #include "gcattn/numerics/converters.h"
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/physics/leakage.h"
@@ -14,9 +12,7 @@ GainCellArray::GainCellArray(const char* name, const HardwareParams& p)
   // The write DACs' grid: stored cells are held as grid indices (bit-identical reads).
   if (p.quantize) {
     const WriteDac dac = WriteDac::from(p);
-    model_.set_write_grid(dac.step_v(),
-                          static_cast<int>(std::lround(round_half_even(p.kv_v_min_v / dac.step_v()))),
-                          static_cast<int>(std::lround(round_half_even(p.kv_v_max_v / dac.step_v()))));
+    model_.set_write_grid(dac.step_v(), dac.grid_min_index(), dac.grid_max_index());
   }
 }
 

@@ -14,21 +14,22 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p)
       v_volts_(static_cast<std::size_t>(p.rows), 0.0),
       q_frac_(static_cast<std::size_t>(p.rows), 0.0),
       acc_(static_cast<std::size_t>(p.rows), 0.0),
-      k_index_(static_cast<std::size_t>(p.rows), 0.0),
-      v_index_(static_cast<std::size_t>(p.rows), 0.0) {}
+      k_code_(static_cast<std::size_t>(p.rows), 0),
+      v_code_(static_cast<std::size_t>(p.rows), 0) {}
 
 void Head::write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
                     const HeadScalers& scalers, const sc_core::sc_time& t) {
-  write_driver.convert(k_raw, scalers.k, k_volts_.data(), k_index_.data());
-  write_driver.convert(v_raw, scalers.v, v_volts_.data(), v_index_.data());
+  written_abs_volts_ = write_driver.convert(k_raw, scalers.k, k_volts_.data(), k_code_.data()) +
+                       write_driver.convert(v_raw, scalers.v, v_volts_.data(), v_code_.data());
   const int slot = static_cast<int>(token % p_.window_tokens);
   subtiles[static_cast<std::size_t>(slot / p_.cols)].write(
-      slot % p_.cols, k_volts_.data(), v_volts_.data(), k_index_.data(), v_index_.data(), t,
-      token);
+      slot % p_.cols, k_volts_.data(), v_volts_.data(), k_code_.data(), v_code_.data(), t, token);
 }
 
 double Head::apply_query(const float* q_raw, const HeadScalers& scalers) {
-  return query_dacs.convert(q_raw, scalers.q, q_frac_.data());
+  const QueryDacs::Pulses p = query_dacs.convert(q_raw, scalers.q, q_frac_.data());
+  query_pulses_ = p.count;
+  return p.max_fraction;
 }
 
 void Head::integrate_query(const sc_core::sc_time& now, std::int64_t token) {

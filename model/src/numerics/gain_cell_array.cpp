@@ -25,7 +25,6 @@ namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
-typedef int v4i __attribute__((vector_size(16)));
 
 inline v4d load4(const double* p) {
   v4d v;
@@ -51,42 +50,6 @@ GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell
       t_write_s_(static_cast<std::size_t>(cols), 0.0),
       token_(static_cast<std::size_t>(cols), 0),
       valid_(static_cast<std::size_t>(cols), 0) {}
-
-namespace {
-
-// Grid indices of one column given by the write DAC: code[r] = index[r] - lo, checked (in range,
-// integral, step * index == volts). Branch-free so that it vectorises. The sign of a zero volts
-// value is not compared: set_write_grid requires v_mid != 0, where -0.0 - v_mid == 0.0 - v_mid.
-GCATTN_ARRAY_CLONES
-bool code_column(const double* volts, const double* index, int rows, double step, double lo,
-                 double top, std::uint8_t* code) {
-  // Four lanes at a time with GCC vector types (a scalar loop of compares is not if-converted).
-  const v4d lo4 = {lo, lo, lo, lo}, top4 = {top, top, top, top}, step4 = {step, step, step, step};
-  const v4d zero = {0, 0, 0, 0};
-  v4l bad = {0, 0, 0, 0};
-  int r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const v4d k = load4(index + r) - lo4;
-    const v4l in_range = (k >= zero) & (k <= top4);  // false for NaN
-    const v4d kc = in_range ? k : zero;
-    // trunc via 32-bit integers (kc is in [0, top], top < 256): native conversions on AVX2.
-    const v4d kt = __builtin_convertvector(__builtin_convertvector(kc, v4i), v4d);
-    const v4d g = step4 * (kc + lo4);
-    bad |= ~in_range | (kt != kc) | (g != load4(volts + r));
-  }
-  for (; r < rows; ++r) {
-    const double k = index[r] - lo;
-    const double kc = k >= 0.0 ? (k <= top ? k : top) : 0.0;  // NaN -> 0
-    const double g = step * (kc + lo);
-    bad[0] |= (k != kc) | (kc != std::trunc(kc)) | (g != volts[r]);
-  }
-  if (((bad[0] | bad[1]) | (bad[2] | bad[3])) != 0) return false;
-  // Every index - lo is now an integer in [0, top]: the conversion is exact (and vectorises).
-  for (r = 0; r < rows; ++r) code[r] = static_cast<std::uint8_t>(static_cast<int>(index[r] - lo));
-  return true;
-}
-
-}  // namespace
 
 void GainCellArrayModel::set_write_grid(double step_v, int min_index, int max_index) {
   if (!(step_v > 0.0) || max_index < min_index || max_index - min_index > 255 || !u_.empty() ||
@@ -152,13 +115,19 @@ void GainCellArrayModel::write_column(int col, const double* volts, double t_s, 
   stamp(col, t_s, token);
 }
 
-void GainCellArrayModel::write_column(int col, const double* volts, const double* index,
+void GainCellArrayModel::write_column(int col, const double* volts, const std::uint8_t* code,
                                       double t_s, std::int64_t token) {
   if (coded_) {
-    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
-    if (!code_column(volts, index, rows_, grid_step_v_, grid_min_,
-                     static_cast<double>(level_u_.size()) - 1.0, &code_[idx(col, 0)])) {
+    // Branch-free range check of the codes (vectorises); a code beyond the grid is a caller
+    // bug that must not index past level_u_: keep the voltages instead.
+    const auto top = static_cast<std::uint8_t>(level_u_.size() - 1);
+    std::uint8_t beyond = 0;
+    for (int r = 0; r < rows_; ++r) beyond |= static_cast<std::uint8_t>(code[r] > top);
+    if (beyond != 0) {
       to_dense();
+    } else {
+      if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+      std::memcpy(&code_[idx(col, 0)], code, static_cast<std::size_t>(rows_));
     }
   }
   if (!coded_) store_dense(col, volts);

@@ -110,20 +110,21 @@ EnergyModel::EnergyModel(const HardwareParams& hw, const EnergyParams& e, double
 
 void EnergyModel::kv_write(EnergyLedger& l, const double* k_volts, const double* v_volts,
                            int rows) const {
-  check_count(rows, "rows");
-  if (rows == 0) return;
   double volts = 0.0;
   for (int r = 0; r < rows; ++r) volts += std::fabs(k_volts[r]) + std::fabs(v_volts[r]);
+  kv_write(l, volts, rows);
+}
+
+void EnergyModel::kv_write(EnergyLedger& l, double abs_volts, int rows) const {
+  check_count(rows, "rows");
+  if (rows == 0) return;
   l.add(EnergyComponent::KvWriteDac, 2.0 * rows * kv_dac_pj_);
   // Every written cell's node and write bit line, plus one write word line per array (K and V).
   l.add(EnergyComponent::KvCellWrite,
-        volts * cell_write_pj_per_v_ + 2.0 * rows * write_wordline_pj_per_cell_);
+        abs_volts * cell_write_pj_per_v_ + 2.0 * rows * write_wordline_pj_per_cell_);
 }
 
 void EnergyModel::query(EnergyLedger& l, const double* q_frac, int rows, int subtiles) const {
-  check_count(rows, "rows");
-  check_count(subtiles, "subtiles");
-  if (rows == 0 || subtiles == 0) return;  // nothing to drive: the DACs stay idle
   int pulses = 0;
   for (int r = 0; r < rows; ++r) {
     const double q = q_frac[r];
@@ -134,6 +135,17 @@ void EnergyModel::query(EnergyLedger& l, const double* q_frac, int rows, int sub
     }
     pulses += q > 0.0;
   }
+  query_pulses(l, pulses, rows, subtiles);
+}
+
+void EnergyModel::query_pulses(EnergyLedger& l, int pulses, int rows, int subtiles) const {
+  check_count(rows, "rows");
+  check_count(subtiles, "subtiles");
+  if (pulses < 0 || pulses > rows) {
+    throw std::invalid_argument("EnergyModel::query_pulses: " + std::to_string(pulses) +
+                                " pulses on " + std::to_string(rows) + " rows");
+  }
+  if (rows == 0 || subtiles == 0) return;  // nothing to drive: the DACs stay idle
   l.add(EnergyComponent::QueryDac, rows * query_dac_pj_);
   // A zero-width pulse never charges its word line.
   l.add(EnergyComponent::QueryWordline, static_cast<double>(pulses) * subtiles * query_wordline_pj_);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -110,12 +112,13 @@ TEST_CASE("Peripheral converters: DACs, HardSigmoid, output counters, accumulato
     q[2] = 1.7f;   // clamped to 1
     q[3] = 0.2f;   // 3 LSB
     std::vector<double> f(64);
-    const double mx = qdac.convert(q.data(), AffineScaler{1.0, 0.0}, f.data());
+    const sc::QueryDacs::Pulses pulses = qdac.convert(q.data(), AffineScaler{1.0, 0.0}, f.data());
     CHECK(f[0] == Approx(8.0 / 15.0));
     CHECK(f[1] == 0.0);
     CHECK(f[2] == 1.0);
     CHECK(f[3] == Approx(3.0 / 15.0));
-    CHECK(mx == 1.0);
+    CHECK(pulses.max_fraction == 1.0);
+    CHECK(pulses.count == 3);
     CHECK(qdac.width(f[0]) == sc_time(8, SC_NS));
     CHECK(qdac.width(1.0) == sc_time(15, SC_NS));
     // The per-head scaler is applied first: 0.25 * 2 + 0.1 = 0.6 -> 9 LSB.
@@ -177,5 +180,58 @@ TEST_CASE("Peripheral converters: DACs, HardSigmoid, output counters, accumulato
     acc.add(acc_v.data(), s2.data());
     acc.finish(acc_v.data(), AffineScaler{2.0, 1.0}, out.data());
     CHECK(out[7] == 0.5f);
+  }
+}
+
+// The vectorised converter loops (converters.cpp) against the scalar DACs element by element:
+// random values, exact ties of the grid (half steps, decided by the reference division), clamped
+// values, and a row count that leaves a scalar tail (61 = 15 x 4 + 1).
+TEST_CASE("Vectorised DAC loops equal the scalar DACs, codes and sums included",
+          "[systemc][converters]") {
+  Config cfg = Config::paper();
+  const int rows = GENERATE(64, 61);
+  cfg.set("array.rows", std::to_string(rows));
+  const HardwareParams p = HardwareParams::from(cfg);
+  sc::QueryDacs qdac("qdac", p);
+  sc::WriteDriver wdrv("wdrv", p);
+  const PulseWidthDac pdac = PulseWidthDac::from(p);
+  const WriteDac wdac = WriteDac::from(p);
+  std::vector<float> raw(static_cast<std::size_t>(rows));
+  std::uint32_t state = 12345;
+  auto next = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
+  };
+  for (int trial = 0; trial < 200; ++trial) {
+    // Identity scaler: raw half steps are the quantisers' exact ties.
+    const AffineScaler scaler = trial % 2 ? AffineScaler{0.5, 0.45} : AffineScaler{1.0, 0.0};
+    for (int r = 0; r < rows; ++r) {
+      switch ((r + trial) % 4) {
+        case 0: raw[r] = 6.0f * next() - 3.0f; break;                           // wide, clamps
+        case 1: raw[r] = static_cast<float>((std::floor(next() * 30) + 0.5) / 15.0); break;  // q ties
+        case 2: raw[r] = static_cast<float>(((std::floor(next() * 14) + 0.5) * 0.9 / 7 - 0.45) / 0.5);
+          break;                                                                 // near K/V ties
+        default: raw[r] = 2.0f * next() - 1.0f;
+      }
+    }
+    std::vector<double> volts(rows), frac(rows);
+    std::vector<std::uint8_t> code(rows);
+    const double abs_volts = wdrv.convert(raw.data(), scaler, volts.data(), code.data());
+    const sc::QueryDacs::Pulses pulses = qdac.convert(raw.data(), scaler, frac.data());
+    double expect_abs = 0.0, expect_max = 0.0;
+    int expect_count = 0;
+    for (int r = 0; r < rows; ++r) {
+      double index = 0.0;
+      const double v = wdac.volts(scaler.apply(raw[r]), index);
+      REQUIRE(volts[r] == v);
+      REQUIRE(static_cast<int>(code[r]) == static_cast<int>(index) - wdac.grid_min_index());
+      REQUIRE(frac[r] == pdac.fraction(scaler.apply(raw[r])));
+      expect_abs += std::fabs(v);
+      expect_max = std::max(expect_max, frac[r]);
+      expect_count += frac[r] > 0.0;
+    }
+    CHECK(abs_volts == Approx(expect_abs).epsilon(1e-14));
+    CHECK(pulses.max_fraction == expect_max);
+    CHECK(pulses.count == expect_count);
   }
 }

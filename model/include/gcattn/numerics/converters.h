@@ -53,6 +53,10 @@ class WriteDac {
     return q_.step() * index;
   }
   double step_v() const { return q_.step(); }
+  /// Grid indices of v_min and v_max: every quantised output's index lies between them (the
+  /// clamp comes first and rounding is monotone). Arrays store index - grid_min_index().
+  int grid_min_index() const { return static_cast<int>(q_.index(v_min_)); }
+  int grid_max_index() const { return static_cast<int>(q_.index(v_max_)); }
   double v_min() const { return v_min_; }
   double v_max() const { return v_max_; }
   bool quantize() const { return quantize_; }

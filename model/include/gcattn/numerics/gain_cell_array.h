@@ -29,10 +29,11 @@ class GainCellArrayModel {
   void set_write_grid(double step_v, int min_index, int max_index);
   /// Writes a column with stored voltages volts[rows] at time t_s as token `token`.
   void write_column(int col, const double* volts, double t_s, std::int64_t token);
-  /// write_column with each value's grid index given too (index[r] from the write DAC:
-  /// volts[r] == step * index[r]); saves finding the indices. Checked all the same: a value off
-  /// the declared grid takes the dense fallback, as in write_column.
-  void write_column(int col, const double* volts, const double* index, double t_s,
+  /// write_column with the write DAC's codes given too: code[r] = grid index of volts[r] minus
+  /// the grid's min_index (the write DAC of the same HardwareParams gives both; see
+  /// WriteDac::grid_min_index). A grid-coded array copies the codes (the caller vouches that
+  /// they match the voltages); a code beyond the grid, or dense storage, stores the voltages.
+  void write_column(int col, const double* volts, const std::uint8_t* code, double t_s,
                     std::int64_t token);
   /// Hint: column col is about to be written (prefetches its cells and bookkeeping, so that a
   /// caller writing many arrays in a row overlaps the cache misses). No effect on results.

@@ -104,7 +104,7 @@ struct RoutingBits {
 
 /// Energies of the events of one head. Construct once (precomputes per-event constants); every
 /// method is allocation-free and adds to the ledger only what the event costs. Who calls what
-/// for one layer step of one head: kv_write once, query once (with the number of active
+/// for one layer step of one head: kv_write once, query (or query_pulses) once (with the number of active
 /// sub-tiles), subtile_attend per active sub-tile, digital once, routing with
 /// step_routing_bits(), static_power with the step duration, static_idle for the time the head
 /// waits while other layers (and the host) run.
@@ -115,8 +115,12 @@ class EnergyModel {
 
   /// A K/V column write of `rows` cells each (the stored voltages, for data-dependent charge).
   void kv_write(EnergyLedger& l, const double* k_volts, const double* v_volts, int rows) const;
-  /// Query pulses q_frac[rows] broadcast to `subtiles` K arrays.
+  /// The same from sum |volts| over both columns (what the write drivers report).
+  void kv_write(EnergyLedger& l, double abs_volts, int rows) const;
+  /// Query pulses q_frac[rows] (each in [0, 1]) broadcast to `subtiles` K arrays.
   void query(EnergyLedger& l, const double* q_frac, int rows, int subtiles) const;
+  /// The same from the number of non-zero pulses (what the query DACs report).
+  void query_pulses(EnergyLedger& l, int pulses, int rows, int subtiles) const;
   /// The array reads and conversions of one sub-tile attend (from SubTileModel::attend).
   void subtile_attend(EnergyLedger& l, const SubTileActivity& act, int rows) const;
   /// Digital sum of `subtiles` x `rows` codes and the output scaler; control for one step.

@@ -28,10 +28,10 @@ class GainCellArray {
   void write_column(int col, const double* volts, const sc_core::sc_time& t, std::int64_t token) {
     model_.write_column(col, volts, t.to_seconds(), token);
   }
-  /// Column write with the write DAC's grid indices of the voltages.
-  void write_column(int col, const double* volts, const double* index, const sc_core::sc_time& t,
-                    std::int64_t token) {
-    model_.write_column(col, volts, index, t.to_seconds(), token);
+  /// Column write with the write DAC's codes of the voltages (GainCellArrayModel::write_column).
+  void write_column(int col, const double* volts, const std::uint8_t* code,
+                    const sc_core::sc_time& t, std::int64_t token) {
+    model_.write_column(col, volts, code, t.to_seconds(), token);
   }
   void clear() { model_.clear(); }
 

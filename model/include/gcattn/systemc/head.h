@@ -48,10 +48,14 @@ class Head : public sc_core::sc_module {
   void digital_sum(const HeadScalers& scalers, float* out);
   void clear();
 
-  /// Latest K/V voltages written and query fractions applied (energy accounting, tracing).
+  /// Latest K/V voltages written and query fractions applied (tracing, tests).
   const double* k_volts() const { return k_volts_.data(); }
   const double* v_volts() const { return v_volts_.data(); }
   const double* query_fractions() const { return q_frac_.data(); }
+  /// What the energy model needs of them: sum |volts| over the latest K and V columns, and the
+  /// latest query's non-zero pulses.
+  double written_abs_volts() const { return written_abs_volts_; }
+  int query_pulses() const { return query_pulses_; }
   /// Sum of the sub-tiles' activity of the latest step.
   SubTileActivity activity() const;
 
@@ -63,7 +67,9 @@ class Head : public sc_core::sc_module {
  private:
   HardwareParams p_;
   std::vector<double> k_volts_, v_volts_, q_frac_, acc_;
-  std::vector<double> k_index_, v_index_;  // write DAC grid indices of k_volts_, v_volts_
+  std::vector<std::uint8_t> k_code_, v_code_;  // the write DACs' codes of k_volts_, v_volts_
+  double written_abs_volts_ = 0.0;
+  int query_pulses_ = 0;
 };
 
 }  // namespace gcattn::sc

@@ -18,10 +18,14 @@ class QueryDacs {
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::QueryDacs"; }
 
-  /// frac[rows] pulse fractions of q_raw[rows]; returns the largest (the data-dependent window).
-  /// The arithmetic of PulseWidthDac::fraction per element, as one vectorised loop
-  /// (converters.cpp).
-  double convert(const float* q_raw, const AffineScaler& scaler, double* frac) const;
+  /// What a conversion reports besides the fractions.
+  struct Pulses {
+    double max_fraction = 0.0;  // the largest pulse (sizes the data-dependent window)
+    int count = 0;              // non-zero pulses (those that charge a word line)
+  };
+  /// frac[rows] pulse fractions of q_raw[rows]. The arithmetic of PulseWidthDac::fraction per
+  /// element, as one vectorised loop (converters.cpp).
+  Pulses convert(const float* q_raw, const AffineScaler& scaler, double* frac) const;
   /// Pulse width of a fraction.
   sc_core::sc_time width(double frac) const {
     return sc_core::sc_time(dac_.width_ns(frac), sc_core::SC_NS);

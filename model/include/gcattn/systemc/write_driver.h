@@ -3,6 +3,7 @@
 // the storable range -> 3-bit voltage grid. The write time is the WriteKV phase of the
 // configured schedule; its energy is EnergyModel::kv_write of the voltages produced here.
 // A plain member of its module (no processes, ports or events), not an sc_module itself.
+#include <cstdint>
 #include <string>
 
 #include <systemc>
@@ -27,9 +28,11 @@ class WriteDriver {
     const int rows = rows_;
     for (int r = 0; r < rows; ++r) volts[r] = dac.volts(sc.apply(raw[r]));
   }
-  /// Also the grid index of each voltage (what the array stores; see WriteDac::volts). The
+  /// Also each voltage's code for the arrays (grid index - WriteDac::grid_min_index(); 0 when
+  /// not quantising) and, returned, sum |volts| (the written charge, EnergyModel::kv_write). The
   /// same arithmetic as WriteDac::volts per element, as one vectorised loop (converters.cpp).
-  void convert(const float* raw, const AffineScaler& scaler, double* volts, double* index) const;
+  double convert(const float* raw, const AffineScaler& scaler, double* volts,
+                 std::uint8_t* code) const;
   const WriteDac& dac() const { return dac_; }
 
  private:
