@@ -13,7 +13,9 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
       stats_(params_.layers, params_.heads),
       layers_(
           "layer", static_cast<std::size_t>(params_.layers),
-          [this](const char* n, std::size_t) { return new Layer(n, params_.hw, params_.heads); }),
+          [this](const char* n, std::size_t) {
+            return new Layer(n, params_.hw, params_.heads, &arena_);
+          }),
       controller_("controller", params_, PhaseSchedule::from(cfg), energy_, layers_, stats_),
       dma_("dma", params_),
       host_("host", params_, controller_, dma_, stats_) {

@@ -2,12 +2,13 @@
 
 namespace gcattn::sc {
 
-Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p)
+Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
+           std::pmr::memory_resource* mem)
     : sc_core::sc_module(name),
       query_dacs("query_dacs", p),
       write_driver("write_driver", p),
       subtiles("subtile", static_cast<std::size_t>(p.subtiles()),
-               [&p](const char* n, std::size_t) { return new SubTile(n, p); }),
+               [&p, mem](const char* n, std::size_t) { return new SubTile(n, p, mem); }),
       accumulator("accumulator", p.rows),
       p_(p),
       k_volts_(static_cast<std::size_t>(p.rows), 0.0),

@@ -4,17 +4,18 @@
 
 namespace gcattn::sc {
 
-SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p)
+SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
+                 std::pmr::memory_resource* mem)
     : sc_core::sc_module(name),
-      k_array("k_array", p),
-      v_array("v_array", p),
+      k_array("k_array", p, mem),
+      v_array("v_array", p, mem),
       cpc("cpc", p),
       out_conv("out_conv", p),
-      s_(static_cast<std::size_t>(p.cols), 0.0),
-      phi_(static_cast<std::size_t>(p.cols), 0.0),
-      a_(static_cast<std::size_t>(p.rows), 0.0),
-      out_(static_cast<std::size_t>(p.rows), 0.0),
-      code_(static_cast<std::size_t>(p.rows), 0) {}
+      s_(static_cast<std::size_t>(p.cols), 0.0, mem),
+      phi_(static_cast<std::size_t>(p.cols), 0.0, mem),
+      a_(static_cast<std::size_t>(p.rows), 0.0, mem),
+      out_(static_cast<std::size_t>(p.rows), 0.0, mem),
+      code_(static_cast<std::size_t>(p.rows), 0, mem) {}
 
 void SubTile::write(int col, const double* k_volts, const double* v_volts,
                     const sc_core::sc_time& t, std::int64_t token) {

@@ -74,12 +74,8 @@ void TracePlayer::play() {
 
   const std::size_t hd = static_cast<std::size_t>(H) * static_cast<std::size_t>(D);
   const std::size_t row = static_cast<std::size_t>(L) * hd;
-  q_.resize(row);
-  k_.resize(row);
-  v_.resize(row);
   out_.resize(row);
   const bool attn = accuracy_ && accuracy_->options().attn_out && trace_.has_attn_out();
-  if (attn) attn_.resize(row);
   if (opt_.keep_outputs) outputs_.assign(opt_.tokens * row, 0.0f);
   const double gap_ns = opt_.host_gap.to_seconds() * 1e9;
   auto ns = [](const sc_core::sc_time& a, const sc_core::sc_time& b) {
@@ -87,10 +83,11 @@ void TracePlayer::play() {
   };
 
   for (std::size_t t = 0; t < opt_.tokens; ++t) {
-    trace_.read_token(trace::Field::Q, t, q_.data());
-    trace_.read_token(trace::Field::K, t, k_.data());
-    trace_.read_token(trace::Field::V, t, v_.data());
-    if (attn) trace_.read_token(trace::Field::AttnOut, t, attn_.data());
+    // Token t of each field, [layer][head][d] (F32 traces: straight from the mapping).
+    const float* q = trace_.token_values(trace::Field::Q, t);
+    const float* k = trace_.token_values(trace::Field::K, t);
+    const float* v = trace_.token_values(trace::Field::V, t);
+    const float* attn_out = attn ? trace_.token_values(trace::Field::AttnOut, t) : nullptr;
     for (int l = 0; l < L; ++l) {
       if (stop_ && *stop_) {
         stats_.stopped = true;
@@ -100,9 +97,9 @@ void TracePlayer::play() {
       const std::size_t off = static_cast<std::size_t>(l) * hd;
       float* out = &out_[off];
       const sc_core::sc_time t0 = host.local_time();
-      host.write_floats(regmap::kKWindow, &k_[off], hd);
-      host.write_floats(regmap::kVWindow, &v_[off], hd);
-      host.write_floats(regmap::kQWindow, &q_[off], hd);
+      host.write_floats(regmap::kKWindow, k + off, hd);
+      host.write_floats(regmap::kVWindow, v + off, hd);
+      host.write_floats(regmap::kQWindow, q + off, hd);
       host.write32(regmap::kLayer, static_cast<std::uint32_t>(l));
       host.write32(regmap::kPosition, static_cast<std::uint32_t>(t));
       host.write32(regmap::kCommand, regmap::kCmdWriteKv | regmap::kCmdAttend);
@@ -117,8 +114,8 @@ void TracePlayer::play() {
       stats_.wait_ns += ns(t1, t2);
       ++stats_.layer_steps;
       if (accuracy_) {
-        accuracy_->step(l, static_cast<std::int64_t>(t), &q_[off], &k_[off], &v_[off],
-                        attn ? &attn_[off] : nullptr, out);
+        accuracy_->step(l, static_cast<std::int64_t>(t), q + off, k + off, v + off,
+                        attn ? attn_out + off : nullptr, out);
       }
       if (opt_.keep_outputs) std::copy_n(out, hd, &outputs_[t * row + off]);
       if (gap_ns > 0.0) {

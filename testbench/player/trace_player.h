@@ -85,7 +85,7 @@ class TracePlayer : public sc_core::sc_module {
   const volatile std::sig_atomic_t* stop_;
   PlayerStats stats_;
   std::function<void(std::size_t, std::size_t)> progress_;
-  std::vector<float> q_, k_, v_, attn_, out_;  // one token: [layer][head][d]
+  std::vector<float> out_;  // one token: [layer][head][d]
   std::vector<float> outputs_;
   std::exception_ptr error_;
 };

@@ -243,6 +243,16 @@ void TraceReader::read_token(Field f, std::size_t t, float* out) const {
   file_.read_f32(*info, t * meta_.row(), meta_.row(), out);
 }
 
+const float* TraceReader::token_values(Field f, std::size_t t) const {
+  const auto i = static_cast<std::size_t>(f);
+  if (direct_[i] && t < meta_.tokens) {
+    return reinterpret_cast<const float*>(file_.data(*info_[i])) + t * meta_.row();
+  }
+  token_scratch_[i].resize(meta_.row());
+  read_token(f, t, token_scratch_[i].data());  // checks the field and the token
+  return token_scratch_[i].data();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 

@@ -77,6 +77,10 @@ class TraceReader {
 
   /// Copies token t's [layers, heads, d_head] values of a field into out (meta().row() floats).
   void read_token(Field f, std::size_t t, float* out) const;
+  /// Token t's [layers, heads, d_head] values of a field without a copy where possible: F32, a
+  /// pointer into the mapping; F16, converted into a scratch token owned by the reader, valid
+  /// until the next call for the same field.
+  const float* token_values(Field f, std::size_t t) const;
 
   const SafetensorsFile& file() const { return file_; }
 
@@ -87,6 +91,7 @@ class TraceReader {
   const TensorInfo* tokens_ = nullptr;
   bool direct_[4] = {false, false, false, false};  // F32 and 4-byte aligned: no copy needed
   mutable std::vector<float> scratch_[4];
+  mutable std::vector<float> token_scratch_[4];
 };
 
 /// Streams a trace to disk token by token. Sizes are fixed up front (meta.tokens etc.); the

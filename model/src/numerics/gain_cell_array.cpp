@@ -45,11 +45,14 @@ inline double hsum(const v4d& v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 }  // namespace
 
 GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell,
-                                       const Leakage& leakage, double v_mid_v)
+                                       const Leakage& leakage, double v_mid_v,
+                                       std::pmr::memory_resource* mem)
     : rows_(rows), cols_(cols), cell_(cell), leakage_(leakage), v_mid_v_(v_mid_v),
-      t_write_s_(static_cast<std::size_t>(cols), 0.0),
-      token_(static_cast<std::size_t>(cols), 0),
-      valid_(static_cast<std::size_t>(cols), 0) {}
+      level_u_(mem),
+      code_(mem),
+      t_write_s_(static_cast<std::size_t>(cols), 0.0, mem),
+      token_(static_cast<std::size_t>(cols), 0, mem),
+      valid_(static_cast<std::size_t>(cols), 0, mem) {}
 
 void GainCellArrayModel::set_write_grid(double step_v, int min_index, int max_index) {
   if (!(step_v > 0.0) || max_index < min_index || max_index - min_index > 255 || !u_.empty() ||

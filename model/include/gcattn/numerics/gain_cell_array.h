@@ -5,6 +5,7 @@
 // - read_cols: pulses per column (phi of each token), charge per row (V array, output A).
 // Results are in uA-equivalent units (sum of fraction * current); multiply by t_max for charge.
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include "gcattn/physics/cell_model.h"
@@ -14,8 +15,11 @@ namespace gcattn {
 
 class GainCellArrayModel {
  public:
+  /// mem: where the cells and per-column bookkeeping live (e.g. the accelerator's PageArena);
+  /// the dense fallback of off-grid values always uses the default heap.
   GainCellArrayModel(int rows, int cols, const CellModel& cell, const Leakage& leakage,
-                     double v_mid_v);
+                     double v_mid_v,
+                     std::pmr::memory_resource* mem = std::pmr::get_default_resource());
 
   int rows() const { return rows_; }
   int cols() const { return cols_; }
@@ -96,11 +100,11 @@ class GainCellArrayModel {
   bool coded_ = false;
   double grid_step_v_ = 0.0, inv_grid_step_v_ = 0.0;
   int grid_min_ = 0;
-  std::vector<double> level_u_;
-  std::vector<std::uint8_t> code_;
-  std::vector<double> t_write_s_;
-  std::vector<std::int64_t> token_;
-  std::vector<std::uint8_t> valid_;
+  std::pmr::vector<double> level_u_;
+  std::pmr::vector<std::uint8_t> code_;
+  std::pmr::vector<double> t_write_s_;
+  std::pmr::vector<std::int64_t> token_;
+  std::pmr::vector<std::uint8_t> valid_;
   int n_valid_ = 0;
 };
 

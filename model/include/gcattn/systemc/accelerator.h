@@ -10,6 +10,7 @@
 #include <tlm>
 
 #include "gcattn/config/config.h"
+#include "gcattn/memory/page_arena.h"
 #include "gcattn/power/energy_model.h"
 #include "gcattn/systemc/accelerator_params.h"
 #include "gcattn/systemc/controller.h"
@@ -60,6 +61,7 @@ class Accelerator : public sc_core::sc_module {
   AcceleratorParams params_;
   EnergyModel energy_;
   AcceleratorStatistics stats_;
+  PageArena arena_;  // the cells and sub-tile rows of every layer (before layers_: outlives them)
   sc_core::sc_vector<Layer> layers_;
   Controller controller_;
   DmaEngine dma_;

@@ -6,6 +6,7 @@
 // at phase boundaries, never per cell), and 4,608 extra modules would only cost construction and
 // tear-down time (docs/performance.md).
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 
 #include <systemc>
@@ -17,7 +18,9 @@ namespace gcattn::sc {
 
 class GainCellArray {
  public:
-  GainCellArray(const char* name, const HardwareParams& p);
+  /// mem: where the cells live (GainCellArrayModel).
+  GainCellArray(const char* name, const HardwareParams& p,
+                std::pmr::memory_resource* mem = std::pmr::get_default_resource());
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::GainCellArray"; }
 

@@ -4,6 +4,7 @@
 // and the digital accumulator. The per-head scalers arrive with each step (they live in the
 // host interface's scaler window). Each method is one phase of the controller.
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include <systemc>
@@ -18,7 +19,9 @@ namespace gcattn::sc {
 
 class Head : public sc_core::sc_module {
  public:
-  Head(const sc_core::sc_module_name& name, const HardwareParams& p);
+  /// mem: where the sub-tiles keep their cells and rows (the accelerator's arena).
+  Head(const sc_core::sc_module_name& name, const HardwareParams& p,
+       std::pmr::memory_resource* mem = std::pmr::get_default_resource());
   const char* kind() const override { return "gcattn::sc::Head"; }
 
   int dim() const { return p_.rows; }

@@ -1,6 +1,8 @@
 #pragma once
 // One transformer layer's share of the accelerator: its heads (they hold this layer's KV cache
 // and work in parallel on every step of the layer).
+#include <memory_resource>
+
 #include <systemc>
 
 #include "gcattn/config/hardware_params.h"
@@ -10,10 +12,12 @@ namespace gcattn::sc {
 
 class Layer : public sc_core::sc_module {
  public:
-  Layer(const sc_core::sc_module_name& name, const HardwareParams& p, int heads)
+  /// mem: where the heads keep their cells (the accelerator's arena).
+  Layer(const sc_core::sc_module_name& name, const HardwareParams& p, int heads,
+        std::pmr::memory_resource* mem = std::pmr::get_default_resource())
       : sc_core::sc_module(name),
         heads("head", static_cast<std::size_t>(heads),
-              [&p](const char* n, std::size_t) { return new Head(n, p); }) {}
+              [&p, mem](const char* n, std::size_t) { return new Head(n, p, mem); }) {}
   const char* kind() const override { return "gcattn::sc::Layer"; }
 
   sc_core::sc_vector<Head> heads;

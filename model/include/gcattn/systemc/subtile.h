@@ -5,6 +5,7 @@
 // simulated time of that phase (leakage sees the actual read time). A sub-tile holding no token
 // skips every phase: its results stay the all-zero ones of an empty read.
 #include <cstdint>
+#include <memory_resource>
 #include <vector>
 
 #include <systemc>
@@ -19,7 +20,9 @@ namespace gcattn::sc {
 
 class SubTile : public sc_core::sc_module {
  public:
-  SubTile(const sc_core::sc_module_name& name, const HardwareParams& p);
+  /// mem: where the arrays' cells and the sub-tile's result rows live (the accelerator's arena).
+  SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
+          std::pmr::memory_resource* mem = std::pmr::get_default_resource());
   const char* kind() const override { return "gcattn::sc::SubTile"; }
 
   int rows() const { return k_array.rows(); }
@@ -60,8 +63,8 @@ class SubTile : public sc_core::sc_module {
  private:
   SubTileActivity act_;
   int tokens_ = 0;
-  std::vector<double> s_, phi_, a_, out_;
-  std::vector<long> code_;
+  std::pmr::vector<double> s_, phi_, a_, out_;
+  std::pmr::vector<long> code_;
 };
 
 }  // namespace gcattn::sc
