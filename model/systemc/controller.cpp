@@ -174,7 +174,7 @@ void Controller::run() {
       // Query DACs (their outputs size the data-dependent query window).
       double max_q = 0.0;
       for (int h = 0; h < H; ++h) {
-        max_q = std::max(max_q, head(h).apply_query(cmd_.q + off(h), scalers_of(h)));
+        max_q = std::max(max_q, head(h).apply_query(cmd_.q + off(h), scalers_of(h), functional_));
         energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
       }
       rec.max_query_fraction = max_q;

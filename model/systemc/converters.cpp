@@ -1,15 +1,16 @@
 // The per-row converter loops of a head (query DACs, K/V write DACs), out of line so that they
 // are compiled for AVX2 as well as the baseline (picked at load time, as the array reads in
 // gain_cell_array.cpp). They run on every step, also in timing-only mode, where they are most of
-// the per-step work. Element by element they do exactly what PulseWidthDac::fraction and
-// WriteDac::volts do (scaler, clamp, x / step rounded half to even, times step), four lanes at a
-// time; x / step is decided as in UniformQuantizer::rounded (see rounded4).
-#include <algorithm>
+// the per-step work. A quantising DAC converts through the thresholds of its scaler's transfer
+// (LevelThresholds, cached per scaler): each value's level is the number of thresholds at or
+// below its key, eight values at a time, and the outputs are computed from the level exactly as
+// WriteDac::volts / PulseWidthDac::fraction compute them from the rounded index.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 
-#include "gcattn/numerics/quantizer.h"
+#include "gcattn/numerics/level_thresholds.h"
 #include "gcattn/systemc/query_dac.h"
 #include "gcattn/systemc/write_driver.h"
 
@@ -19,190 +20,161 @@
 #define GCATTN_CONVERTER_CLONES
 #endif
 
-// v4d values only pass between inlined helpers of this file: the ABI note does not apply.
+// Vector values only pass between inlined helpers of this file: the ABI note does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace gcattn::sc {
 namespace {
 
-// GCC vector types (as the array reads): the compiler does not if-convert the clamps and the
-// rounding select of a scalar loop (floating-point compares may trap), so the four lanes are
-// written out. Every lane does the scalar operations of round_half_even, clamp and the scaler.
 typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4l __attribute__((vector_size(32)));
-
-typedef float v4f __attribute__((vector_size(16)));
+typedef int v8i __attribute__((vector_size(32)));
 typedef int v4i __attribute__((vector_size(16)));
 typedef unsigned char v16u __attribute__((vector_size(16)));
 
-inline v4d load4(const float* p) {  // four floats widened to double (exact)
-  v4f f;
-  std::memcpy(&f, p, sizeof f);
-  return __builtin_convertvector(f, v4d);
-}
-inline void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof v); }
+// Lane 0 shuffled into every lane: a broadcast (an initializer list becomes eight inserts).
+inline v8i splat8(std::int32_t x) { return __builtin_shuffle(v8i{x}, v8i{}); }
 inline v4d splat(double x) { return v4d{x, x, x, x}; }
-inline v4l bits(const v4d& x) {
-  v4l b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-inline v4d from_bits(const v4l& b) {
-  v4d x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
-// clamp(x, lo, hi) = min(max(x, lo), hi) with std::max / std::min semantics.
-inline v4d clamp4(const v4d& x, const v4d& lo, const v4d& hi) {
-  const v4d m = x < lo ? lo : x;  // std::max(x, lo): x unless x < lo
-  return hi < m ? hi : m;         // std::min(m, hi): m unless hi < m
-}
-// round_half_even of quantizer.h, lane by lane.
-inline v4d round_half_even4(const v4d& x) {
-  const v4l sign = bits(splat(-0.0));
-  const v4d two52 = splat(4503599627370496.0);
-  const v4d a = from_bits(bits(x) & ~sign);
-  const v4d r = from_bits(bits((a + two52) - two52) | (bits(x) & sign));
-  return a < two52 ? r : x;
-}
 
-// round_half_even(c / step) without the division: as UniformQuantizer::rounded, c * (1 / step)
-// lies within a few ulp of the quotient, so it rounds to the same integer unless the quotient is
-// next to a tie (or huge, or NaN). Such lanes are flagged in `near`; the caller then redoes the
-// whole loop with true divisions (rare: never on the synthetic or GPT-2 traces' grids).
-inline v4d rounded4(const v4d& c, const v4d& inv_step, v4l& near) {
-  const v4l abs_mask = ~bits(splat(-0.0));
-  const v4d q = c * inv_step;
-  const v4d r = round_half_even4(q);
-  const v4d aq = from_bits(bits(q) & abs_mask);
-  const v4d d = from_bits(bits(from_bits(bits(q - r) & abs_mask) - splat(0.5)) & abs_mask);
-  near |= ~((aq < splat(1e6)) & (d > splat(1e-6)));  // NaN compares false: flagged
-  return r;
-}
-inline bool any(const v4l& m) { return ((m[0] | m[1]) | (m[2] | m[3])) != 0; }
+// The thresholds of one conversion broadcast to eight lanes, padded to a multiple of four with
+// thresholds no key reaches (INT32_MAX is a NaN's key), so the compares unroll by four.
+struct Broadcast {
+  explicit Broadcast(const LevelThresholds& t)
+      : padded((t.steps() + 3) & ~3), flip(splat8(t.flip())), base(splat8(t.lowest() + padded)) {
+    for (int j = 0; j < padded; ++j) keys[j] = splat8(j < t.steps() ? t.keys()[j] : INT32_MAX);
+  }
+  int padded;
+  v8i flip, base;
+  v8i keys[LevelThresholds::kMaxSteps + 1];
+};
 
-inline v4d abs4(const v4d& x) { return from_bits(bits(x) & ~bits(splat(-0.0))); }
-inline double hsum(const v4d& v) { return (v[0] + v[1]) + (v[2] + v[3]); }
-// Lanes that are > 0 count 1 each (compare masks are -1).
-inline v4l positive(const v4d& x) { return -(x > splat(0.0)); }
-// The four lanes' grid codes i - grid_min (integral and in [0, 255] on the grid): the low byte
-// of each 32-bit lane, gathered by one byte shuffle (pshufb) rather than four extracts.
-inline void store_codes(std::uint8_t* code, const v4d& i, const v4d& grid_min) {
-  const v4i c = __builtin_convertvector(i - grid_min, v4i);
-  v16u b;
-  std::memcpy(&b, &c, sizeof b);
-  const v16u low = __builtin_shuffle(b, v16u{0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
-  std::memcpy(code, &low, 4);
+// Levels of eight floats: lowest + the number of thresholds at or below each flipped key
+// (float_key, eight lanes), computed as lowest + padded - the number of thresholds above it (a
+// true compare is -1; the padding thresholds are above every key).
+inline v8i levels8(const float* raw, const Broadcast& t) {
+  v8i b;
+  std::memcpy(&b, raw, sizeof b);
+  const v8i k = (b ^ ((b >> 31) & splat8(0x7FFFFFFF))) ^ t.flip;
+  v8i n = t.base, m = splat8(0);
+  for (int j = 0; j < t.padded; j += 4) {
+    n += t.keys[j] > k;
+    m += t.keys[j + 1] > k;
+    n += t.keys[j + 2] > k;
+    m += t.keys[j + 3] > k;
+  }
+  return n + m;
 }
+// The low byte of each lane (the codes are in [0, 255] on the grid), gathered by byte shuffles
+// rather than eight extracts.
+inline void store_codes(std::uint8_t* code, const v8i& c) {
+  v16u lo, hi;
+  std::memcpy(&lo, &c, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&c) + sizeof lo, sizeof hi);
+  const v16u bytes =
+      __builtin_shuffle(lo, hi, v16u{0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0});
+  std::memcpy(code, &bytes, 8);
+}
+inline v4d low4(const v8i& v) { return __builtin_convertvector((v4i{v[0], v[1], v[2], v[3]}), v4d); }
+inline v4d high4(const v8i& v) { return __builtin_convertvector((v4i{v[4], v[5], v[6], v[7]}), v4d); }
 
-// volts = step * i and code = i - grid_min with i = round_half_even(clamp(gain * raw + offset,
-// lo, hi) / step); returns sum |volts| (four lanes r mod 4, then the tail rows).
+// code = i - grid_min for the grid index i of each row; returns sum |i|.
 GCATTN_CONVERTER_CLONES
-double quantise_rows(const float* raw, int n, double gain, double offset, double lo, double hi,
-                     double step, double grid_min, double* volts, std::uint8_t* code) {
-  const v4d g4 = splat(gain), o4 = splat(offset), lo4 = splat(lo), hi4 = splat(hi),
-            s4 = splat(step), inv4 = splat(1.0 / step), m4 = splat(grid_min);
-  v4l near = {0, 0, 0, 0};
-  v4d sum = splat(0.0);
+long code_rows(const float* raw, int n, const LevelThresholds& t, int grid_min,
+               std::uint8_t* code) {
+  const Broadcast bt(t);
+  const v8i gmin = splat8(grid_min);
+  v8i sum = splat8(0);
   int r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const v4d i = rounded4(clamp4(g4 * load4(raw + r) + o4, lo4, hi4), inv4, near);
-    const v4d v = s4 * i;
-    store4(volts + r, v);
-    store_codes(code + r, i, m4);
-    sum += abs4(v);
+  for (; r + 8 <= n; r += 8) {
+    const v8i i = levels8(raw + r, bt);
+    store_codes(code + r, i - gmin);
+    const v8i sign = i >> 31;
+    sum += (i ^ sign) - sign;
   }
-  if (any(near)) {  // a quotient next to a tie: the reference division decides
-    sum = splat(0.0);
-    for (r = 0; r + 4 <= n; r += 4) {
-      const v4d i = round_half_even4(clamp4(g4 * load4(raw + r) + o4, lo4, hi4) / s4);
-      const v4d v = s4 * i;
-      store4(volts + r, v);
-      store_codes(code + r, i, m4);
-      sum += abs4(v);
-    }
-  }
-  double total = hsum(sum);
+  long total = 0;
+  for (int k = 0; k < 8; ++k) total += sum[k];
   for (; r < n; ++r) {
-    const double x = gain * static_cast<double>(raw[r]) + offset;
-    const double i = round_half_even(clamp(x, lo, hi) / step);
-    volts[r] = step * i;
-    code[r] = static_cast<std::uint8_t>(static_cast<int>(i - grid_min));
-    total += std::fabs(volts[r]);
+    const int i = t.level(raw[r]);
+    code[r] = static_cast<std::uint8_t>(i - grid_min);
+    total += i < 0 ? -i : i;
   }
   return total;
 }
 
-// frac = step * round_half_even(clamp(gain * raw + offset, 0, 1) / step); returns the largest
-// and the number of non-zero fractions.
+// frac = step * i for the grid index i of each row (unless frac is null); the largest and the
+// non-zero ones.
 GCATTN_CONVERTER_CLONES
-QueryDacs::Pulses quantise_fractions(const float* raw, int n, double gain, double offset,
-                                     double step, double* frac) {
-  const v4d g4 = splat(gain), o4 = splat(offset), zero = splat(0.0), one = splat(1.0),
-            s4 = splat(step), inv4 = splat(1.0 / step);
-  v4l near = {0, 0, 0, 0};
-  v4d mx = zero;
-  v4l count = {0, 0, 0, 0};
+QueryDacs::Pulses pulse_rows(const float* raw, int n, const LevelThresholds& t, double step,
+                             double* frac) {
+  const Broadcast bt(t);
+  const v8i zero = splat8(0);
+  const v4d s4 = splat(step);
+  v8i mx = zero, count = zero;
   int r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const v4d f = s4 * rounded4(clamp4(g4 * load4(raw + r) + o4, zero, one), inv4, near);
-    store4(frac + r, f);
-    mx = f > mx ? f : mx;
-    count += positive(f);
-  }
-  if (any(near)) {
-    mx = zero;
-    count = v4l{0, 0, 0, 0};
-    for (r = 0; r + 4 <= n; r += 4) {
-      const v4d f = s4 * round_half_even4(clamp4(g4 * load4(raw + r) + o4, zero, one) / s4);
-      store4(frac + r, f);
-      mx = f > mx ? f : mx;
-      count += positive(f);
+  for (; r + 8 <= n; r += 8) {
+    const v8i i = levels8(raw + r, bt);
+    if (frac) {
+      const v4d f0 = s4 * low4(i), f1 = s4 * high4(i);
+      std::memcpy(frac + r, &f0, sizeof f0);
+      std::memcpy(frac + r + 4, &f1, sizeof f1);
     }
+    mx = i > mx ? i : mx;
+    count -= i > zero;
   }
-  QueryDacs::Pulses p;
-  p.max_fraction = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
-  p.count = static_cast<int>((count[0] + count[1]) + (count[2] + count[3]));
+  int top = 0, pulses = 0;
+  for (int k = 0; k < 8; ++k) {
+    top = mx[k] > top ? mx[k] : top;
+    pulses += count[k];
+  }
   for (; r < n; ++r) {
-    const double x = gain * static_cast<double>(raw[r]) + offset;
-    frac[r] = step * round_half_even(clamp(x, 0.0, 1.0) / step);
-    p.max_fraction = frac[r] > p.max_fraction ? frac[r] : p.max_fraction;
-    p.count += frac[r] > 0.0;
+    const int i = t.level(raw[r]);
+    if (frac) frac[r] = step * i;
+    top = i > top ? i : top;
+    pulses += i > 0;
   }
-  return p;
+  // step > 0: the largest fraction is step times the largest index (the same product).
+  return QueryDacs::Pulses{step * top, pulses};
 }
+
+bool finite_scaler(const AffineScaler& s) { return std::isfinite(s.gain) && std::isfinite(s.offset); }
 
 }  // namespace
 
-double WriteDriver::convert(const float* raw, const AffineScaler& scaler, double* volts,
-                           std::uint8_t* code) const {
-  if (!dac_.quantize()) {  // no grid: the arrays store the voltages
-    const WriteDac dac = dac_;
-    double sum = 0.0;
-    for (int r = 0; r < rows_; ++r) {
-      volts[r] = dac.volts(scaler.apply(raw[r]));
-      code[r] = 0;
-      sum += std::fabs(volts[r]);
-    }
-    return sum;
-  }
-  return quantise_rows(raw, rows_, scaler.gain, scaler.offset, dac_.v_min(), dac_.v_max(),
-                       dac_.step_v(), dac_.grid_min_index(), volts, code);
+double WriteDriver::convert_codes(const float* raw, const AffineScaler& scaler,
+                                  std::uint8_t* code) {
+  if (!dac_.quantize()) throw std::logic_error("WriteDriver::convert_codes: the DAC does not quantise");
+  if (!finite_scaler(scaler))
+    throw std::invalid_argument("WriteDriver::convert_codes: non-finite scaler");
+  const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
+    return LevelThresholds(
+        [this, &s](float x) {
+          double index = 0.0;
+          dac_.volts(s.apply(x), index);
+          return static_cast<int>(index);
+        },
+        s.gain >= 0.0);
+  });
+  // volts = step * index: sum |volts| = step * sum |index| (the sum exact in integers).
+  return dac_.step_v() * static_cast<double>(code_rows(raw, rows_, t, dac_.grid_min_index(), code));
 }
 
 QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& scaler,
-                                     double* frac) const {
-  if (!dac_.quantize()) {
+                                     double* frac) {
+  if (!dac_.quantize() || !finite_scaler(scaler)) {
     const PulseWidthDac dac = dac_;
     Pulses p;
     for (int r = 0; r < rows_; ++r) {
-      frac[r] = dac.fraction(scaler.apply(q_raw[r]));
-      p.max_fraction = frac[r] > p.max_fraction ? frac[r] : p.max_fraction;
-      p.count += frac[r] > 0.0;
+      const double f = dac.fraction(scaler.apply(q_raw[r]));
+      if (frac) frac[r] = f;
+      p.max_fraction = f > p.max_fraction ? f : p.max_fraction;
+      p.count += f > 0.0;
     }
     return p;
   }
-  return quantise_fractions(q_raw, rows_, scaler.gain, scaler.offset, dac_.lsb(), frac);
+  const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
+    return LevelThresholds(
+        [this, &s](float x) { return static_cast<int>(dac_.index(s.apply(x))); }, s.gain >= 0.0);
+  });
+  return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }
 
 }  // namespace gcattn::sc

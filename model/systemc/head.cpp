@@ -11,6 +11,7 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
                [&p, mem](const char* n, std::size_t) { return new SubTile(n, p, mem); }),
       accumulator("accumulator", p.rows),
       p_(p),
+      write_codes_(p.quantize && subtiles[0].k_array.model().has_write_grid()),
       k_volts_(static_cast<std::size_t>(p.rows), 0.0),
       v_volts_(static_cast<std::size_t>(p.rows), 0.0),
       q_frac_(static_cast<std::size_t>(p.rows), 0.0),
@@ -20,15 +21,22 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
 
 void Head::write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
                     const HeadScalers& scalers, const sc_core::sc_time& t) {
-  written_abs_volts_ = write_driver.convert(k_raw, scalers.k, k_volts_.data(), k_code_.data()) +
-                       write_driver.convert(v_raw, scalers.v, v_volts_.data(), v_code_.data());
   const int slot = static_cast<int>(token % p_.window_tokens);
-  subtiles[static_cast<std::size_t>(slot / p_.cols)].write(
-      slot % p_.cols, k_volts_.data(), v_volts_.data(), k_code_.data(), v_code_.data(), t, token);
+  SubTile& st = subtiles[static_cast<std::size_t>(slot / p_.cols)];
+  if (write_codes_) {
+    written_abs_volts_ = write_driver.convert_codes(k_raw, scalers.k, k_code_.data()) +
+                         write_driver.convert_codes(v_raw, scalers.v, v_code_.data());
+    st.write_codes(slot % p_.cols, k_code_.data(), v_code_.data(), t, token);
+  } else {
+    written_abs_volts_ = write_driver.convert(k_raw, scalers.k, k_volts_.data()) +
+                         write_driver.convert(v_raw, scalers.v, v_volts_.data());
+    st.write(slot % p_.cols, k_volts_.data(), v_volts_.data(), t, token);
+  }
 }
 
-double Head::apply_query(const float* q_raw, const HeadScalers& scalers) {
-  const QueryDacs::Pulses p = query_dacs.convert(q_raw, scalers.q, q_frac_.data());
+double Head::apply_query(const float* q_raw, const HeadScalers& scalers, bool fractions) {
+  const QueryDacs::Pulses p =
+      query_dacs.convert(q_raw, scalers.q, fractions ? q_frac_.data() : nullptr);
   query_pulses_ = p.count;
   return p.max_fraction;
 }

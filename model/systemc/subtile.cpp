@@ -24,12 +24,11 @@ void SubTile::write(int col, const double* k_volts, const double* v_volts,
   v_array.write_column(col, v_volts, t, token);
 }
 
-void SubTile::write(int col, const double* k_volts, const double* v_volts,
-                    const std::uint8_t* k_code, const std::uint8_t* v_code,
-                    const sc_core::sc_time& t, std::int64_t token) {
+void SubTile::write_codes(int col, const std::uint8_t* k_code, const std::uint8_t* v_code,
+                          const sc_core::sc_time& t, std::int64_t token) {
   tokens_ += !k_array.valid(col);
-  k_array.write_column(col, k_volts, k_code, t, token);
-  v_array.write_column(col, v_volts, v_code, t, token);
+  k_array.write_codes(col, k_code, t, token);
+  v_array.write_codes(col, v_code, t, token);
 }
 
 void SubTile::clear() {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "gcattn/numerics/quantizer.h"
 
@@ -118,22 +120,24 @@ void GainCellArrayModel::write_column(int col, const double* volts, double t_s, 
   stamp(col, t_s, token);
 }
 
-void GainCellArrayModel::write_column(int col, const double* volts, const std::uint8_t* code,
-                                      double t_s, std::int64_t token) {
-  if (coded_) {
-    // Branch-free range check of the codes (vectorises); a code beyond the grid is a caller
-    // bug that must not index past level_u_: keep the voltages instead.
-    const auto top = static_cast<std::uint8_t>(level_u_.size() - 1);
-    std::uint8_t beyond = 0;
-    for (int r = 0; r < rows_; ++r) beyond |= static_cast<std::uint8_t>(code[r] > top);
-    if (beyond != 0) {
-      to_dense();
-    } else {
-      if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
-      std::memcpy(&code_[idx(col, 0)], code, static_cast<std::size_t>(rows_));
-    }
+void GainCellArrayModel::write_codes(int col, const std::uint8_t* code, double t_s,
+                                     std::int64_t token) {
+  const std::size_t levels = level_u_.size();
+  // Branch-free range check (vectorises): a code beyond the grid would index past level_u_.
+  std::uint8_t beyond = levels == 0;
+  for (int r = 0; r < rows_; ++r) beyond |= static_cast<std::uint8_t>(code[r] >= levels);
+  if (beyond != 0) {
+    throw std::out_of_range("GainCellArrayModel::write_codes: no write grid declared, or a code "
+                            "beyond its " + std::to_string(levels) + " levels");
   }
-  if (!coded_) store_dense(col, volts);
+  if (coded_) {
+    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+    std::memcpy(&code_[idx(col, 0)], code, static_cast<std::size_t>(rows_));
+  } else {  // dense since an off-grid write: the same deviations store_dense would compute
+    if (u_.empty()) u_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
+    double* u = &u_[idx(col, 0)];
+    for (int r = 0; r < rows_; ++r) u[r] = level_u_[code[r]];
+  }
   stamp(col, t_s, token);
 }
 

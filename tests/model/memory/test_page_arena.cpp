@@ -43,7 +43,8 @@ TEST_CASE("PageArena hands out aligned, zeroed, disjoint blocks and grows by chu
   CHECK_THROWS_AS((void)arena.allocate(8, 3), std::bad_alloc);  // not a power of two
 }
 
-TEST_CASE("An array with its cells in a PageArena reads as one on the heap", "[memory][array]") {
+TEST_CASE("An array with its cells in a PageArena reads as one on the heap",
+          "[memory][array]") {
   const HardwareParams p = HardwareParams::from(Config::paper());
   PageArena arena;
   GainCellArrayModel in_arena(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v,
@@ -60,8 +61,8 @@ TEST_CASE("An array with its cells in a PageArena reads as one on the heap", "[m
       volts[r] = dac.volts(0.9 * ((r * 5 + c * 3) % 11) / 10.0, index);
       code[r] = static_cast<std::uint8_t>(static_cast<int>(index) - dac.grid_min_index());
     }
-    in_arena.write_column(c, volts.data(), code.data(), 1e-9 * c, c);
-    on_heap.write_column(c, volts.data(), code.data(), 1e-9 * c, c);
+    in_arena.write_codes(c, code.data(), 1e-9 * c, c);
+    on_heap.write_column(c, volts.data(), 1e-9 * c, c);
   }
   CHECK(in_arena.grid_coded());
   CHECK(arena.bytes_allocated() >= static_cast<std::size_t>(p.rows) * p.cols);

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <random>
+#include <stdexcept>
+#include <vector>
 
+#include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/numerics/reference.h"
 #include "gcattn/numerics/subtile.h"
@@ -146,4 +150,59 @@ TEST_CASE("softmax reference attention and error metrics", "[numerics][reference
   CHECK(cosine_similarity(a, b, 3) == Approx(1.0));
   CHECK(relative_rms_error(a, a, 3) == 0.0);
   CHECK(relative_rms_error(c, a, 3) == Approx(1.0 / std::sqrt(14.0)));
+}
+
+TEST_CASE("write_codes stores what write_column of the grid voltages stores, coded or dense",
+          "[numerics][array]") {
+  const HardwareParams p = HardwareParams::from(Config::paper());
+  const WriteDac dac = WriteDac::from(p);
+  auto make = [&p] {
+    return GainCellArrayModel(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v);
+  };
+  GainCellArrayModel by_code = make(), by_volts = make(), no_grid = make();
+  for (auto* a : {&by_code, &by_volts})
+    a->set_write_grid(dac.step_v(), dac.grid_min_index(), dac.grid_max_index());
+  REQUIRE(by_code.has_write_grid());
+  CHECK_FALSE(no_grid.has_write_grid());
+  std::vector<double> volts(static_cast<std::size_t>(p.rows)), q(static_cast<std::size_t>(p.rows));
+  std::vector<std::uint8_t> code(static_cast<std::size_t>(p.rows));
+  for (int r = 0; r < p.rows; ++r) q[r] = (r % 5) / 4.0;
+  auto column = [&](int c) {
+    for (int r = 0; r < p.rows; ++r) {
+      double index = 0.0;
+      volts[r] = dac.volts(0.9 * ((r * 3 + c * 7) % 13) / 12.0, index);
+      code[r] = static_cast<std::uint8_t>(static_cast<int>(index) - dac.grid_min_index());
+    }
+  };
+  auto same_reads = [&] {
+    std::vector<double> a(static_cast<std::size_t>(p.cols)), b(a.size());
+    CHECK(by_code.read_rows(q.data(), 2e-6, 40, a.data()) ==
+          by_volts.read_rows(q.data(), 2e-6, 40, b.data()));
+    CHECK(a == b);
+  };
+  for (int c = 0; c < 20; ++c) {
+    column(c);
+    by_code.write_codes(c, code.data(), 1e-8 * c, c);
+    by_volts.write_column(c, volts.data(), 1e-8 * c, c);
+  }
+  CHECK(by_code.grid_coded());
+  same_reads();
+  // An off-grid voltage turns both dense; later code writes store the same doubles.
+  std::vector<double> odd(volts);
+  odd[3] = 0.123456789;
+  by_code.write_column(20, odd.data(), 2e-7, 20);
+  by_volts.write_column(20, odd.data(), 2e-7, 20);
+  CHECK_FALSE(by_code.grid_coded());
+  for (int c = 21; c < 30; ++c) {
+    column(c);
+    by_code.write_codes(c, code.data(), 1e-8 * c, c);
+    by_volts.write_column(c, volts.data(), 1e-8 * c, c);
+  }
+  same_reads();
+  // No grid, or a code beyond it: refused, nothing written.
+  CHECK_THROWS_AS(no_grid.write_codes(0, code.data(), 0.0, 0), std::out_of_range);
+  CHECK_FALSE(no_grid.valid(0));
+  code[5] = static_cast<std::uint8_t>(dac.grid_max_index() - dac.grid_min_index() + 1);
+  CHECK_THROWS_AS(by_code.write_codes(40, code.data(), 0.0, 40), std::out_of_range);
+  CHECK_FALSE(by_code.valid(40));
 }

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/level_thresholds.h"
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/physics/leakage.h"
 #include "gcattn/systemc/charge_to_pulse.h"
@@ -183,10 +184,11 @@ TEST_CASE("Peripheral converters: DACs, HardSigmoid, output counters, accumulato
   }
 }
 
-// The vectorised converter loops (converters.cpp) against the scalar DACs element by element:
-// random values, exact ties of the grid (half steps, decided by the reference division), clamped
-// values, and a row count that leaves a scalar tail (61 = 15 x 4 + 1).
-TEST_CASE("Vectorised DAC loops equal the scalar DACs, codes and sums included",
+// The threshold-based converter loops (converters.cpp, LevelThresholds) against the scalar DACs
+// element by element: random values over a wide range, exact ties of the grids (half steps,
+// decided by the reference division), clamped values, infinities and signed zeros; positive,
+// negative and zero gains; a row count that leaves a scalar tail (61 = 7 x 8 + 5).
+TEST_CASE("Threshold DAC loops equal the scalar DACs, codes and sums included",
           "[systemc][converters]") {
   Config cfg = Config::paper();
   const int rows = GENERATE(64, 61);
@@ -202,28 +204,37 @@ TEST_CASE("Vectorised DAC loops equal the scalar DACs, codes and sums included",
     state = state * 1664525u + 1013904223u;
     return static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
   };
-  for (int trial = 0; trial < 200; ++trial) {
-    // Identity scaler: raw half steps are the quantisers' exact ties.
-    const AffineScaler scaler = trial % 2 ? AffineScaler{0.5, 0.45} : AffineScaler{1.0, 0.0};
+  const AffineScaler scalers[] = {{1.0, 0.0},   {0.5, 0.45},  {-0.7, 0.6},         {0.0, 0.3},
+                                  {3e-8, 0.44}, {-2.0, -0.1}, {0.123456789, 0.5}};
+  for (int trial = 0; trial < 350; ++trial) {
+    // The identity scaler makes raw half steps the quantisers' exact ties.
+    const AffineScaler scaler = scalers[trial % 7];
     for (int r = 0; r < rows; ++r) {
-      switch ((r + trial) % 4) {
-        case 0: raw[r] = 6.0f * next() - 3.0f; break;                           // wide, clamps
+      switch ((r + trial) % 6) {
+        case 0: raw[r] = 6.0f * next() - 3.0f; break;  // wide: clamps at both ends
         case 1: raw[r] = static_cast<float>((std::floor(next() * 30) + 0.5) / 15.0); break;  // q ties
-        case 2: raw[r] = static_cast<float>(((std::floor(next() * 14) + 0.5) * 0.9 / 7 - 0.45) / 0.5);
-          break;                                                                 // near K/V ties
+        case 2: raw[r] = static_cast<float>((std::floor(next() * 14) + 0.5) * 0.9 / 7); break;  // K/V ties
+        case 3: raw[r] = std::ldexp(2.0f * next() - 1.0f, static_cast<int>(next() * 250) - 125); break;
+        case 4: {
+          // (No infinity with a zero gain: 0 x inf has no level; windows never hold one.)
+          const float special[] = {0.0f, -0.0f, 1e38f, -1e-45f, INFINITY, -INFINITY};
+          raw[r] = special[static_cast<int>(next() * (scaler.gain == 0.0 ? 4 : 6))];
+          break;
+        }
         default: raw[r] = 2.0f * next() - 1.0f;
       }
     }
-    std::vector<double> volts(rows), frac(rows);
+    std::vector<double> frac(rows);
     std::vector<std::uint8_t> code(rows);
-    const double abs_volts = wdrv.convert(raw.data(), scaler, volts.data(), code.data());
+    const double abs_volts = wdrv.convert_codes(raw.data(), scaler, code.data());
     const sc::QueryDacs::Pulses pulses = qdac.convert(raw.data(), scaler, frac.data());
+    const sc::QueryDacs::Pulses stats_only = qdac.convert(raw.data(), scaler, nullptr);
     double expect_abs = 0.0, expect_max = 0.0;
     int expect_count = 0;
     for (int r = 0; r < rows; ++r) {
       double index = 0.0;
       const double v = wdac.volts(scaler.apply(raw[r]), index);
-      REQUIRE(volts[r] == v);
+      INFO("trial " << trial << " row " << r << " raw " << raw[r]);
       REQUIRE(static_cast<int>(code[r]) == static_cast<int>(index) - wdac.grid_min_index());
       REQUIRE(frac[r] == pdac.fraction(scaler.apply(raw[r])));
       expect_abs += std::fabs(v);
@@ -233,5 +244,44 @@ TEST_CASE("Vectorised DAC loops equal the scalar DACs, codes and sums included",
     CHECK(abs_volts == Approx(expect_abs).epsilon(1e-14));
     CHECK(pulses.max_fraction == expect_max);
     CHECK(pulses.count == expect_count);
+    CHECK(stats_only.max_fraction == expect_max);
+    CHECK(stats_only.count == expect_count);
   }
+  // Without a finite scaler there is no monotone transfer: refused (the host interface never
+  // passes one: it checks the scaler window).
+  std::vector<std::uint8_t> code(rows);
+  CHECK_THROWS_AS(wdrv.convert_codes(raw.data(), AffineScaler{NAN, 0.0}, code.data()),
+                  std::invalid_argument);
+}
+
+// Near every threshold the level changes exactly where the scalar DAC's does: each threshold's
+// float and its neighbours, for scalers whose thresholds fall on ties.
+TEST_CASE("LevelThresholds step exactly where the scalar transfer steps", "[numerics][converters]") {
+  const HardwareParams p = HardwareParams::from(Config::paper());
+  const WriteDac wdac = WriteDac::from(p);
+  const PulseWidthDac pdac = PulseWidthDac::from(p);
+  for (const AffineScaler s : {AffineScaler{1.0, 0.0}, AffineScaler{-1.0, 0.9}, AffineScaler{0.9 / 7, 0.0},
+                               AffineScaler{1e-3, 0.45}}) {
+    auto kv = [&](float x) {
+      double i = 0.0;
+      wdac.volts(s.apply(x), i);
+      return static_cast<int>(i);
+    };
+    auto q = [&](float x) { return static_cast<int>(pdac.index(s.apply(x))); };
+    const LevelThresholds tk(kv, s.gain >= 0.0), tq(q, s.gain >= 0.0);
+    CHECK(tk.steps() == (s.gain == 0.0 ? 0 : 7));
+    CHECK(tq.steps() == (s.gain == 0.0 ? 0 : 15));
+    for (const auto* t : {&tk, &tq}) {
+      for (int j = 0; j < t->steps(); ++j) {
+        const float at = key_float(t->keys()[j] ^ t->flip());
+        for (float x : {at, std::nextafter(at, -INFINITY), std::nextafter(at, INFINITY),
+                        std::nextafter(std::nextafter(at, INFINITY), INFINITY)}) {
+          if (t == &tk) REQUIRE(tk.level(x) == kv(x));
+          if (t == &tq) REQUIRE(tq.level(x) == q(x));
+        }
+      }
+    }
+  }
+  // A transfer that is not monotone in the declared direction is refused.
+  CHECK_THROWS_AS(LevelThresholds([](float x) { return x > 0 ? 0 : 3; }, true), std::invalid_argument);
 }

@@ -18,6 +18,8 @@ class PulseWidthDac {
     const double c = clamp(x, 0.0, 1.0);
     return quantize_ ? q_(c) : c;
   }
+  /// The grid index of fraction(x) when quantising (fraction(x) == lsb() * index(x)).
+  double index(double x) const { return q_.rounded(clamp(x, 0.0, 1.0)); }
   double width_ns(double fraction) const { return fraction * t_max_ns_; }
   double t_max_ns() const { return t_max_ns_; }
   double lsb() const { return q_.step(); }

@@ -33,12 +33,13 @@ class GainCellArrayModel {
   void set_write_grid(double step_v, int min_index, int max_index);
   /// Writes a column with stored voltages volts[rows] at time t_s as token `token`.
   void write_column(int col, const double* volts, double t_s, std::int64_t token);
-  /// write_column with the write DAC's codes given too: code[r] = grid index of volts[r] minus
-  /// the grid's min_index (the write DAC of the same HardwareParams gives both; see
-  /// WriteDac::grid_min_index). A grid-coded array copies the codes (the caller vouches that
-  /// they match the voltages); a code beyond the grid, or dense storage, stores the voltages.
-  void write_column(int col, const double* volts, const std::uint8_t* code, double t_s,
-                    std::int64_t token);
+  /// Writes a column given as grid codes: code[r] is the grid index of the stored voltage minus
+  /// the grid's min_index (what the write DAC of the same HardwareParams produces, see
+  /// WriteDac::grid_min_index). The same cells as write_column of those voltages; throws
+  /// std::out_of_range without a declared grid or for a code beyond it.
+  void write_codes(int col, const std::uint8_t* code, double t_s, std::int64_t token);
+  /// Whether set_write_grid declared a grid (write_codes is usable).
+  bool has_write_grid() const { return !level_u_.empty(); }
   /// Hint: column col is about to be written (prefetches its cells and bookkeeping, so that a
   /// caller writing many arrays in a row overlaps the cache misses). No effect on results.
   void prefetch_column(int col) const {

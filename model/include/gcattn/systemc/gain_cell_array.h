@@ -31,10 +31,10 @@ class GainCellArray {
   void write_column(int col, const double* volts, const sc_core::sc_time& t, std::int64_t token) {
     model_.write_column(col, volts, t.to_seconds(), token);
   }
-  /// Column write with the write DAC's codes of the voltages (GainCellArrayModel::write_column).
-  void write_column(int col, const double* volts, const std::uint8_t* code,
-                    const sc_core::sc_time& t, std::int64_t token) {
-    model_.write_column(col, volts, code, t.to_seconds(), token);
+  /// Column write as the write DACs' grid codes (GainCellArrayModel::write_codes).
+  void write_codes(int col, const std::uint8_t* code, const sc_core::sc_time& t,
+                   std::int64_t token) {
+    model_.write_codes(col, code, t.to_seconds(), token);
   }
   void clear() { model_.clear(); }
 

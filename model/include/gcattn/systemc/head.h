@@ -37,8 +37,9 @@ class Head : public sc_core::sc_module {
     st.k_array.model().prefetch_column(slot % p_.cols);
     st.v_array.model().prefetch_column(slot % p_.cols);
   }
-  /// QueryPulses, step 1: scale + pulse-DAC q; returns the largest pulse fraction.
-  double apply_query(const float* q_raw, const HeadScalers& scalers);
+  /// QueryPulses, step 1: scale + pulse-DAC q; returns the largest pulse fraction. Without
+  /// `fractions` (timing-only steps, which read no array) only the pulse statistics are kept.
+  double apply_query(const float* q_raw, const HeadScalers& scalers, bool fractions = true);
   /// QueryPulses, step 2: every sub-tile's K array integrates the pulses.
   void integrate_query(const sc_core::sc_time& now, std::int64_t token);
   /// ChargeToPulse: returns the largest phi over the sub-tiles.
@@ -51,12 +52,10 @@ class Head : public sc_core::sc_module {
   void digital_sum(const HeadScalers& scalers, float* out);
   void clear();
 
-  /// Latest K/V voltages written and query fractions applied (tracing, tests).
-  const double* k_volts() const { return k_volts_.data(); }
-  const double* v_volts() const { return v_volts_.data(); }
+  /// The latest query's pulse fractions (tracing).
   const double* query_fractions() const { return q_frac_.data(); }
-  /// What the energy model needs of them: sum |volts| over the latest K and V columns, and the
-  /// latest query's non-zero pulses.
+  /// What the energy model needs of the latest step: sum |volts| over the K and V columns
+  /// written, and the query's non-zero pulses.
   double written_abs_volts() const { return written_abs_volts_; }
   int query_pulses() const { return query_pulses_; }
   /// Sum of the sub-tiles' activity of the latest step.
@@ -69,8 +68,11 @@ class Head : public sc_core::sc_module {
 
  private:
   HardwareParams p_;
+  // The arrays hold grid codes (quantising write DACs, the usual case): K/V are written as the
+  // DACs' codes. Otherwise as voltages.
+  bool write_codes_;
   std::vector<double> k_volts_, v_volts_, q_frac_, acc_;
-  std::vector<std::uint8_t> k_code_, v_code_;  // the write DACs' codes of k_volts_, v_volts_
+  std::vector<std::uint8_t> k_code_, v_code_;
   double written_abs_volts_ = 0.0;
   int query_pulses_ = 0;
 };

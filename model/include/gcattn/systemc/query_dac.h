@@ -8,6 +8,7 @@
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
+#include "gcattn/numerics/level_thresholds.h"
 
 namespace gcattn::sc {
 
@@ -23,9 +24,10 @@ class QueryDacs {
     double max_fraction = 0.0;  // the largest pulse (sizes the data-dependent window)
     int count = 0;              // non-zero pulses (those that charge a word line)
   };
-  /// frac[rows] pulse fractions of q_raw[rows]. The arithmetic of PulseWidthDac::fraction per
-  /// element, as one vectorised loop (converters.cpp).
-  Pulses convert(const float* q_raw, const AffineScaler& scaler, double* frac) const;
+  /// frac[rows] pulse fractions of q_raw[rows] (frac may be null: only the Pulses). The results
+  /// of PulseWidthDac::fraction per element, as one vectorised loop over the thresholds of the
+  /// scaler's transfer (converters.cpp).
+  Pulses convert(const float* q_raw, const AffineScaler& scaler, double* frac);
   /// Pulse width of a fraction.
   sc_core::sc_time width(double frac) const {
     return sc_core::sc_time(dac_.width_ns(frac), sc_core::SC_NS);
@@ -36,6 +38,7 @@ class QueryDacs {
   std::string name_;
   PulseWidthDac dac_;
   int rows_;
+  LevelThresholdCache cache_;  // the transfer of the q scaler
 };
 
 }  // namespace gcattn::sc

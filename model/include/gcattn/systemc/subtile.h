@@ -31,9 +31,9 @@ class SubTile : public sc_core::sc_module {
   /// WriteKV phase: K and V write-DAC voltages into column col.
   void write(int col, const double* k_volts, const double* v_volts, const sc_core::sc_time& t,
              std::int64_t token);
-  /// The same with the write DACs' codes of the voltages (GainCellArray::write_column).
-  void write(int col, const double* k_volts, const double* v_volts, const std::uint8_t* k_code,
-             const std::uint8_t* v_code, const sc_core::sc_time& t, std::int64_t token);
+  /// The same as the write DACs' grid codes (GainCellArray::write_codes).
+  void write_codes(int col, const std::uint8_t* k_code, const std::uint8_t* v_code,
+                   const sc_core::sc_time& t, std::int64_t token);
   void clear();
   /// Columns holding a token (kept up to date on write; no scan of the array).
   int tokens() const { return tokens_; }

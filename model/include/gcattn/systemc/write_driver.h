@@ -10,6 +10,7 @@
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
+#include "gcattn/numerics/level_thresholds.h"
 
 namespace gcattn::sc {
 
@@ -20,25 +21,33 @@ class WriteDriver {
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::WriteDriver"; }
 
-  /// volts[rows] driven onto the storage nodes for raw[rows].
+  /// volts[rows] driven onto the storage nodes for raw[rows]; returns sum |volts| (the written
+  /// charge, EnergyModel::kv_write).
   // Copies of the DAC and scaler: stores through double* could alias them otherwise.
-  void convert(const float* raw, const AffineScaler& scaler, double* volts) const {
+  double convert(const float* raw, const AffineScaler& scaler, double* volts) const {
     const WriteDac dac = dac_;
     const AffineScaler sc = scaler;
     const int rows = rows_;
-    for (int r = 0; r < rows; ++r) volts[r] = dac.volts(sc.apply(raw[r]));
+    double sum = 0.0;
+    for (int r = 0; r < rows; ++r) {
+      volts[r] = dac.volts(sc.apply(raw[r]));
+      sum += volts[r] < 0.0 ? -volts[r] : volts[r];
+    }
+    return sum;
   }
-  /// Also each voltage's code for the arrays (grid index - WriteDac::grid_min_index(); 0 when
-  /// not quantising) and, returned, sum |volts| (the written charge, EnergyModel::kv_write). The
-  /// same arithmetic as WriteDac::volts per element, as one vectorised loop (converters.cpp).
-  double convert(const float* raw, const AffineScaler& scaler, double* volts,
-                 std::uint8_t* code) const;
+  /// The same as the arrays' grid codes (index - WriteDac::grid_min_index(), for
+  /// GainCellArray::write_codes) when quantising; returns sum |volts| likewise. One vectorised
+  /// loop over the thresholds of the scaler's transfer (converters.cpp): the indices of
+  /// WriteDac::volts for every float. Throws std::logic_error when not quantising and
+  /// std::invalid_argument for a non-finite scaler.
+  double convert_codes(const float* raw, const AffineScaler& scaler, std::uint8_t* code);
   const WriteDac& dac() const { return dac_; }
 
  private:
   std::string name_;
   WriteDac dac_;
   int rows_;
+  LevelThresholdCache cache_;  // the transfers of the K and V scalers
 };
 
 }  // namespace gcattn::sc
