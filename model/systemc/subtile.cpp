@@ -4,6 +4,10 @@
 
 namespace gcattn::sc {
 
+namespace {
+constexpr int kMaxDim = 4096;  // array.rows and array.cols (configs/schema.json)
+}  // namespace
+
 SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
                  std::pmr::memory_resource* mem)
     : sc_core::sc_module(name),
@@ -11,11 +15,36 @@ SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
       v_array("v_array", p, mem),
       cpc("cpc", p),
       out_conv("out_conv", p),
-      s_(static_cast<std::size_t>(p.cols), 0.0, mem),
-      phi_(static_cast<std::size_t>(p.cols), 0.0, mem),
-      a_(static_cast<std::size_t>(p.rows), 0.0, mem),
-      out_(static_cast<std::size_t>(p.rows), 0.0, mem),
-      code_(static_cast<std::size_t>(p.rows), 0, mem) {}
+      s_(mem),
+      phi_(mem),
+      a_(mem),
+      out_(mem),
+      code_(mem) {
+  if (p.rows > kMaxDim || p.cols > kMaxDim)
+    SC_REPORT_ERROR("gcattn/subtile", "array.rows and array.cols must be at most 4096");
+}
+
+const double* SubTile::zero_doubles() {
+  static const double zeros[kMaxDim] = {};
+  return zeros;
+}
+
+const long* SubTile::zero_longs() {
+  static const long zeros[kMaxDim] = {};
+  return zeros;
+}
+
+// The result rows are allocated on the first read: a timing-only run never reads an array, and
+// the pages of thousands of sub-tiles' rows would only cost their first touch.
+void SubTile::allocate_results() {
+  const auto rows = static_cast<std::size_t>(k_array.rows());
+  const auto cols = static_cast<std::size_t>(k_array.cols());
+  s_.assign(cols, 0.0);
+  phi_.assign(cols, 0.0);
+  a_.assign(rows, 0.0);
+  out_.assign(rows, 0.0);
+  code_.assign(rows, 0L);
+}
 
 void SubTile::write(int col, const double* k_volts, const double* v_volts,
                     const sc_core::sc_time& t, std::int64_t token) {
@@ -47,26 +76,31 @@ void SubTile::clear() {
 
 // Each phase returns at once for a sub-tile holding no token (it is not read: PAPER.md section 5
 // evaluates only written columns). Its results stay the all-zero ones of clear() / construction.
+// A phase with work allocates the result rows if this is the sub-tile's first read.
 
 void SubTile::integrate_query(const double* q_frac, const sc_core::sc_time& now,
                               std::int64_t now_token) {
   act_ = SubTileActivity{};
   if (tokens_ == 0) return;
+  if (out_.empty()) allocate_results();
   act_.k_read_activity = k_array.read_rows(q_frac, now, now_token, s_.data());
 }
 
 double SubTile::convert_scores() {
   if (tokens_ == 0) return 0.0;
+  if (out_.empty()) allocate_results();
   return cpc.convert(s_.data(), k_array, phi_.data(), act_);
 }
 
 void SubTile::integrate_phi(const sc_core::sc_time& now, std::int64_t now_token) {
   if (tokens_ == 0) return;
+  if (out_.empty()) allocate_results();
   act_.v_read_activity = v_array.read_cols(phi_.data(), now, now_token, a_.data());
 }
 
 void SubTile::convert_outputs() {
   if (tokens_ == 0) return;
+  if (out_.empty()) allocate_results();
   act_.counter_steps = out_conv.convert(a_.data(), out_.data(), code_.data());
 }
 

@@ -47,12 +47,13 @@ class SubTile : public sc_core::sc_module {
   /// OutputConversion phase: signed converters and counters.
   void convert_outputs();
 
-  // Results of the latest step (valid after the corresponding phase).
-  const double* scores() const { return s_.data(); }
-  const double* phis() const { return phi_.data(); }
-  const double* charges() const { return a_.data(); }
-  const double* outputs() const { return out_.data(); }
-  const long* codes() const { return code_.data(); }
+  // Results of the latest step (valid after the corresponding phase). All zero until the
+  // sub-tile is first read (timing-only runs never allocate them).
+  const double* scores() const { return s_.empty() ? zero_doubles() : s_.data(); }
+  const double* phis() const { return phi_.empty() ? zero_doubles() : phi_.data(); }
+  const double* charges() const { return a_.empty() ? zero_doubles() : a_.data(); }
+  const double* outputs() const { return out_.empty() ? zero_doubles() : out_.data(); }
+  const long* codes() const { return code_.empty() ? zero_longs() : code_.data(); }
   const SubTileActivity& activity() const { return act_; }
 
   GainCellArray k_array;
@@ -61,6 +62,11 @@ class SubTile : public sc_core::sc_module {
   OutputConverters out_conv;
 
  private:
+  // The all-zero results of a sub-tile never read (rows and cols are at most 4096).
+  static const double* zero_doubles();
+  static const long* zero_longs();
+  void allocate_results();
+
   SubTileActivity act_;
   int tokens_ = 0;
   std::pmr::vector<double> s_, phi_, a_, out_;
