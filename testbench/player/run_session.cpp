@@ -157,7 +157,10 @@ double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_
 
 RunResult run_trace(Config cfg, const RunOptions& opt) {
   const auto wall_start = Clock::now();
-  const trace::TraceReader tr(opt.trace_path);
+  // The values are checked for NaN/infinity as they are used (the calibration prefix up front,
+  // each replayed token by the player) rather than by a scan of the whole file at open: one pass
+  // over the trace instead of two, and a long trace starts replaying at once.
+  const trace::TraceReader tr(opt.trace_path, trace::TraceReader::Options{false});
   set_geometry(cfg, tr);
   const double gap_ns = opt.host_gap_ns ? *opt.host_gap_ns : cfg.number("host.gap_ns");
   if (opt.host_gap_ns) cfg.set("host.gap_ns", std::to_string(*opt.host_gap_ns), "--host-gap");
@@ -188,6 +191,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     calibrate::Options co = opt.calibration;
     co.token_period_ns = estimated_token_period_ns(cfg, L, gap_ns);
     if (co.tokens == 0 || co.tokens > tokens) co.tokens = tokens;  // default: the tokens replayed
+    tr.check_finite(0, co.tokens);
     const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
     scalers = cr.scalers;
     std::ostringstream note;
@@ -222,6 +226,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   po.poll_interval = sc_core::sc_time(cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
   po.dmi = opt.dmi;
   po.keep_outputs = opt.keep_outputs;
+  po.check_finite = true;
 
   // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
   sc::Accelerator accel("accelerator", cfg);

@@ -83,6 +83,15 @@ void TracePlayer::play() {
   };
 
   for (std::size_t t = 0; t < opt_.tokens; ++t) {
+    if (opt_.check_finite) {
+      try {
+        trace_.check_finite(t, 1);
+      } catch (const cli::InputError& e) {
+        throw cli::InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
+                              " was due: no report is written (fix the trace, or replay the tokens "
+                              "before it with --tokens " + std::to_string(t) + ")");
+      }
+    }
     // Token t of each field, [layer][head][d] (F32 traces: straight from the mapping).
     const float* q = trace_.token_values(trace::Field::Q, t);
     const float* k = trace_.token_values(trace::Field::K, t);

@@ -37,6 +37,9 @@ struct PlayerOptions {
   sc_core::sc_time poll_interval = sc_core::sc_time(10, sc_core::SC_NS);
   bool dmi = false;
   bool keep_outputs = false;  // keep every output [token][layer][head][d]
+  // Check each token for NaN/infinity before replaying it (the trace was opened without the
+  // full scan; the values are read once, as they are replayed).
+  bool check_finite = false;
 };
 
 /// What the player did, in simulated time.

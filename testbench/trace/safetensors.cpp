@@ -363,17 +363,26 @@ std::size_t scan_exponent(const unsigned char* p, std::size_t n, W mask) {
 }  // namespace
 
 std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t) const {
-  const std::size_t n = t.elements();
-  std::size_t i = n;
+  return first_nonfinite(t, 0, t.elements());
+}
+
+std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t, std::size_t first,
+                                                            std::size_t count) const {
+  if (first > t.elements() || count > t.elements() - first) {
+    throw std::out_of_range("first_nonfinite: elements [" + std::to_string(first) + ", +" + std::to_string(count) +
+                            ") outside tensor '" + t.name + "'");
+  }
+  const unsigned char* p = data(t) + first * dtype_size(t.dtype);
+  std::size_t i = count;
   switch (t.dtype) {
-    case DType::F32: i = scan_exponent<std::uint32_t>(data(t), n, 0x7F800000u); break;
-    case DType::F16: i = scan_exponent<std::uint16_t>(data(t), n, 0x7C00u); break;
-    case DType::BF16: i = scan_exponent<std::uint16_t>(data(t), n, 0x7F80u); break;
-    case DType::F64: i = scan_exponent<std::uint64_t>(data(t), n, 0x7FF0000000000000ull); break;
+    case DType::F32: i = scan_exponent<std::uint32_t>(p, count, 0x7F800000u); break;
+    case DType::F16: i = scan_exponent<std::uint16_t>(p, count, 0x7C00u); break;
+    case DType::BF16: i = scan_exponent<std::uint16_t>(p, count, 0x7F80u); break;
+    case DType::F64: i = scan_exponent<std::uint64_t>(p, count, 0x7FF0000000000000ull); break;
     default: return std::nullopt;
   }
-  if (i == n) return std::nullopt;
-  return i;
+  if (i == count) return std::nullopt;
+  return first + i;
 }
 
 void SafetensorsFile::advise_sequential(const TensorInfo& t) const {

@@ -66,6 +66,9 @@ class SafetensorsFile {
   /// Index of the first NaN or infinity in a floating-point tensor, if any. Streams through
   /// the mapping chunk by chunk (a bit test per element, no conversion).
   std::optional<std::size_t> first_nonfinite(const TensorInfo& t) const;
+  /// The same over elements [first, first + count) (an index into the whole tensor).
+  std::optional<std::size_t> first_nonfinite(const TensorInfo& t, std::size_t first,
+                                             std::size_t count) const;
   /// Hints the kernel that a tensor will be read front to back (readahead).
   void advise_sequential(const TensorInfo& t) const;
 

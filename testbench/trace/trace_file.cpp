@@ -186,15 +186,25 @@ TraceReader::TraceReader(const std::string& path, Options options) : file_(path)
   }
   if (options.check_finite) {
     for (Field f : kFields) {
-      const TensorInfo* t = info_[static_cast<std::size_t>(f)];
-      if (!t) continue;
-      file_.advise_sequential(*t);
-      if (const auto bad = file_.first_nonfinite(*t)) {
-        float value = 0.0f;
-        file_.read_f32(*t, *bad, 1, &value);
-        fail(path, "tensor '" + t->name + "' holds " + (std::isnan(value) ? "NaN" : "Inf") + " at index " +
+      if (const TensorInfo* t = info_[static_cast<std::size_t>(f)]) file_.advise_sequential(*t);
+    }
+    check_finite(0, meta_.tokens);
+  }
+}
+
+void TraceReader::check_finite(std::size_t first_token, std::size_t tokens) const {
+  if (first_token > meta_.tokens || tokens > meta_.tokens - first_token) {
+    throw std::out_of_range("TraceReader::check_finite: tokens [" + std::to_string(first_token) + ", +" +
+                            std::to_string(tokens) + ") outside the trace");
+  }
+  for (Field f : kFields) {
+    const TensorInfo* t = info_[static_cast<std::size_t>(f)];
+    if (!t) continue;
+    if (const auto bad = file_.first_nonfinite(*t, first_token * meta_.row(), tokens * meta_.row())) {
+      float value = 0.0f;
+      file_.read_f32(*t, *bad, 1, &value);
+      fail(path(), "tensor '" + t->name + "' holds " + (std::isnan(value) ? "NaN" : "Inf") + " at index " +
                        index_string(*bad, meta_) + " (flat element " + std::to_string(*bad) + ")");
-      }
     }
   }
 }

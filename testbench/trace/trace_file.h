@@ -50,7 +50,7 @@ const char* field_name(Field f);  // "q", "k", "v", "attn_out"
 class TraceReader {
  public:
   struct Options {
-    bool check_finite = true;  // full scan of the float tensors (streams through the file)
+    bool check_finite = true;  // full scan of the float tensors at open (see check_finite())
   };
   explicit TraceReader(const std::string& path) : TraceReader(path, Options{}) {}
   TraceReader(const std::string& path, Options options);
@@ -81,6 +81,12 @@ class TraceReader {
   /// pointer into the mapping; F16, converted into a scratch token owned by the reader, valid
   /// until the next call for the same field.
   const float* token_values(Field f, std::size_t t) const;
+
+  /// Throws InputError naming the tensor and the [token, layer, head, dim] index of the first
+  /// NaN or infinity among tokens [first_token, first_token + tokens) of the float tensors. The
+  /// constructor checks every token unless Options::check_finite is off (a reader that streams
+  /// through the trace then checks each token before use).
+  void check_finite(std::size_t first_token, std::size_t tokens) const;
 
   const SafetensorsFile& file() const { return file_; }
 

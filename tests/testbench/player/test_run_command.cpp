@@ -1,7 +1,9 @@
 // End-to-end tests of `gcattn run` and `gcattn calibrate`: the binary run as a user runs it.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -223,6 +225,57 @@ TEST_CASE("gcattn run: a shape that does not fit or a missing or bad file is a c
     CHECK(r.exit_code == c.code);
     for (const auto& s : c.says) CHECK_THAT(r.output, Contains(s));
   }
+}
+
+namespace {
+
+// Overwrites element `flat` of tensor `name` of a safetensors file with `value`.
+void poke_f32(const std::string& path, const std::string& name, std::size_t flat, float value) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint64_t n = 0;
+  f.read(reinterpret_cast<char*>(&n), 8);
+  std::string header(n, ' ');
+  f.read(header.data(), static_cast<std::streamsize>(n));
+  const auto begin = json::parse(header).at(name).at("data_offsets").at(0).to_number<std::uint64_t>();
+  f.seekp(static_cast<std::streamoff>(8 + n + begin + 4 * flat));
+  f.write(reinterpret_cast<const char*>(&value), 4);
+}
+
+}  // namespace
+
+TEST_CASE("gcattn run: NaN in a replayed token is an input error naming its index",
+          "[cli][run][errors]") {
+  const test::TempDir dir("nan");
+  const std::string trace = test::small_trace(dir, 2, 3, 64, 10);
+  REQUIRE(test::run_process(test::gcattn_command("calibrate --trace " + q(trace) + " -o " +
+                                                 q(dir / "s.json")))
+              .exit_code == 0);
+  // k[token 6, layer 1, head 2, dim 5]: [tokens, layers, heads, d_head] row-major.
+  poke_f32(trace, "k", ((6 * 2 + 1) * 3 + 2) * 64 + 5, std::numeric_limits<float>::quiet_NaN());
+  const auto cal = test::run_process(test::gcattn_command(
+      "calibrate --trace " + q(trace) + " --tokens 4 -o " + q(dir / "s2.json")));
+  INFO(cal.output);
+  CHECK(cal.exit_code == 4);  // calibrate checks the whole file at open
+  CHECK_THAT(cal.output, Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]"));
+
+  // With scalers given, run streams through the trace: the tokens before the bad one replay.
+  const auto r = test::run_process(test::gcattn_command(
+      "run --trace " + q(trace) + " --scalers " + q(dir / "s.json") + " --report-json " +
+      q(dir / "r.json")));
+  INFO(r.output);
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.output, Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]") &&
+                           Contains("token 6") && Contains("--tokens 6"));
+  CHECK_FALSE(fs::exists(dir / "r.json"));
+  // Calibrating in the run reads the prefix first: refused before any replay.
+  const auto c = test::run_process(test::gcattn_command("run --trace " + q(trace)));
+  CHECK(c.exit_code == 4);
+  CHECK_THAT(c.output, Contains("[token 6, layer 1, head 2, dim 5]"));
+  CHECK_THAT(c.output, !Contains("was due"));
+  // The tokens before it replay.
+  const auto ok = test::run_process(test::gcattn_command(
+      "run --trace " + q(trace) + " --scalers " + q(dir / "s.json") + " --tokens 6"));
+  CHECK(ok.exit_code == 0);
 }
 
 TEST_CASE("gcattn run: SIGINT writes a report marked incomplete and exits 130",
