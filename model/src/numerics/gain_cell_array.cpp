@@ -122,11 +122,12 @@ void GainCellArrayModel::write_column(int col, const double* volts, double t_s, 
 
 void GainCellArrayModel::write_codes(int col, const std::uint8_t* code, double t_s,
                                      std::int64_t token) {
-  const std::size_t levels = level_u_.size();
-  // Branch-free range check (vectorises): a code beyond the grid would index past level_u_.
-  std::uint8_t beyond = levels == 0;
-  for (int r = 0; r < rows_; ++r) beyond |= static_cast<std::uint8_t>(code[r] >= levels);
-  if (beyond != 0) {
+  const std::size_t levels = level_u_.size();  // at most 256 (set_write_grid)
+  // Range check on bytes (vectorises): a code beyond the grid would index past level_u_.
+  const auto top = static_cast<std::uint8_t>(levels - 1);
+  std::uint8_t highest = 0;
+  for (int r = 0; r < rows_; ++r) highest = code[r] > highest ? code[r] : highest;
+  if (levels == 0 || highest > top) {
     throw std::out_of_range("GainCellArrayModel::write_codes: no write grid declared, or a code "
                             "beyond its " + std::to_string(levels) + " levels");
   }
