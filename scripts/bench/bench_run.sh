@@ -5,8 +5,11 @@
 #      models of the accuracy report are host-side analysis, not simulation),
 #   2. gcattn run --functional off (timing and energy only),
 #   3. the vectorised NumPy implementation of PAPER.md section 5 (scripts/bench/numpy_reference.py),
-# on the same machine, and prints the ratios of their CPU times (whole processes, user + system).
-# NumPy runs with OPENBLAS_NUM_THREADS=1 (one core, like the simulator).
+# on the same machine, and prints the ratios of their CPU times (whole processes, user + system,
+# in ms resolution). The timing-only run is short (about a tenth of a second), so the noise of a
+# shared machine (page-zeroing and page-cache costs in system time) moves it by tens of percent:
+# it runs five times and the median counts. NumPy runs with OPENBLAS_NUM_THREADS=1 (one core, like
+# the simulator).
 #
 # usage: scripts/bench/bench_run.sh [TOKENS]      (env: GCATTN=path/to/gcattn, PYTHON=python3)
 set -euo pipefail
@@ -22,8 +25,8 @@ trap 'rm -rf "$work"' EXIT
 # CPU seconds (user + system) of a command; its stdout goes to $work/last.out.
 cpu() {
   local t
-  t=$( { TIMEFORMAT='%U %S'; time "$@" >"$work/last.out" 2>&1; } 2>&1 ) || { cat "$work/last.out" >&2; return 1; }
-  awk '{printf "%.2f", $1 + $2}' <<<"$t"
+  t=$( { TIMEFORMAT='%3U %3S'; time "$@" >"$work/last.out" 2>&1; } 2>&1 ) || { cat "$work/last.out" >&2; return 1; }
+  awk '{printf "%.3f", $1 + $2}' <<<"$t"
 }
 
 echo "trace: synthetic GPT-2 small, $tokens tokens"
@@ -33,8 +36,12 @@ echo "trace: synthetic GPT-2 small, $tokens tokens"
 full=$(cpu "$gcattn" run --trace "$work/trace.safetensors" --scalers "$work/scalers.json" --accuracy off \
   --report-json "$work/full.json" --outputs "$work/sim.npy")
 echo "gcattn run (functional, timing, energy):   ${full} s CPU"
-off=$(cpu "$gcattn" run --trace "$work/trace.safetensors" --scalers "$work/scalers.json" --functional off)
-echo "gcattn run --functional off:               ${off} s CPU"
+runs=()
+for _ in 1 2 3 4 5; do
+  runs+=("$(cpu "$gcattn" run --trace "$work/trace.safetensors" --scalers "$work/scalers.json" --functional off)")
+done
+off=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p)
+echo "gcattn run --functional off:               ${off} s CPU (median of ${runs[*]})"
 period=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['timing']['token_period_ns'])" "$work/full.json")
 np_cpu=$(cpu "$python" scripts/bench/numpy_reference.py --trace "$work/trace.safetensors" --scalers "$work/scalers.json" \
   --token-period-ns "$period" --outputs "$work/numpy.npy")
