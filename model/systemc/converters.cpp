@@ -2,9 +2,9 @@
 // are compiled for AVX2 as well as the baseline (picked at load time, as the array reads in
 // gain_cell_array.cpp). They run on every step, also in timing-only mode, where they are most of
 // the per-step work. A quantising DAC converts through the thresholds of its scaler's transfer
-// (LevelThresholds, cached per scaler): each value's level is the number of thresholds at or
-// below its key, eight values at a time, and the outputs are computed from the level exactly as
-// WriteDac::volts / PulseWidthDac::fraction compute them from the rounded index.
+// (LevelThresholds, cached per scaler): each value's grid index is the number of thresholds at or
+// below its key, eight values at a time; the codes (index - grid min) and fractions (step x
+// index) are those WriteDac::volts / PulseWidthDac::fraction give for the same input.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -32,8 +32,12 @@ typedef int v4i __attribute__((vector_size(16)));
 typedef unsigned char v16u __attribute__((vector_size(16)));
 
 // Lane 0 shuffled into every lane: a broadcast (an initializer list becomes eight inserts).
-inline v8i splat8(std::int32_t x) { return __builtin_shuffle(v8i{x}, v8i{}); }
-inline v4d splat(double x) { return v4d{x, x, x, x}; }
+inline v8i splat8(std::int32_t x) {
+  return __builtin_shuffle(v8i{x}, v8i{});
+}
+inline v4d splat(double x) {
+  return v4d{x, x, x, x};
+}
 
 // The thresholds of one conversion broadcast to eight lanes, padded to a multiple of four with
 // thresholds no key reaches (INT32_MAX is a NaN's key), so the compares unroll by four.
@@ -63,6 +67,7 @@ inline v8i levels8(const float* raw, const Broadcast& t) {
   }
   return n + m;
 }
+
 // The low byte of each lane (the codes are in [0, 255] on the grid), gathered by byte shuffles
 // rather than eight extracts.
 inline void store_codes(std::uint8_t* code, const v8i& c) {
@@ -73,8 +78,12 @@ inline void store_codes(std::uint8_t* code, const v8i& c) {
       __builtin_shuffle(lo, hi, v16u{0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0});
   std::memcpy(code, &bytes, 8);
 }
-inline v4d low4(const v8i& v) { return __builtin_convertvector((v4i{v[0], v[1], v[2], v[3]}), v4d); }
-inline v4d high4(const v8i& v) { return __builtin_convertvector((v4i{v[4], v[5], v[6], v[7]}), v4d); }
+inline v4d low4(const v8i& v) {
+  return __builtin_convertvector((v4i{v[0], v[1], v[2], v[3]}), v4d);
+}
+inline v4d high4(const v8i& v) {
+  return __builtin_convertvector((v4i{v[4], v[5], v[6], v[7]}), v4d);
+}
 
 // code = i - grid_min for the grid index i of each row; returns sum |i|.
 GCATTN_CONVERTER_CLONES
@@ -135,13 +144,16 @@ QueryDacs::Pulses pulse_rows(const float* raw, int n, const LevelThresholds& t, 
   return QueryDacs::Pulses{step * top, pulses};
 }
 
-bool finite_scaler(const AffineScaler& s) { return std::isfinite(s.gain) && std::isfinite(s.offset); }
+bool finite_scaler(const AffineScaler& s) {
+  return std::isfinite(s.gain) && std::isfinite(s.offset);
+}
 
 }  // namespace
 
 double WriteDriver::convert_codes(const float* raw, const AffineScaler& scaler,
                                   std::uint8_t* code) {
-  if (!dac_.quantize()) throw std::logic_error("WriteDriver::convert_codes: the DAC does not quantise");
+  if (!dac_.quantize())
+    throw std::logic_error("WriteDriver::convert_codes: the DAC does not quantise");
   if (!finite_scaler(scaler))
     throw std::invalid_argument("WriteDriver::convert_codes: non-finite scaler");
   const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
@@ -157,8 +169,7 @@ double WriteDriver::convert_codes(const float* raw, const AffineScaler& scaler,
   return dac_.step_v() * static_cast<double>(code_rows(raw, rows_, t, dac_.grid_min_index(), code));
 }
 
-QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& scaler,
-                                     double* frac) {
+QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& scaler, double* frac) {
   if (!dac_.quantize() || !finite_scaler(scaler)) {
     const PulseWidthDac dac = dac_;
     Pulses p;
@@ -171,8 +182,8 @@ QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& sca
     return p;
   }
   const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
-    return LevelThresholds(
-        [this, &s](float x) { return static_cast<int>(dac_.index(s.apply(x))); }, s.gain >= 0.0);
+    return LevelThresholds([this, &s](float x) { return static_cast<int>(dac_.index(s.apply(x))); },
+                           s.gain >= 0.0);
   });
   return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }

@@ -33,7 +33,9 @@ inline v4d load4(const double* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store4(double* p, const v4d& v) { std::memcpy(p, &v, sizeof v); }
+inline void store4(double* p, const v4d& v) {
+  std::memcpy(p, &v, sizeof v);
+}
 inline v4d abs4(const v4d& x) {
   v4l b;
   std::memcpy(&b, &x, sizeof b);
@@ -42,14 +44,20 @@ inline v4d abs4(const v4d& x) {
   std::memcpy(&y, &b, sizeof y);
   return y;
 }
-inline double hsum(const v4d& v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+inline double hsum(const v4d& v) {
+  return (v[0] + v[1]) + (v[2] + v[3]);
+}
 
 }  // namespace
 
 GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell,
                                        const Leakage& leakage, double v_mid_v,
                                        std::pmr::memory_resource* mem)
-    : rows_(rows), cols_(cols), cell_(cell), leakage_(leakage), v_mid_v_(v_mid_v),
+    : rows_(rows),
+      cols_(cols),
+      cell_(cell),
+      leakage_(leakage),
+      v_mid_v_(v_mid_v),
       level_u_(mem),
       code_(mem),
       t_write_s_(static_cast<std::size_t>(cols), 0.0, mem),
@@ -95,9 +103,11 @@ void GainCellArrayModel::stamp(int col, double t_s, std::int64_t token) {
 // The cells are allocated on the first write: most arrays of a short run are never written,
 // and allocating (and zeroing) all of them up front costs page faults for nothing.
 
-void GainCellArrayModel::write_column(int col, const double* volts, double t_s, std::int64_t token) {
+void GainCellArrayModel::write_column(int col, const double* volts, double t_s,
+                                      std::int64_t token) {
   if (coded_) {
-    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+    if (code_.empty())
+      code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
     std::uint8_t* code = &code_[idx(col, 0)];
     // Locals: the byte stores below may alias any member, which would reload them per cell.
     const double top = static_cast<double>(level_u_.size()) - 1.0;
@@ -128,14 +138,18 @@ void GainCellArrayModel::write_codes(int col, const std::uint8_t* code, double t
   std::uint8_t highest = 0;
   for (int r = 0; r < rows_; ++r) highest = code[r] > highest ? code[r] : highest;
   if (levels == 0 || highest > top) {
-    throw std::out_of_range("GainCellArrayModel::write_codes: no write grid declared, or a code "
-                            "beyond its " + std::to_string(levels) + " levels");
+    throw std::out_of_range(
+        "GainCellArrayModel::write_codes: no write grid declared, or a code "
+        "beyond its " +
+        std::to_string(levels) + " levels");
   }
   if (coded_) {
-    if (code_.empty()) code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
+    if (code_.empty())
+      code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
     std::memcpy(&code_[idx(col, 0)], code, static_cast<std::size_t>(rows_));
   } else {  // dense since an off-grid write: the same deviations store_dense would compute
-    if (u_.empty()) u_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
+    if (u_.empty())
+      u_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
     double* u = &u_[idx(col, 0)];
     for (int r = 0; r < rows_; ++r) u[r] = level_u_[code[r]];
   }
@@ -329,9 +343,9 @@ double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::i
   }
   if (coded_) {
     return read_rows_coded_impl(in_rows, code_.data(), level_u_.data(),
-                                static_cast<int>(level_u_.size()), valid_.data(),
-                                t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
-                                now_s, now_token, out_cols);
+                                static_cast<int>(level_u_.size()), valid_.data(), t_write_s_.data(),
+                                token_.data(), rows_, cols_, cell_, leakage_, now_s, now_token,
+                                out_cols);
   }
   return read_rows_impl(in_rows, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
                         cols_, cell_, leakage_, now_s, now_token, out_cols);
@@ -345,9 +359,9 @@ double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::i
   }
   if (coded_) {
     return read_cols_coded_impl(in_cols, code_.data(), level_u_.data(),
-                                static_cast<int>(level_u_.size()), valid_.data(),
-                                t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
-                                now_s, now_token, out_rows);
+                                static_cast<int>(level_u_.size()), valid_.data(), t_write_s_.data(),
+                                token_.data(), rows_, cols_, cell_, leakage_, now_s, now_token,
+                                out_rows);
   }
   return read_cols_impl(in_cols, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
                         cols_, cell_, leakage_, now_s, now_token, out_rows);

@@ -148,7 +148,8 @@ void EnergyModel::query_pulses(EnergyLedger& l, int pulses, int rows, int subtil
   if (rows == 0 || subtiles == 0) return;  // nothing to drive: the DACs stay idle
   l.add(EnergyComponent::QueryDac, rows * query_dac_pj_);
   // A zero-width pulse never charges its word line.
-  l.add(EnergyComponent::QueryWordline, static_cast<double>(pulses) * subtiles * query_wordline_pj_);
+  l.add(EnergyComponent::QueryWordline,
+        static_cast<double>(pulses) * subtiles * query_wordline_pj_);
 }
 
 void EnergyModel::subtile_attend(EnergyLedger& l, const SubTileActivity& act, int rows) const {

@@ -14,8 +14,7 @@
 
 using namespace gcattn;
 
-TEST_CASE("PageArena hands out aligned, zeroed, disjoint blocks and grows by chunks",
-          "[memory]") {
+TEST_CASE("PageArena hands out aligned, zeroed, disjoint blocks and grows by chunks", "[memory]") {
   PageArena arena(1);  // rounded up to one 2 MiB chunk
   CHECK(arena.bytes_mapped() == 0);
   auto* a = static_cast<unsigned char*>(arena.allocate(3, 1));
@@ -43,8 +42,7 @@ TEST_CASE("PageArena hands out aligned, zeroed, disjoint blocks and grows by chu
   CHECK_THROWS_AS((void)arena.allocate(8, 3), std::bad_alloc);  // not a power of two
 }
 
-TEST_CASE("An array with its cells in a PageArena reads as one on the heap",
-          "[memory][array]") {
+TEST_CASE("An array with its cells in a PageArena reads as one on the heap", "[memory][array]") {
   const HardwareParams p = HardwareParams::from(Config::paper());
   PageArena arena;
   GainCellArrayModel in_arena(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v,

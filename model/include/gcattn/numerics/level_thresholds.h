@@ -45,12 +45,15 @@ class LevelThresholds {
     const std::int32_t a = float_key(-__FLT_MAX__) ^ flip_;
     const std::int32_t b = float_key(__FLT_MAX__) ^ flip_;
     const std::int32_t lo_key = a < b ? a : b, hi_key = a < b ? b : a;
-    auto at = [&](std::int64_t k) { return level(key_float(static_cast<std::int32_t>(k) ^ flip_)); };
+    auto at = [&](std::int64_t k) {
+      return level(key_float(static_cast<std::int32_t>(k) ^ flip_));
+    };
     lowest_ = at(lo_key);
     const int highest = at(hi_key);
     if (highest < lowest_ || highest - lowest_ > kMaxSteps) {
-      throw std::invalid_argument("LevelThresholds: the transfer is not monotone in the declared "
-                                  "direction or has more than 255 steps");
+      throw std::invalid_argument(
+          "LevelThresholds: the transfer is not monotone in the declared "
+          "direction or has more than 255 steps");
     }
     keys_.resize(static_cast<std::size_t>(highest - lowest_));
     std::int64_t from = lo_key;
