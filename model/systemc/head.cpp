@@ -74,15 +74,7 @@ void Head::clear() {
 
 SubTileActivity Head::activity() const {
   SubTileActivity total;
-  for (const auto& st : subtiles) {
-    const SubTileActivity& a = st.activity();
-    total.active_columns += a.active_columns;
-    total.firing_columns += a.firing_columns;
-    total.phi_sum += a.phi_sum;
-    total.k_read_activity += a.k_read_activity;
-    total.v_read_activity += a.v_read_activity;
-    total.counter_steps += a.counter_steps;
-  }
+  for (const auto& st : subtiles) total += st.activity();
   return total;
 }
 

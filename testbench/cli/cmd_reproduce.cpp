@@ -75,14 +75,6 @@ std::uint64_t head_seed(std::uint64_t seed, int layer, int head, int heads) {
 struct ActivitySum {
   SubTileActivity act;
   double pulses = 0.0, bits = 0.0;
-  void add(const SubTileActivity& a) {
-    act.active_columns += a.active_columns;
-    act.firing_columns += a.firing_columns;
-    act.phi_sum += a.phi_sum;
-    act.k_read_activity += a.k_read_activity;
-    act.v_read_activity += a.v_read_activity;
-    act.counter_steps += a.counter_steps;
-  }
   void store(WorkloadResult& r, double n) const {
     r.has_activity = true;
     r.active_columns = act.active_columns / n;
@@ -168,7 +160,7 @@ WorkloadResult run_numerics(const Config& cfg, const Workload& w) {
           const SubTileActivity act = t.attend(q.data(), now_s, token, s.data(), phi.data(), a.data(), out.data());
           energy.subtile_attend(step, act, rows);
           for (double p : phi) max_phi = std::max(max_phi, p);
-          acts.add(act);
+          acts.act += act;
         }
         energy.digital(step, active, rows);
         const double bits = energy.step_routing_bits(active, rows).total();
@@ -308,7 +300,7 @@ class ReproduceBench : public sc_core::sc_module {
           int active = 0;
           for (const auto& sub : head.subtiles) {
             const SubTileActivity& a = sub.activity();
-            acts.add(a);
+            acts.act += a;
             active += sub.k_array.model().valid_columns() > 0;
           }
           for (int d = 0; d < D; ++d) acts.pulses += head.query_fractions()[d] > 0.0;

@@ -158,8 +158,8 @@ double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_
 RunResult run_trace(Config cfg, const RunOptions& opt) {
   const auto wall_start = Clock::now();
   // The values are checked for NaN/infinity as they are used (the calibration prefix up front,
-  // each replayed token by the player) rather than by a scan of the whole file at open: one pass
-  // over the trace instead of two, and a long trace starts replaying at once.
+  // the tokens after it by the player as it replays them) rather than by a scan of the whole file
+  // at open: one pass over the trace instead of two, and a long trace starts replaying at once.
   const trace::TraceReader tr(opt.trace_path, trace::TraceReader::Options{false});
   set_geometry(cfg, tr);
   const double gap_ns = opt.host_gap_ns ? *opt.host_gap_ns : cfg.number("host.gap_ns");
@@ -174,6 +174,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   // Scalers: from a file, or calibrated here on a prefix of the trace.
   ScalerTable scalers;
   json::object sc_info;
+  std::size_t checked_tokens = 0;  // checked for NaN/Inf up front (the calibration prefix)
   if (!opt.scalers_path.empty()) {
     scalers = read_scalers(opt.scalers_path);
     if (scalers.layers != L || scalers.heads != H) {
@@ -192,6 +193,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     co.token_period_ns = estimated_token_period_ns(cfg, L, gap_ns);
     if (co.tokens == 0 || co.tokens > tokens) co.tokens = tokens;  // default: the tokens replayed
     tr.check_finite(0, co.tokens);
+    checked_tokens = co.tokens;
     const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
     scalers = cr.scalers;
     std::ostringstream note;
@@ -226,7 +228,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   po.poll_interval = sc_core::sc_time(cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
   po.dmi = opt.dmi;
   po.keep_outputs = opt.keep_outputs;
-  po.check_finite = true;
+  po.check_finite_from = checked_tokens;
 
   // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
   sc::Accelerator accel("accelerator", cfg);

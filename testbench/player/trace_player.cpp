@@ -83,7 +83,7 @@ void TracePlayer::play() {
   };
 
   for (std::size_t t = 0; t < opt_.tokens; ++t) {
-    if (opt_.check_finite) {
+    if (t >= opt_.check_finite_from) {
       try {
         trace_.check_finite(t, 1);
       } catch (const cli::InputError& e) {

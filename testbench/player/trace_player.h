@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,10 @@ struct PlayerOptions {
   sc_core::sc_time poll_interval = sc_core::sc_time(10, sc_core::SC_NS);
   bool dmi = false;
   bool keep_outputs = false;  // keep every output [token][layer][head][d]
-  // Check each token for NaN/infinity before replaying it (the trace was opened without the
-  // full scan; the values are read once, as they are replayed).
-  bool check_finite = false;
+  // Tokens from this one on are checked for NaN/infinity just before they are replayed (the
+  // trace was opened without the full scan; the values are read once, as they are replayed).
+  // The default, none: the reader checked every token at open.
+  std::size_t check_finite_from = std::numeric_limits<std::size_t>::max();
 };
 
 /// What the player did, in simulated time.

@@ -147,9 +147,7 @@ void GainCellArrayModel::write_codes(int col, const std::uint8_t* code, double t
     if (code_.empty())
       code_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0);
     std::memcpy(&code_[idx(col, 0)], code, static_cast<std::size_t>(rows_));
-  } else {  // dense since an off-grid write: the same deviations store_dense would compute
-    if (u_.empty())
-      u_.assign(static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_), 0.0);
+  } else {  // dense since an off-grid write (to_dense allocated u_): what store_dense stores
     double* u = &u_[idx(col, 0)];
     for (int r = 0; r < rows_; ++r) u[r] = level_u_[code[r]];
   }

@@ -42,15 +42,9 @@ SubTileActivity HeadModel::attend_hw(std::int64_t token, const double* q_frac, d
   for (std::size_t m = 0; m < subtiles_.size(); ++m) {
     const std::size_t base = m * static_cast<std::size_t>(p_.cols);
     double* sub = &sub_out_[m * static_cast<std::size_t>(p_.rows)];
-    const SubTileActivity act =
+    total +=
         subtiles_[m].attend(q_frac_.data(), t_s, token, &s_[base], &phi_[base], a_.data(), sub);
     for (int d = 0; d < p_.rows; ++d) out[d] += sub[d];
-    total.active_columns += act.active_columns;
-    total.firing_columns += act.firing_columns;
-    total.phi_sum += act.phi_sum;
-    total.k_read_activity += act.k_read_activity;
-    total.v_read_activity += act.v_read_activity;
-    total.counter_steps += act.counter_steps;
   }
   for (int d = 0; d < p_.rows; ++d) out[d] = scalers_.out.apply(out[d]);
   return total;

@@ -17,6 +17,17 @@ struct SubTileActivity {
   double k_read_activity = 0.0;  // sum |q * g| over K cells (uA-equivalent)
   double v_read_activity = 0.0;  // sum |phi * g| over V cells
   long counter_steps = 0;     // sum |output code|
+
+  /// Adds another sub-tile's (or step's) activity, field by field.
+  SubTileActivity& operator+=(const SubTileActivity& o) {
+    active_columns += o.active_columns;
+    firing_columns += o.firing_columns;
+    phi_sum += o.phi_sum;
+    k_read_activity += o.k_read_activity;
+    v_read_activity += o.v_read_activity;
+    counter_steps += o.counter_steps;
+    return *this;
+  }
 };
 
 class SubTileModel {

@@ -3,6 +3,7 @@
 // the storable range -> 3-bit voltage grid. The write time is the WriteKV phase of the
 // configured schedule; its energy is EnergyModel::kv_write of the voltages produced here.
 // A plain member of its module (no processes, ports or events), not an sc_module itself.
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -31,7 +32,7 @@ class WriteDriver {
     double sum = 0.0;
     for (int r = 0; r < rows; ++r) {
       volts[r] = dac.volts(sc.apply(raw[r]));
-      sum += volts[r] < 0.0 ? -volts[r] : volts[r];
+      sum += std::fabs(volts[r]);
     }
     return sum;
   }
