@@ -77,7 +77,9 @@ int cmd_run(const Args& args, std::ostream& out) {
       "the\n"
       "JSON and CSV reports are documented in docs/report-format.md. Ctrl-C stops at the next "
       "layer\n"
-      "step and writes the reports marked incomplete (exit status 130).";
+      "step and writes the reports marked incomplete (exit status 130). Values are checked for "
+      "NaN/Inf\n"
+      "as they are replayed: a bad one stops the run with exit status 4 and names its index.";
   po::options_description desc("run options");
   desc.add_options()("help,h", "show this help")("trace", po::value<std::string>()->required(),
                                                  "KV-cache trace (.safetensors)")(
