@@ -1,7 +1,7 @@
 // gcattn tile --q Q.npy --k K.npy --v V.npy --out-dir DIR
 #include <filesystem>
+#include <optional>
 #include <ostream>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -10,43 +10,17 @@
 #include "tile/tile_runner.h"
 
 namespace gcattn::cli {
-namespace {
-
-// Checks shape (T, rows) with T <= cols and every value inside [lo, hi].
-void check_input(const io::NpyArray& a, const std::string& path, const HardwareParams& p,
-                 double lo, double hi, const std::string& what) {
-  if (a.shape.size() != 2 || a.shape[1] != static_cast<std::size_t>(p.rows)) {
-    std::string s = "(";
-    for (std::size_t i = 0; i < a.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(a.shape[i]);
-    throw InputError(path + ": shape " + s + ") not supported; expected (T, " +
-                     std::to_string(p.rows) + ") with T <= " + std::to_string(p.cols));
-  }
-  if (a.shape[0] == 0 || a.shape[0] > static_cast<std::size_t>(p.cols)) {
-    throw InputError(path + ": " + std::to_string(a.shape[0]) + " tokens; a sub-tile holds 1 to " +
-                     std::to_string(p.cols));
-  }
-  for (std::size_t i = 0; i < a.data.size(); ++i) {
-    if (a.data[i] < lo || a.data[i] > hi) {
-      std::ostringstream os;
-      os << path << ": value " << a.data[i] << " at [" << i / a.shape[1] << ", " << i % a.shape[1]
-         << "] outside the " << what << " range [" << lo << ", " << hi << "]";
-      throw InputError(os.str());
-    }
-  }
-}
-
-}  // namespace
-
 int cmd_tile(const Args& args, std::ostream& out) {
   const std::string usage =
       "usage: gcattn tile --q Q.npy --k K.npy --v V.npy --out-dir DIR [--quantize on|off]\n"
       "                   [--decay-per-token F] [--config P] [--set key=value ...]\n"
       "Writes tokens 0..T-1 into one sub-tile and evaluates each query t causally.\n"
       "Inputs (T, rows) float32/float64 in hardware units: Q pulse fractions in [0, 1], K and V\n"
-      "stored volts in [kv_dac.v_min_v, kv_dac.v_max_v]. Outputs S.npy, phi.npy (T, T), out.npy (T, rows).";
+      "stored volts in [kv_dac.v_min_v, kv_dac.v_max_v]. Outputs S.npy, phi.npy (T, T), out.npy "
+      "(T, rows).";
   po::options_description desc("tile options");
-  desc.add_options()("help,h", "show this help")(
-      "q", po::value<std::string>()->required(), "query pulse fractions .npy (T, rows)")(
+  desc.add_options()("help,h", "show this help")("q", po::value<std::string>()->required(),
+                                                 "query pulse fractions .npy (T, rows)")(
       "k", po::value<std::string>()->required(), "stored key volts .npy (T, rows)")(
       "v", po::value<std::string>()->required(), "stored value volts .npy (T, rows)")(
       "out-dir", po::value<std::string>()->required(), "output directory (created)")(
@@ -60,27 +34,21 @@ int cmd_tile(const Args& args, std::ostream& out) {
 
   Config cfg = resolve_config(vm);
   const std::string quant = vm["quantize"].as<std::string>();
-  if (quant != "on" && quant != "off") throw UsageError("--quantize must be on or off, got '" + quant + "'");
+  if (quant != "on" && quant != "off")
+    throw UsageError("--quantize must be on or off, got '" + quant + "'");
   cfg.set("signal.quantize", quant == "on" ? "true" : "false", "--quantize");
-  double rate = cfg.string("leakage.mode") == "off" ? 0.0 : cfg.number("leakage.decay_per_token");
-  if (vm.count("decay-per-token")) {
-    rate = vm["decay-per-token"].as<double>();
-    cfg.set("leakage.decay_per_token", std::to_string(rate), "--decay-per-token");
-  }
-  cfg.set("leakage.mode", rate == 0.0 ? "off" : "token_age", "--decay-per-token");
-  const HardwareParams p = HardwareParams::from(cfg);
+  std::optional<double> decay;
+  if (vm.count("decay-per-token")) decay = vm["decay-per-token"].as<double>();
+  const double rate = tile_decay_per_token(cfg, decay);
+  const HardwareParams p = tile_params(cfg, decay, "--decay-per-token");
 
   const std::string qpath = vm["q"].as<std::string>(), kpath = vm["k"].as<std::string>(),
                     vpath = vm["v"].as<std::string>();
   const io::NpyArray q = io::read_npy(qpath), k = io::read_npy(kpath), v = io::read_npy(vpath);
-  check_input(q, qpath, p, 0.0, 1.0, "query pulse fraction");
-  check_input(k, kpath, p, p.kv_v_min_v, p.kv_v_max_v, "stored voltage");
-  check_input(v, vpath, p, p.kv_v_min_v, p.kv_v_max_v, "stored voltage");
-  if (k.shape[0] != q.shape[0] || v.shape[0] != q.shape[0]) {
-    throw InputError("token counts differ: " + qpath + " has " + std::to_string(q.shape[0]) + ", " +
-                     kpath + " " + std::to_string(k.shape[0]) + ", " + vpath + " " +
-                     std::to_string(v.shape[0]));
-  }
+  check_tile_input(p, TileInput::Q, qpath, q.shape, q.data);
+  check_tile_input(p, TileInput::K, kpath, k.shape, k.data);
+  check_tile_input(p, TileInput::V, vpath, v.shape, v.data);
+  check_tile_tokens(qpath, q.shape[0], kpath, k.shape[0], vpath, v.shape[0]);
 
   const TileResult r = run_tile(p, q.data, k.data, v.data, q.shape[0]);
   const std::filesystem::path dir(vm["out-dir"].as<std::string>());
@@ -90,8 +58,8 @@ int cmd_tile(const Args& args, std::ostream& out) {
   io::write_npy_f32((dir / "S.npy").string(), {r.tokens, r.tokens}, r.s);
   io::write_npy_f32((dir / "phi.npy").string(), {r.tokens, r.tokens}, r.phi);
   io::write_npy_f32((dir / "out.npy").string(), {r.tokens, r.dim}, r.out);
-  out << "tile: " << r.tokens << " tokens x " << r.dim << " rows, quantize " << quant
-      << ", decay " << rate << "/token -> " << (dir / "S.npy").string() << ", phi.npy, out.npy\n";
+  out << "tile: " << r.tokens << " tokens x " << r.dim << " rows, quantize " << quant << ", decay "
+      << rate << "/token -> " << (dir / "S.npy").string() << ", phi.npy, out.npy\n";
   return kExitOk;
 }
 
