@@ -11,11 +11,10 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev libopenblas0-pthread
   libbenchmark-dev
   python3 python3-numpy python3-matplotlib
+  # pytest runs the script tests; torch: scripts/gpu/measure_attention.py (tested on the CPU)
+  # and retraining the shipped model (scripts/train_small_gpt2.py).
+  python3-pytest python3-torch
 )
-# python3-torch is only needed to retrain the shipped model (scripts/train_small_gpt2.py).
-if [ "${GCATTN_SETUP_TRAINING:-0}" = "1" ]; then
-  PACKAGES+=(python3-torch)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
