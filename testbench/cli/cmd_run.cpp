@@ -104,8 +104,8 @@ int cmd_run(const Args& args, std::ostream& out) {
       "lt|at]\n"
       "                  [--host-gap NS] [--scalers FILE] [--report-json F] [--report-csv F] "
       "[--vcd F]\n"
-      "                  [--timeline F.json [--timeline-layers L] [--timeline-window S:E] "
-      "[--timeline-tracks T]]\n"
+      "                  [--timeline F.json [--timeline-layers L] [--timeline-window S:E]\n"
+      "                  [--timeline-tracks T]]\n"
       "Replays a KV-cache trace (docs/trace-format.md) through the accelerator's TLM host "
       "interface:\n"
       "per token and layer the player writes K, V and Q, issues the command, waits for the "
@@ -159,7 +159,8 @@ int cmd_run(const Args& args, std::ostream& out) {
       "timeline-window", po::value<std::string>(),
       "START:END in ns: keep only events overlapping this window of simulated time")(
       "timeline-tracks", po::value<std::string>(),
-      "all, or a list of phases,registers,windows,dma,irq,gaps (default all)");
+      "all, or a comma-separated list of: phases, registers, windows, dma, irq, gaps (default "
+      "all)");
   add_config_options(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;

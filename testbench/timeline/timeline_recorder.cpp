@@ -27,7 +27,12 @@ std::vector<std::string> split(const std::string& text) {
   std::vector<std::string> parts;
   std::stringstream ss(text);
   std::string part;
-  while (std::getline(ss, part, ',')) parts.push_back(part);
+  while (std::getline(ss, part, ',')) {
+    const auto first = part.find_first_not_of(' ');
+    parts.push_back(first == std::string::npos
+                        ? ""
+                        : part.substr(first, part.find_last_not_of(' ') - first + 1));
+  }
   if (text.empty() || text.back() == ',') parts.push_back("");
   return parts;
 }

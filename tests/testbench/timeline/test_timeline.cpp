@@ -128,6 +128,7 @@ TEST_CASE("Timeline options: layer lists, track lists and their errors", "[timel
   }
   CHECK(parse_track_list("all") == timeline::kAllTracks);
   CHECK(parse_track_list("phases,gaps") == (timeline::kPhases | timeline::kGaps));
+  CHECK(parse_track_list("phases, irq") == (timeline::kPhases | timeline::kIrq));
   CHECK_THROWS_WITH(parse_track_list("phases,waves"), Contains("unknown track 'waves'"));
   CHECK_THROWS_AS(parse_track_list(""), std::invalid_argument);
 }
