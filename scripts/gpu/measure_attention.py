@@ -52,15 +52,27 @@ class Unavailable(Exception):
 class Nvml:
     """The few NVML calls needed, through the driver's libnvidia-ml.so.1."""
 
-    def __init__(self, index):
+    def __init__(self, cuda_index, cuda_name):
         try:
             self.lib = ctypes.CDLL("libnvidia-ml.so.1")
         except OSError as e:
             raise Unavailable(f"NVML (libnvidia-ml.so.1, part of the NVIDIA driver) not found: {e}")
         self._check(self.lib.nvmlInit_v2(), "nvmlInit_v2")
+        # CUDA numbers the visible devices; NVML all of them in PCI order (CUDA_DEVICE_ORDER is
+        # set to PCI_BUS_ID in main()).
         self.handle = ctypes.c_void_p()
-        self._check(self.lib.nvmlDeviceGetHandleByIndex_v2(index, ctypes.byref(self.handle)),
-                    "nvmlDeviceGetHandleByIndex_v2")
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+        entry = visible.split(",")[cuda_index].strip() if visible else str(cuda_index)
+        if entry.isdigit():
+            rc = self.lib.nvmlDeviceGetHandleByIndex_v2(int(entry), ctypes.byref(self.handle))
+        else:
+            rc = self.lib.nvmlDeviceGetHandleByUUID(entry.encode(), ctypes.byref(self.handle))
+        self._check(rc, f"device lookup for CUDA device {cuda_index} ('{entry}')")
+        buf = ctypes.create_string_buffer(96)
+        self._check(self.lib.nvmlDeviceGetName(self.handle, buf, 96), "nvmlDeviceGetName")
+        if buf.value.decode() != cuda_name:
+            raise Unavailable(f"NVML device '{buf.value.decode()}' is not the CUDA device "
+                              f"'{cuda_name}'; select the GPU with CUDA_VISIBLE_DEVICES=<index>")
 
     def _check(self, rc, what):
         if rc != 0:
@@ -244,7 +256,7 @@ def label(args, device):
             raise Refused(f"--name '{name}': this run used the CPU, so its name must start with "
                           "'CPU' and name no GPU; a CPU result is never a GPU reference")
     ident = args.id or slug(name)
-    if device.type != "cuda" and GPU_WORDS.search(ident):
+    if device.type != "cuda" and GPU_WORDS.search(ident.replace("_", " ")):
         raise Refused(f"--id '{ident}' names a GPU, but this run used the CPU")
     return name, ident
 
@@ -266,7 +278,7 @@ def energy_source(args, device):
     if device.type == "cuda":
         if args.assumed_power_w is not None:
             raise Refused("--assumed-power-w is for CPU test runs; a GPU run measures its power")
-        nvml = Nvml(device.index or 0)
+        nvml = Nvml(device.index or 0, torch.cuda.get_device_name(device))
         idle = PowerSampler(nvml.power_w, args.sample_interval_ms / 1000.0)
         idle.start()
         time.sleep(args.idle_seconds)
@@ -336,6 +348,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # as NVML numbers them; before CUDA
     torch.set_flush_denormal(True)  # denormals would slow the CPU path by orders of magnitude
     if args.device == "cuda" and not torch.cuda.is_available():
         raise Unavailable("--device cuda but torch sees no CUDA device (torch "

@@ -85,6 +85,7 @@ def test_gcattn_run_shows_the_measured_row(cpu_file, tmp_path):
     (["--name", "NVIDIA H100 SXM5"], "must start with 'CPU'"),
     (["--name", "CPU attached to an RTX 4090"], "must start with 'CPU'"),
     (["--id", "h100"], "names a GPU"),
+    (["--id", "cpu_vs_a100"], "names a GPU"),
     ([], "give -o FILE"),
 ])
 def test_cpu_run_refuses_gpu_labels_and_configs_gpus(extra, message, tmp_path):
