@@ -11,12 +11,10 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev libopenblas0-pthread
   libbenchmark-dev
   python3 python3-numpy python3-matplotlib
-  python3-dev pybind11-dev python3-pytest
+  # pytest runs the Python tests; torch: scripts/gpu/measure_attention.py (tested on the CPU)
+  # and retraining the shipped model (scripts/train_small_gpt2.py); pybind11: the Python module.
+  python3-dev pybind11-dev python3-pytest python3-torch
 )
-# python3-torch is only needed to retrain the shipped model (scripts/train_small_gpt2.py).
-if [ "${GCATTN_SETUP_TRAINING:-0}" = "1" ]; then
-  PACKAGES+=(python3-torch)
-fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -36,4 +36,10 @@ void Accelerator::enable_vcd(const VcdOptions& opts) {
   controller_.set_observer(vcd_.get());
 }
 
+void Accelerator::set_timeline_observer(TimelineObserver* obs) {
+  controller_.set_timeline_observer(obs);
+  host_.set_timeline_observer(obs);
+  dma_.set_timeline_observer(obs);
+}
+
 }  // namespace gcattn::sc

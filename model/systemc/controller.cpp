@@ -104,9 +104,13 @@ SubTileActivity Controller::estimated_activity(const SubTile& st) const {
   return a;
 }
 
-void Controller::begin_phase(Phase ph, double ns, StepRecord& rec) {
+void Controller::begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec) {
   rec.phase_ns[static_cast<std::size_t>(ph)] = ns;
-  if (observer_) observer_->phase_begin(ph, sc_core::sc_time(ns, sc_core::SC_NS));
+  const sc_core::sc_time d(ns, sc_core::SC_NS);
+  if (observer_) observer_->phase_begin(ph, d);
+  if (timeline_) {
+    timeline_->phase(PhaseEvent{step_index_, cmd_.layer, cmd_.position, cmd_.command, ph, at, d});
+  }
 }
 
 void Controller::run() {
@@ -122,6 +126,7 @@ void Controller::run() {
     auto head = [&](int h) -> Head& { return layer.heads[static_cast<std::size_t>(h)]; };
     auto off = [D](int h) { return static_cast<std::ptrdiff_t>(h) * D; };
 
+    step_index_ = stats_.steps();
     StepRecord rec;
     rec.layer = cmd_.layer;
     rec.position = cmd_.position;
@@ -159,7 +164,7 @@ void Controller::run() {
 
     if (cmd_.command & regmap::kCmdWriteKv) {
       const double ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
-      begin_phase(Phase::WriteKV, ns, rec);
+      begin_phase(Phase::WriteKV, ns, now, rec);
       // The heads' target columns lie in 24 different arrays: start all the cache misses first.
       for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
       for (int h = 0; h < H; ++h) {
@@ -179,13 +184,14 @@ void Controller::run() {
       }
       rec.max_query_fraction = max_q;
       auto d = schedule_.durations(max_q, 1.0);
-      begin_phase(Phase::QueryPulses, d[static_cast<std::size_t>(Phase::QueryPulses)], rec);
+      begin_phase(Phase::QueryPulses, d[static_cast<std::size_t>(Phase::QueryPulses)], now, rec);
       if (functional_) {
         for (int h = 0; h < H; ++h) head(h).integrate_query(now, cmd_.position);
       }
       end_phase(d[static_cast<std::size_t>(Phase::QueryPulses)]);
 
-      begin_phase(Phase::ChargeToPulse, d[static_cast<std::size_t>(Phase::ChargeToPulse)], rec);
+      begin_phase(Phase::ChargeToPulse, d[static_cast<std::size_t>(Phase::ChargeToPulse)], now,
+                  rec);
       double max_phi = 1.0;  // timing-only: the full window
       if (functional_) {
         max_phi = 0.0;
@@ -195,14 +201,14 @@ void Controller::run() {
       end_phase(d[static_cast<std::size_t>(Phase::ChargeToPulse)]);
 
       d = schedule_.durations(max_q, max_phi);
-      begin_phase(Phase::PhiPulses, d[static_cast<std::size_t>(Phase::PhiPulses)], rec);
+      begin_phase(Phase::PhiPulses, d[static_cast<std::size_t>(Phase::PhiPulses)], now, rec);
       if (functional_) {
         for (int h = 0; h < H; ++h) head(h).integrate_phi(now, cmd_.position);
       }
       end_phase(d[static_cast<std::size_t>(Phase::PhiPulses)]);
 
       begin_phase(Phase::OutputConversion, d[static_cast<std::size_t>(Phase::OutputConversion)],
-                  rec);
+                  now, rec);
       if (functional_) {
         for (int h = 0; h < H; ++h) {
           head(h).convert_outputs();
@@ -231,7 +237,7 @@ void Controller::run() {
       }
       end_phase(d[static_cast<std::size_t>(Phase::OutputConversion)]);
 
-      begin_phase(Phase::DigitalSum, d[static_cast<std::size_t>(Phase::DigitalSum)], rec);
+      begin_phase(Phase::DigitalSum, d[static_cast<std::size_t>(Phase::DigitalSum)], now, rec);
       for (int h = 0; h < H; ++h) {
         if (functional_) {
           head(h).digital_sum(scalers_of(h), cmd_.out + off(h));

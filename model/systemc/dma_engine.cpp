@@ -52,11 +52,19 @@ bool DmaEngine::dmi_copy(std::uint64_t addr, unsigned char* data, unsigned len) 
       std::memcpy(data, p, len);
     }
     // One pointer access per burst, like HostDriver's DMI copies.
+    const sc_core::sc_time start = sc_core::sc_time_stamp() + qk_.get_local_time();
     qk_.inc(write_ ? r.dmi.get_write_latency() : r.dmi.get_read_latency());
+    if (timeline_) report_burst(start, addr, len, true, tlm::TLM_OK_RESPONSE);
     if (qk_.need_sync()) qk_.sync();
     return true;
   }
   return false;
+}
+
+void DmaEngine::report_burst(const sc_core::sc_time& start, std::uint64_t addr, unsigned len,
+                             bool dmi, tlm::tlm_response_status status) {
+  timeline_->dma_burst(DmaBurstEvent{start, sc_core::sc_time_stamp() + qk_.get_local_time(), write_,
+                                     addr, len, dmi, status});
 }
 
 bool DmaEngine::burst(std::uint64_t addr, unsigned char* data, unsigned len, DmaResult& r) {
@@ -77,8 +85,10 @@ bool DmaEngine::burst(std::uint64_t addr, unsigned char* data, unsigned len, Dma
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = qk_.get_local_time();
+  const sc_core::sc_time start = sc_core::sc_time_stamp() + delay;
   socket->b_transport(t, delay);
   qk_.set(delay);  // the target may have synchronised (delay shrunk) or added its latency
+  if (timeline_) report_burst(start, addr, len, false, t.get_response_status());
   if (qk_.need_sync()) qk_.sync();
   if (!t.is_response_ok()) {
     r.ok = false;

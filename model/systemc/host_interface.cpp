@@ -21,7 +21,6 @@ std::string hex(std::uint64_t v) {
   return os.str();
 }
 
-
 std::uint32_t to_ps(double ns) {
   const double ps = std::round(ns * 1e3);
   return ps >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(ps);
@@ -179,7 +178,10 @@ void HostInterface::drive_irq() {
     irq_changes_.erase(irq_changes_.begin());
     changed = true;
   }
-  if (changed) irq.write(level);
+  if (changed) {
+    if (timeline_ && level != irq.read()) timeline_->irq(level, now);
+    irq.write(level);
+  }
   if (!irq_changes_.empty()) irq_ev_.notify(irq_changes_.begin()->first - now);
 }
 
@@ -403,6 +405,17 @@ bool HostInterface::check_shape(tlm::tlm_generic_payload& trans, const Target& t
 }
 
 sc_core::sc_time HostInterface::execute(tlm::tlm_generic_payload& trans,
+                                        const sc_core::sc_time& offset) {
+  const sc_core::sc_time latency = perform(trans, offset);
+  if (timeline_ && trans.get_command() != tlm::TLM_IGNORE_COMMAND) {
+    timeline_->host_access(HostAccessEvent{
+        sc_core::sc_time_stamp() + offset, latency, trans.is_write(), trans.get_address(),
+        trans.get_data_length(), trans.get_data_ptr(), trans.get_response_status()});
+  }
+  return latency;
+}
+
+sc_core::sc_time HostInterface::perform(tlm::tlm_generic_payload& trans,
                                         const sc_core::sc_time& offset) {
   const Target t = decode(trans.get_address());
   const unsigned len = trans.get_data_length();

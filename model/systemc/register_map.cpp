@@ -1,5 +1,9 @@
 #include "gcattn/systemc/register_map.h"
 
+#include <utility>
+
+#include "gcattn/timing/phase_schedule.h"
+
 namespace gcattn::sc::regmap {
 
 const char* error_name(ErrorCode e) {
@@ -54,6 +58,57 @@ const char* response_status_name(tlm::tlm_response_status s) {
       return "TLM_BYTE_ENABLE_ERROR_RESPONSE";
   }
   return "an unknown TLM response";
+}
+
+std::string address_name(std::uint64_t a) {
+  static constexpr std::pair<std::uint64_t, const char*> kRegisters[] = {
+      {kId, "ID"},
+      {kVersion, "VERSION"},
+      {kLayers, "LAYERS"},
+      {kHeads, "HEADS"},
+      {kDim, "DIM"},
+      {kWindow, "WINDOW"},
+      {kControl, "CONTROL"},
+      {kStatus, "STATUS"},
+      {kCommand, "COMMAND"},
+      {kLayer, "LAYER"},
+      {kPosition, "POSITION"},
+      {kIrqEnable, "IRQ_ENABLE"},
+      {kIrqStatus, "IRQ_STATUS"},
+      {kIrqClear, "IRQ_CLEAR"},
+      {kErrorCode, "ERROR_CODE"},
+      {kErrorAddr, "ERROR_ADDR"},
+      {kStepCount, "STEP_COUNT"},
+      {kLastStepPs, "LAST_STEP_PS"},
+      {kDmaKAddrLo, "DMA_K_ADDR_LO"},
+      {kDmaKAddrHi, "DMA_K_ADDR_HI"},
+      {kDmaVAddrLo, "DMA_V_ADDR_LO"},
+      {kDmaVAddrHi, "DMA_V_ADDR_HI"},
+      {kDmaQAddrLo, "DMA_Q_ADDR_LO"},
+      {kDmaQAddrHi, "DMA_Q_ADDR_HI"},
+      {kDmaOutAddrLo, "DMA_OUT_ADDR_LO"},
+      {kDmaOutAddrHi, "DMA_OUT_ADDR_HI"},
+      {kDmaHeadStride, "DMA_HEAD_STRIDE"},
+      {kDmaLayerStride, "DMA_LAYER_STRIDE"},
+      {kDmaStatus, "DMA_STATUS"},
+      {kDmaErrorAddrLo, "DMA_ERROR_ADDR_LO"},
+      {kDmaErrorAddrHi, "DMA_ERROR_ADDR_HI"},
+      {kDmaErrorResp, "DMA_ERROR_RESP"},
+      {kDmaBytes, "DMA_BYTES"},
+      {kDmaLastPs, "DMA_LAST_PS"}};
+  for (const auto& [addr, name] : kRegisters) {
+    if (a == addr) return name;
+  }
+  if (a >= kPhasePs0 && a < kPhasePs0 + 4 * gcattn::kPhaseCount && a % 4 == 0)
+    return "PHASE_PS" + std::to_string((a - kPhasePs0) / 4);
+  if (a < kRegBlockEnd || (a >= kDmaBlock && a < kDmaBlockEnd)) return "reserved";
+  static constexpr std::pair<std::uint64_t, const char*> kWindows[] = {
+      {kKWindow, "K"}, {kVWindow, "V"}, {kQWindow, "Q"}, {kOutWindow, "OUT"}};
+  for (const auto& [base, name] : kWindows) {
+    if (a >= base && a < base + kDataWindowSize) return name;
+  }
+  if (a >= kScalerWindow && a < kScalerWindow + kScalerWindowSize) return "SCALERS";
+  return "unmapped";
 }
 
 void pack_scalers(const HeadScalers& s, float* w) {

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <ostream>
 #include <sstream>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
@@ -61,6 +63,39 @@ std::vector<double> split_numbers(const std::string& text, std::size_t n, const 
   return v;
 }
 
+// "START:END" in ns, 0 <= START < END.
+std::pair<sc_core::sc_time, sc_core::sc_time> time_window(const po::variables_map& vm,
+                                                          const char* option) {
+  const auto w =
+      split_numbers(vm[option].as<std::string>(), 2, (std::string("--") + option).c_str());
+  if (!(w[0] >= 0.0 && w[1] > w[0] && std::isfinite(w[1])))
+    throw UsageError(std::string("--") + option + " START:END needs 0 <= START < END");
+  return {sc_core::sc_time(w[0], sc_core::SC_NS), sc_core::sc_time(w[1], sc_core::SC_NS)};
+}
+
+std::optional<timeline::TimelineOptions> timeline_options(const po::variables_map& vm) {
+  if (!vm.count("timeline")) {
+    for (const char* o : {"timeline-layers", "timeline-window", "timeline-tracks"}) {
+      if (vm.count(o)) throw UsageError(std::string("--") + o + " needs --timeline FILE.json");
+    }
+    return std::nullopt;
+  }
+  timeline::TimelineOptions t;
+  t.file = vm["timeline"].as<std::string>();
+  auto parse = [&vm](const char* option, auto parser, auto& into) {
+    if (!vm.count(option)) return;
+    try {
+      into = parser(vm[option].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--") + option + " " + e.what());
+    }
+  };
+  parse("timeline-layers", timeline::parse_layer_list, t.layers);
+  parse("timeline-tracks", timeline::parse_track_list, t.tracks);
+  if (vm.count("timeline-window")) std::tie(t.start, t.end) = time_window(vm, "timeline-window");
+  return t;
+}
+
 }  // namespace
 
 int cmd_run(const Args& args, std::ostream& out) {
@@ -69,6 +104,8 @@ int cmd_run(const Args& args, std::ostream& out) {
       "lt|at]\n"
       "                  [--host-gap NS] [--scalers FILE] [--report-json F] [--report-csv F] "
       "[--vcd F]\n"
+      "                  [--timeline F.json [--timeline-layers L] [--timeline-window S:E]\n"
+      "                  [--timeline-tracks T]]\n"
       "Replays a KV-cache trace (docs/trace-format.md) through the accelerator's TLM host "
       "interface:\n"
       "per token and layer the player writes K, V and Q, issues the command, waits for the "
@@ -114,7 +151,16 @@ int cmd_run(const Args& args, std::ostream& out) {
       "vcd-scope", po::value<std::string>()->default_value("0:0:0"),
       "layer:head:subtile traced in detail")(
       "vcd-window", po::value<std::string>(),
-      "START:END in ns: record changes only inside this window");
+      "START:END in ns: record changes only inside this window")(
+      "timeline", po::value<std::string>(),
+      "write a Chrome trace-event timeline (Perfetto UI, chrome://tracing; docs/timeline.md)")(
+      "timeline-layers", po::value<std::string>(),
+      "layers with a phase track: all, or a list like 0,3,5-7 (default all)")(
+      "timeline-window", po::value<std::string>(),
+      "START:END in ns: keep only events overlapping this window of simulated time")(
+      "timeline-tracks", po::value<std::string>(),
+      "all, or a comma-separated list of: phases, registers, windows, dma, irq, gaps (default "
+      "all)");
   add_config_options(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
@@ -154,15 +200,10 @@ int cmd_run(const Args& args, std::ostream& out) {
     v.layer = static_cast<int>(s[0]);
     v.head = static_cast<int>(s[1]);
     v.subtile = static_cast<int>(s[2]);
-    if (vm.count("vcd-window")) {
-      const auto w = split_numbers(vm["vcd-window"].as<std::string>(), 2, "--vcd-window");
-      if (!(w[0] >= 0.0 && w[1] > w[0]))
-        throw UsageError("--vcd-window START:END needs 0 <= START < END");
-      v.start = sc_core::sc_time(w[0], sc_core::SC_NS);
-      v.end = sc_core::sc_time(w[1], sc_core::SC_NS);
-    }
+    if (vm.count("vcd-window")) std::tie(v.start, v.end) = time_window(vm, "vcd-window");
     ro.vcd = v;
   }
+  ro.timeline = timeline_options(vm);
   ro.keep_outputs = vm.count("outputs") > 0;
   ro.command_line.push_back("gcattn");
   ro.command_line.push_back("run");
@@ -185,6 +226,8 @@ int cmd_run(const Args& args, std::ostream& out) {
   if (vm.count("report-json")) out << "report: " << vm["report-json"].as<std::string>() << "\n";
   if (vm.count("report-csv")) out << "table:  " << vm["report-csv"].as<std::string>() << "\n";
   if (!res.vcd_path.empty()) out << "vcd:    " << res.vcd_path << "\n";
+  if (!res.timeline_path.empty())
+    out << "timeline: " << res.timeline_path << " (" << res.timeline_events << " events)\n";
   return rep.complete ? kExitOk : kExitInterrupted;
 }
 

@@ -247,6 +247,31 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     }
     res.vcd_path = accel.vcd()->path();
   }
+  std::unique_ptr<timeline::TimelineRecorder> timeline;
+  if (opt.timeline) {
+    json::array cmdline;
+    for (const auto& a : opt.command_line) cmdline.emplace_back(a);
+    const json::object meta{{"tool", std::string("gcattn ") + GCATTN_VERSION},
+                            {"command_line", std::move(cmdline)},
+                            {"trace", tr.path()},
+                            {"mode", opt.coding == sc::Coding::LooselyTimed ? "lt" : "at"},
+                            {"layers", L},
+                            {"heads", H},
+                            {"host_gap_ns", gap_ns},
+                            {"time_base",
+                             "simulated time; ts and dur in microseconds, args start_ps and "
+                             "dur_ps in picoseconds (docs/timeline.md)"}};
+    try {
+      timeline =
+          std::make_unique<timeline::TimelineRecorder>(*opt.timeline, L, json::serialize(meta));
+    } catch (const std::invalid_argument& e) {
+      throw cli::UsageError(std::string("--timeline: ") + e.what());
+    }
+    accel.set_timeline_observer(timeline.get());
+    player.set_gap_callback(
+        [&timeline](const sc_core::sc_time& start, const sc_core::sc_time& length, int layer,
+                    std::int64_t position) { timeline->host_gap(start, length, layer, position); });
+  }
   std::unique_ptr<Progress> bar;
   if (opt.progress) {
     bar = std::make_unique<Progress>(*opt.progress, hw.window_tokens);
@@ -262,6 +287,11 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     throw cli::SimulationError(std::string("SystemC report: ") + e.what());
   }
   if (player.error()) std::rethrow_exception(player.error());
+  if (timeline) {
+    timeline->close();
+    res.timeline_path = timeline->path();
+    res.timeline_events = timeline->events();
+  }
   const PlayerStats& ps = player.stats();
   if (bar && ps.stopped) bar->finish();
 

@@ -19,6 +19,7 @@
 #include "player/accuracy.h"
 #include "player/trace_player.h"
 #include "report/report.h"
+#include "timeline/timeline_recorder.h"
 
 namespace gcattn::player {
 
@@ -35,6 +36,7 @@ struct RunOptions {
   AccuracyOptions accuracy_refs;
   std::vector<std::string> gpus;  // GPU reference ids or files; empty: every compiled-in one
   std::optional<sc::VcdOptions> vcd;
+  std::optional<timeline::TimelineOptions> timeline;
   bool keep_outputs = false;
   std::vector<std::string> command_line;
   std::ostream* progress = nullptr;  // progress bar target (a terminal), or null
@@ -46,6 +48,8 @@ struct RunResult {
   std::vector<float> outputs;  // [token][layer][head][d] when keep_outputs
   std::vector<std::size_t> outputs_shape;
   std::string vcd_path;
+  std::string timeline_path;
+  std::uint64_t timeline_events = 0;
 };
 
 /// Runs a session. cfg is the resolved configuration (--config, --set); model.layers and

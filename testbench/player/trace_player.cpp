@@ -89,7 +89,8 @@ void TracePlayer::play() {
       } catch (const cli::InputError& e) {
         throw cli::InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
                               " was due: no report is written (fix the trace, or replay the tokens "
-                              "before it with --tokens " + std::to_string(t) + ")");
+                              "before it with --tokens " +
+                              std::to_string(t) + ")");
       }
     }
     // Token t of each field, [layer][head][d] (F32 traces: straight from the mapping).
@@ -129,6 +130,8 @@ void TracePlayer::play() {
       if (opt_.keep_outputs) std::copy_n(out, hd, &outputs_[t * row + off]);
       if (gap_ns > 0.0) {
         host.sync();
+        if (on_gap_)
+          on_gap_(sc_core::sc_time_stamp(), opt_.host_gap, l, static_cast<std::int64_t>(t));
         wait(opt_.host_gap);
         stats_.gap_ns += gap_ns;
       }

@@ -73,6 +73,10 @@ class TracePlayer : public sc_core::sc_module {
   const PlayerStats& stats() const { return stats_; }
   /// Called after every token with (tokens done, tokens total) for progress display.
   void set_progress(std::function<void(std::size_t, std::size_t)> cb) { progress_ = std::move(cb); }
+  /// Called at the start of every host gap with (start, length, layer, token) (timeline).
+  using GapCallback =
+      std::function<void(const sc_core::sc_time&, const sc_core::sc_time&, int, std::int64_t)>;
+  void set_gap_callback(GapCallback cb) { on_gap_ = std::move(cb); }
   /// Outputs kept with keep_outputs: [token][layer][head][d] as read from OUT.
   const std::vector<float>& outputs() const { return outputs_; }
   /// The exception that ended the player's thread, if any (rethrown by the caller of sc_start).
@@ -90,6 +94,7 @@ class TracePlayer : public sc_core::sc_module {
   const volatile std::sig_atomic_t* stop_;
   PlayerStats stats_;
   std::function<void(std::size_t, std::size_t)> progress_;
+  GapCallback on_gap_;
   std::vector<float> out_;  // one token: [layer][head][d]
   std::vector<float> outputs_;
   std::exception_ptr error_;

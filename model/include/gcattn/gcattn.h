@@ -26,4 +26,5 @@
 #include "gcattn/systemc/host_driver.h"
 #include "gcattn/systemc/register_map.h"
 #include "gcattn/systemc/statistics.h"
+#include "gcattn/systemc/timeline_observer.h"
 #include "gcattn/systemc/vcd_tracer.h"

@@ -18,6 +18,7 @@
 #include "gcattn/systemc/host_interface.h"
 #include "gcattn/systemc/layer.h"
 #include "gcattn/systemc/statistics.h"
+#include "gcattn/systemc/timeline_observer.h"
 #include "gcattn/systemc/vcd_tracer.h"
 #include "gcattn/timing/phase_schedule.h"
 
@@ -56,6 +57,11 @@ class Accelerator : public sc_core::sc_module {
   /// Throws std::invalid_argument for a bad scope or window.
   void enable_vcd(const VcdOptions& opts);
   const VcdTracer* vcd() const { return vcd_.get(); }
+
+  /// Sends the phases of every step, the host interface's socket accesses, the DMA bursts and
+  /// the interrupt line's changes to `obs` (null: stop). It only observes: results are the same
+  /// with and without it. Set it before sc_start or while idle; it must outlive the simulation.
+  void set_timeline_observer(TimelineObserver* obs);
 
  private:
   AcceleratorParams params_;

@@ -16,6 +16,7 @@
 #include "gcattn/systemc/accelerator_params.h"
 #include "gcattn/systemc/layer.h"
 #include "gcattn/systemc/statistics.h"
+#include "gcattn/systemc/timeline_observer.h"
 #include "gcattn/timing/phase_schedule.h"
 
 namespace gcattn::sc {
@@ -58,6 +59,8 @@ class Controller : public sc_core::sc_module {
   const sc_core::sc_event& done_event() const { return done_ev_; }
   void set_done_callback(std::function<void(const StepRecord&)> cb) { on_done_ = std::move(cb); }
   void set_observer(StepObserver* obs) { observer_ = obs; }
+  /// Receives every phase of every step (timeline); does not change how the step waits.
+  void set_timeline_observer(TimelineObserver* obs) { timeline_ = obs; }
   /// Timing + energy only (false): see model.functional. Only while idle.
   void set_functional(bool on);
   bool functional() const { return functional_; }
@@ -73,7 +76,7 @@ class Controller : public sc_core::sc_module {
 
  private:
   void run();
-  void begin_phase(Phase ph, double ns, StepRecord& rec);
+  void begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec);
   HeadScalers scalers_of(int head) const;
   SubTileActivity estimated_activity(const SubTile& st) const;
 
@@ -88,6 +91,8 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_event start_ev_, done_ev_;
   std::function<void(const StepRecord&)> on_done_;
   StepObserver* observer_ = nullptr;
+  TimelineObserver* timeline_ = nullptr;
+  std::uint64_t step_index_ = 0;  // of the running step (PhaseEvent::step)
   void charge_idle(int layer, const sc_core::sc_time& until);
   double full_scale_current_ua_ = 0.0;        // largest |g| over the storable range
   long full_scale_code_ = 0;                  // |counter| at a saturated output

@@ -16,6 +16,7 @@
 #include <tlm>
 
 #include "gcattn/systemc/accelerator_params.h"
+#include "gcattn/systemc/timeline_observer.h"
 
 namespace gcattn::sc {
 
@@ -63,6 +64,8 @@ class DmaEngine : public sc_core::sc_module {
   /// Called in the engine's thread at the end of every transfer (after busy() turned false);
   /// it may start the next transfer. Set once (the host interface).
   void set_done_callback(Callback cb) { done_ = std::move(cb); }
+  /// Receives every burst (timeline); null: none.
+  void set_timeline_observer(TimelineObserver* obs) { timeline_ = obs; }
   /// Starts a transfer `delay` after the current simulated time: reads (write = false) system
   /// memory into the segments or writes the segments to it. Only while idle and bound.
   void start(const DmaSegment* segments, std::size_t count, bool write,
@@ -76,6 +79,8 @@ class DmaEngine : public sc_core::sc_module {
   void run();
   bool burst(std::uint64_t addr, unsigned char* data, unsigned len, DmaResult& r);
   bool dmi_copy(std::uint64_t addr, unsigned char* data, unsigned len);
+  void report_burst(const sc_core::sc_time& start, std::uint64_t addr, unsigned len, bool dmi,
+                    tlm::tlm_response_status status);
   void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
   const AcceleratorParams& p_;
@@ -84,6 +89,7 @@ class DmaEngine : public sc_core::sc_module {
   std::array<DmaSegment, kMaxSegments> seg_{};
   std::size_t nseg_ = 0;
   Callback done_;
+  TimelineObserver* timeline_ = nullptr;
   sc_core::sc_event start_ev_;
   sc_core::sc_signal<int> state_;
   tlm_utils::tlm_quantumkeeper qk_;

@@ -24,6 +24,7 @@
 #include "gcattn/systemc/dma_engine.h"
 #include "gcattn/systemc/register_map.h"
 #include "gcattn/systemc/statistics.h"
+#include "gcattn/systemc/timeline_observer.h"
 
 namespace gcattn::sc {
 
@@ -42,6 +43,8 @@ class HostInterface : public sc_core::sc_module {
   regmap::ErrorCode error_code() const { return static_cast<regmap::ErrorCode>(error_code_); }
   /// STATUS.BUSY: a command is accepted and not finished (its DMA transfers included).
   bool busy() const { return controller_.busy() || dma_stage_ != DmaStage::None; }
+  /// Receives every socket access and interrupt change (timeline); null: none.
+  void set_timeline_observer(TimelineObserver* obs) { timeline_ = obs; }
 
  private:
   enum class Block { Registers, DmaRegisters, K, V, Q, Out, Scalers, Unmapped };
@@ -68,7 +71,9 @@ class HostInterface : public sc_core::sc_module {
   void finish_response();
 
   /// Performs an access at (now + offset); returns its latency. Sets the response status.
+  /// Tells the timeline observer, if any.
   sc_core::sc_time execute(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
+  sc_core::sc_time perform(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
   bool check_shape(tlm::tlm_generic_payload& trans, const Target& t, const sc_core::sc_time& at);
   void read_register(std::uint64_t off, std::uint32_t& value) const;
   // `at`: when the access takes effect, relative to the current simulated time.
@@ -137,6 +142,7 @@ class HostInterface : public sc_core::sc_module {
   tlm_utils::peq_with_cb_and_phase<HostInterface> peq_;
   tlm::tlm_generic_payload* resp_in_progress_ = nullptr;
   std::deque<tlm::tlm_generic_payload*> resp_queue_;
+  TimelineObserver* timeline_ = nullptr;
 };
 
 }  // namespace gcattn::sc

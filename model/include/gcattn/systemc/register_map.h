@@ -3,6 +3,7 @@
 // gcattn/gcattn_regs.h (the single source of truth, also for bare-metal drivers);
 // docs/register-map.md is checked against it by a test.
 #include <cstdint>
+#include <string>
 
 #include <tlm>
 
@@ -131,6 +132,11 @@ const char* error_name(ErrorCode e);
 /// The kScalerWords float32 words of one head's scalers (ScalerWord order), and back.
 void pack_scalers(const HeadScalers& s, float* words);
 HeadScalers unpack_scalers(const float* words);
+
+/// What an address holds, for traces and messages: a register name ("COMMAND", "PHASE_PS2",
+/// "DMA_K_ADDR_LO"), a window name ("K", "V", "Q", "OUT", "SCALERS"; any offset inside it),
+/// "reserved" inside a register block, "unmapped" elsewhere.
+std::string address_name(std::uint64_t address);
 
 /// Name of a TLM response status, for error messages of the host interface and its initiators.
 const char* response_status_name(tlm::tlm_response_status s);
