@@ -11,6 +11,8 @@ PACKAGES=(
   libeigen3-dev libopenblas-dev libopenblas0-pthread
   libbenchmark-dev
   python3 python3-numpy python3-matplotlib
+  # gcattn sweep backends and their tests: GNU parallel, a single-node Slurm cluster
+  parallel slurmctld slurmd slurm-client munge
 )
 # python3-torch is only needed to retrain the shipped model (scripts/train_small_gpt2.py).
 if [ "${GCATTN_SETUP_TRAINING:-0}" = "1" ]; then

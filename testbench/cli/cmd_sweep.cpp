@@ -51,9 +51,12 @@ struct Counts {
 Counts count(const sweep::Manifest& m) {
   Counts c;
   for (const auto& s : m.states) {
-    if (s.state == sweep::State::Done) ++c.done;
-    else if (s.state == sweep::State::Failed || s.state == sweep::State::Interrupted) ++c.failed;
-    else ++c.other;
+    if (s.state == sweep::State::Done)
+      ++c.done;
+    else if (s.state == sweep::State::Failed || s.state == sweep::State::Interrupted)
+      ++c.failed;
+    else
+      ++c.other;
   }
   return c;
 }
@@ -68,7 +71,8 @@ void list_failures(const sweep::Manifest& m, std::ostream& out) {
       return;
     }
     out << "  " << m.plan.units[i].id << " " << to_string(s.state) << " (exit " << s.exit_code
-        << "): " << s.message << "\n    log: " << sweep::log_path(m.dir, m.plan.units[i].id) << "\n";
+        << "): " << s.message << "\n    log: " << sweep::log_path(m.dir, m.plan.units[i].id)
+        << "\n";
   }
 }
 
@@ -79,13 +83,13 @@ int sweep_run(const Args& args, std::ostream& out) {
       "out,o", po::value<std::string>(), "the sweep directory (new, empty, or this spec's)")(
       "backend", po::value<std::string>()->default_value("local"), "local | parallel | slurm")(
       "jobs,j", po::value<unsigned>()->default_value(0),
-      "local, parallel: units at a time (0: the cores); slurm: array tasks at a time (0: no limit)")(
-      "dry-run", "check the spec and list the units; run and write nothing")(
+      "local, parallel: units at a time (0: the cores); slurm: array tasks at a time (0: no "
+      "limit)")("dry-run", "check the spec and list the units; run and write nothing")(
       "parallel-arg", po::value<std::vector<std::string>>()->composing(),
       "parallel: pass an option to GNU parallel, e.g. --parallel-arg=--sshlogin=2/host1,2/host2")(
       "units-per-task", po::value<std::size_t>()->default_value(1),
-      "slurm: units one array task runs one after another")(
-      "partition", po::value<std::string>(), "slurm: sbatch --partition")(
+      "slurm: units one array task runs one after another")("partition", po::value<std::string>(),
+                                                            "slurm: sbatch --partition")(
       "time", po::value<std::string>(), "slurm: sbatch --time per array task, e.g. 00:10:00")(
       "mem", po::value<std::string>(), "slurm: sbatch --mem per array task, e.g. 2G")(
       "cpus-per-task", po::value<unsigned>()->default_value(1), "slurm: sbatch --cpus-per-task")(
@@ -113,12 +117,15 @@ int sweep_run(const Args& args, std::ostream& out) {
   }
 
   if (!vm.count("out")) throw UsageError(std::string("--out DIR is required\n") + kUsage);
+  if (backend == "parallel") sweep::require_parallel();
+  if (backend == "slurm") sweep::require_sbatch();
   sweep::Manifest m = sweep::open_sweep(absolute(vm["out"].as<std::string>()), plan, tool());
   const auto queued = sweep::queued_slurm_tasks(m);
   if (!queued.empty())
     throw UsageError(std::to_string(queued.size()) + " Slurm array tasks of this sweep are still " +
                      "queued or running (first: " + queued.front() +
-                     "); wait for them (gcattn sweep status " + m.dir + ") or scancel them, then rerun");
+                     "); wait for them (gcattn sweep status " + m.dir +
+                     ") or scancel them, then rerun");
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < m.states.size(); ++i)
     if (m.states[i].state != sweep::State::Done) todo.push_back(i);
@@ -146,13 +153,17 @@ int sweep_run(const Args& args, std::ostream& out) {
     return kExitOk;
   }
   bool interrupted = false;
-  if (backend == "parallel") sweep::run_parallel(m, todo, o);
-  else interrupted = !sweep::run_local(m, todo, o, program(), std::cerr);
+  if (backend == "parallel")
+    sweep::run_parallel(m, todo, o);
+  else
+    interrupted = !sweep::run_local(m, todo, o, program(), std::cerr);
 
   const Counts c = count(m);
   out << c.done << " of " << m.plan.units.size() << " units done";
-  if (c.failed) out << ", " << c.failed << " failed or interrupted:\n";
-  else out << "\n";
+  if (c.failed)
+    out << ", " << c.failed << " failed or interrupted:\n";
+  else
+    out << "\n";
   list_failures(m, out);
   out << "results: gcattn sweep collect " << m.dir << " -o results.csv\n";
   if (interrupted) return kExitInterrupted;
@@ -178,8 +189,9 @@ int sweep_status(const Args& args, std::ostream& out) {
   if (!m.submissions.empty()) {
     for (const auto& s : m.submissions) {
       const auto& o = s.as_object();
-      out << "submitted " << o.at("time").as_string() << ": Slurm job " << o.at("job_id").as_string()
-          << ", " << o.at("units").to_number<std::size_t>() << " units\n";
+      out << "submitted " << o.at("time").as_string().c_str() << ": Slurm job "
+          << o.at("job_id").as_string().c_str() << ", " << o.at("units").to_number<std::size_t>()
+          << " units\n";
     }
     const auto queued = sweep::queued_slurm_tasks(m);
     out << "squeue: " << queued.size() << " array tasks queued or running\n";

@@ -27,12 +27,17 @@ struct BackendOptions {
 bool run_local(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o,
                const RunProgram& program, std::ostream& err);
 
+/// The paths of GNU parallel and sbatch; UsageError saying what to install when missing.
+std::string require_parallel();
+std::string require_sbatch();
+
 /// Hands the unit ids to GNU parallel, which runs `gcattn sweep unit DIR ID` for each.
 void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o);
 
 /// Writes a Slurm job-array script under DIR/slurm/ and submits it with sbatch; records the
 /// submission in the manifest and returns the job id.
-std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o);
+std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
+                         const BackendOptions& o);
 
 /// Slurm jobs of this sweep still known to squeue ("JOBID_TASK STATE" lines); empty when none or
 /// when squeue is not available.

@@ -50,18 +50,24 @@ json::value read_report(const std::string& path) {
   json::error_code ec;
   json::value v = json::parse(os.str(), ec);
   if (!in || ec || !v.is_object())
-    throw cli::InputError(path + ": the unit's report is missing or not valid JSON; rerun the sweep "
+    throw cli::InputError(path +
+                          ": the unit's report is missing or not valid JSON; rerun the sweep "
                           "(`gcattn sweep run` reruns units that are not done)");
   return v;
 }
 
 std::string cell(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "";
-    case json::kind::bool_: return v.get_bool() ? "true" : "false";
-    case json::kind::int64: return std::to_string(v.get_int64());
-    case json::kind::uint64: return std::to_string(v.get_uint64());
-    case json::kind::double_: return number_text(v.get_double());
+    case json::kind::null:
+      return "";
+    case json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case json::kind::double_:
+      return number_text(v.get_double());
     case json::kind::string: {
       const std::string s(v.get_string());
       if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
@@ -69,7 +75,8 @@ std::string cell(const json::value& v) {
       for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
       return q + "\"";
     }
-    default: return cell(json::value(json::serialize(v)));
+    default:
+      return cell(json::value(json::serialize(v)));
   }
 }
 

@@ -41,7 +41,8 @@ void draw(std::ostream& err, std::size_t finished, std::size_t total, std::size_
 bool run_local(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o,
                const RunProgram& program, std::ostream& err) {
   using clock = std::chrono::steady_clock;
-  const unsigned jobs = o.jobs ? o.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  const unsigned jobs =
+      o.jobs ? o.jobs : std::max(1u, static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN)));
   g_interrupted = 0;
   const auto previous = std::signal(SIGINT, on_interrupt);
   const auto start = clock::now();
@@ -77,12 +78,7 @@ bool run_local(Manifest& m, const std::vector<std::size_t>& todo, const BackendO
       write_unit_state(m.dir, m.plan.units[i].id, st);
     }
     ++finished;
-    if (st.state != State::Done) {
-      ++failed;
-      if (!o.progress)
-        err << "unit " << m.plan.units[i].id << " " << to_string(st.state) << " (exit "
-            << st.exit_code << "): " << st.message << "\n";
-    }
+    if (st.state != State::Done) ++failed;
     const auto now = clock::now();
     if (o.progress)
       draw(err, finished, todo.size(), failed, running.size(),

@@ -44,8 +44,12 @@ State parse_state(std::string_view s) {
 }
 
 json::object state_json(const UnitState& s) {
-  return {{"state", to_string(s.state)}, {"exit_code", s.exit_code}, {"message", s.message},
-          {"wall_s", report::json_number(s.wall_s)}, {"host", s.host}, {"pid", s.pid},
+  return {{"state", to_string(s.state)},
+          {"exit_code", s.exit_code},
+          {"message", s.message},
+          {"wall_s", report::json_number(s.wall_s)},
+          {"host", s.host},
+          {"pid", s.pid},
           {"started", s.started}};
 }
 
@@ -83,8 +87,8 @@ json::object manifest_json(const Manifest& m) {
   }
   json::array columns;
   for (const auto& c : m.plan.columns) columns.emplace_back(c);
-  return {{"format", kFormat},          {"version", kVersion},   {"tool", m.tool},
-          {"identity", m.plan.identity}, {"columns", columns},    {"units", units},
+  return {{"format", kFormat},           {"version", kVersion}, {"tool", m.tool},
+          {"identity", m.plan.identity}, {"columns", columns},  {"units", units},
           {"submissions", m.submissions}};
 }
 
@@ -92,7 +96,8 @@ Manifest manifest_from(const json::value& root, const std::string& dir) {
   const std::string where = manifest_path(dir);
   const auto* o = root.if_object();
   if (!o || !o->if_contains("format") || o->at("format") != kFormat)
-    throw cli::InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) + ")");
+    throw cli::InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) +
+                          ")");
   try {
     if (o->at("version").to_number<int>() != kVersion)
       throw cli::InputError(where + ": manifest version " + json::serialize(o->at("version")) +
@@ -140,11 +145,16 @@ std::string differences(const json::object& was, const json::object& now) {
 
 const char* to_string(State s) {
   switch (s) {
-    case State::Pending: return "pending";
-    case State::Running: return "running";
-    case State::Done: return "done";
-    case State::Failed: return "failed";
-    case State::Interrupted: return "interrupted";
+    case State::Pending:
+      return "pending";
+    case State::Running:
+      return "running";
+    case State::Done:
+      return "done";
+    case State::Failed:
+      return "failed";
+    case State::Interrupted:
+      return "interrupted";
   }
   return "pending";
 }
@@ -188,7 +198,8 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
     const json::value root = json::parse(text.value_or(""), jec);
     if (jec || !root.is_object() || !root.as_object().if_contains("format") ||
         root.as_object().at("format") != kFormat)
-      throw cli::UsageError(dir + " holds a manifest.json that is not a gcattn sweep's; choose another --out");
+      throw cli::UsageError(
+          dir + " holds a manifest.json that is not a gcattn sweep's; choose another --out");
     Manifest m = load_manifest(dir);
     if (m.plan.identity != plan.identity)
       throw cli::UsageError(dir + " holds a sweep of another spec (differs in: " +
@@ -201,7 +212,8 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
     return m;
   }
   if (fs::exists(dir) && !(fs::is_directory(dir) && fs::is_empty(dir)))
-    throw cli::UsageError(dir + " exists and is not a gcattn sweep directory (no manifest.json); "
+    throw cli::UsageError(dir +
+                          " exists and is not a gcattn sweep directory (no manifest.json); "
                           "choose a new or empty --out");
   fs::create_directories(fs::path(dir) / "units", ec);
   if (ec) throw cli::InputError(dir + ": cannot create the sweep directory: " + ec.message());

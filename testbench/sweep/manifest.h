@@ -31,8 +31,8 @@ struct Manifest {
   std::string dir;
   std::string tool;  // "gcattn VERSION"
   Plan plan;
-  std::vector<UnitState> states;     // one per plan.units
-  boost::json::array submissions;    // {backend, job_id, script, units, time}
+  std::vector<UnitState> states;   // one per plan.units
+  boost::json::array submissions;  // {backend, job_id, script, units, time}
 };
 
 std::string unit_dir(const std::string& dir, const std::string& id);

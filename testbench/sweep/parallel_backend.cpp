@@ -12,11 +12,17 @@ namespace gcattn::sweep {
 
 namespace fs = std::filesystem;
 
-void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o) {
+std::string require_parallel() {
   const auto parallel = find_in_path("parallel");
   if (!parallel)
-    throw cli::UsageError("--backend parallel needs GNU parallel on PATH (Debian package parallel); "
-                          "not found");
+    throw cli::UsageError(
+        "--backend parallel needs GNU parallel on PATH (Debian package parallel); "
+        "not found");
+  return *parallel;
+}
+
+void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o) {
+  const std::string parallel = require_parallel();
   const fs::path work = fs::path(m.dir) / "parallel";
   fs::create_directories(work);
   const std::string list = (work / "units.txt").string();
@@ -24,14 +30,14 @@ void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const Backe
     std::ofstream out(list, std::ios::trunc);
     for (std::size_t i : todo) out << m.plan.units[i].id << "\n";
   }
-  std::vector<std::string> argv = {*parallel, "--will-cite", "--halt", "never", "--joblog",
-                                   (work / "joblog.txt").string()};
+  std::vector<std::string> argv = {parallel, "--will-cite", "--halt",
+                                   "never",  "--joblog",    (work / "joblog.txt").string()};
   if (o.jobs) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
   if (o.progress) argv.push_back("--bar");
   argv.insert(argv.end(), o.parallel_args.begin(), o.parallel_args.end());
   // parallel hands the command to a shell: quote the paths.
-  argv.insert(argv.end(), {shell_quote(self_exe()), "sweep", "unit", shell_quote(m.dir), "{}",
-                           "::::", list});
+  argv.insert(argv.end(),
+              {shell_quote(self_exe()), "sweep", "unit", shell_quote(m.dir), "{}", "::::", list});
   const ProcessResult r = run_program(argv, false);
   refresh_states(m);
   save_manifest(m);

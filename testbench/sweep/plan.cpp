@@ -38,10 +38,19 @@ struct Dimension {
 };
 
 std::vector<std::string> run_args(const RunSettings& r) {
-  std::vector<std::string> a = {"--tokens", std::to_string(r.tokens), "--mode", r.mode,
-                                "--accuracy", r.accuracy ? "on" : "off", "--dmi",
-                                r.dmi ? "on" : "off", "--quantum", number_text(r.quantum_ns),
-                                "--calibrate-method", r.calibrate_method, "--calibrate-tokens",
+  std::vector<std::string> a = {"--tokens",
+                                std::to_string(r.tokens),
+                                "--mode",
+                                r.mode,
+                                "--accuracy",
+                                r.accuracy ? "on" : "off",
+                                "--dmi",
+                                r.dmi ? "on" : "off",
+                                "--quantum",
+                                number_text(r.quantum_ns),
+                                "--calibrate-method",
+                                r.calibrate_method,
+                                "--calibrate-tokens",
                                 std::to_string(r.calibrate_tokens)};
   if (!r.scalers.empty()) a.insert(a.end(), {"--scalers", r.scalers});
   return a;
@@ -49,15 +58,16 @@ std::vector<std::string> run_args(const RunSettings& r) {
 
 void check_traces(const Spec& s) {
   for (std::size_t i = 0; i < s.trace_paths.size(); ++i) {
-    const std::string where = s.origin + ": traces[" + std::to_string(i) + "] '" + s.traces[i] + "'";
+    const std::string where =
+        s.origin + ": traces[" + std::to_string(i) + "] '" + s.traces[i] + "'";
     if (!std::filesystem::exists(s.trace_paths[i]))
       throw cli::InputError(where + ": no such file (" + s.trace_paths[i] +
                             "; relative paths resolve against the current directory)");
     try {
       const trace::TraceReader r(s.trace_paths[i], {false});
       if (s.run.tokens > r.tokens())
-        throw cli::InputError("run.tokens = " + std::to_string(s.run.tokens) + " but the trace has " +
-                              std::to_string(r.tokens()) + " tokens");
+        throw cli::InputError("run.tokens = " + std::to_string(s.run.tokens) +
+                              " but the trace has " + std::to_string(r.tokens()) + " tokens");
     } catch (const cli::InputError& e) {
       throw cli::InputError(where + ": " + e.what());
     }
@@ -156,15 +166,17 @@ Plan make_plan(const Spec& s) {
       } catch (const ConfigError& e) {
         throw ConfigError(s.origin + ": the point {" + point + "}: " + e.what());
       }
-      std::string desc = "config=" + s.config_written + "\ntrace=" + u.trace + "\nrun=" + run_canonical;
+      std::string desc =
+          "config=" + s.config_written + "\ntrace=" + u.trace + "\nrun=" + run_canonical;
       for (const auto& [key, text] : all) desc += "\n" + key + "=" + text;
       u.id = unit_id(desc);
       if (!ids.insert(u.id).second)
-        throw ConfigError(s.origin + ": two units have the same parameters {" + point + "}, trace " +
-                          u.trace + "; list each value and trace once");
+        throw ConfigError(s.origin + ": two units have the same parameters {" + point +
+                          "}, trace " + u.trace + "; list each value and trace once");
       u.args = {"run", "--trace", s.trace_paths[t]};
       u.args.insert(u.args.end(), base_args.begin(), base_args.end());
-      for (const auto& [key, text] : u.values) u.args.insert(u.args.end(), {"--set", key + "=" + text});
+      for (const auto& [key, text] : u.values)
+        u.args.insert(u.args.end(), {"--set", key + "=" + text});
       const auto ra = run_args(s.run);
       u.args.insert(u.args.end(), ra.begin(), ra.end());
       plan.units.push_back(std::move(u));
@@ -173,8 +185,8 @@ Plan make_plan(const Spec& s) {
 
   json::array traces;
   for (const auto& t : s.trace_paths) traces.emplace_back(t);
-  plan.identity = {{"spec", s.source}, {"config", s.config}, {"traces", traces},
-                   {"scalers", s.run.scalers}};
+  plan.identity = {
+      {"spec", s.source}, {"config", s.config}, {"traces", traces}, {"scalers", s.run.scalers}};
   return plan;
 }
 

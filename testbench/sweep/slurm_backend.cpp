@@ -27,7 +27,8 @@ std::string job_script(const Manifest& m, const std::string& list, std::size_t t
                        const BackendOptions& o, const std::string& name) {
   std::ostringstream s;
   s << "#!/bin/bash\n"
-    << "# Written by `gcattn sweep run --backend slurm` (" << m.tool << "): array task i runs units\n"
+    << "# Written by `gcattn sweep run --backend slurm` (" << m.tool
+    << "): array task i runs units\n"
     << "# i*" << o.units_per_task << "+1 .. (i+1)*" << o.units_per_task << " of " << list << "\n"
     << "#SBATCH --job-name=gcattn-sweep\n"
     << "#SBATCH --array=0-" << tasks - 1 << (o.jobs ? "%" + std::to_string(o.jobs) : "") << "\n"
@@ -50,11 +51,18 @@ std::string job_script(const Manifest& m, const std::string& list, std::size_t t
 
 }  // namespace
 
-std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo, const BackendOptions& o) {
+std::string require_sbatch() {
   const auto sbatch = find_in_path("sbatch");
   if (!sbatch)
-    throw cli::UsageError("--backend slurm needs sbatch on PATH (Slurm's client commands, Debian "
-                          "package slurm-client, on a machine of the cluster); not found");
+    throw cli::UsageError(
+        "--backend slurm needs sbatch on PATH (Slurm's client commands, Debian "
+        "package slurm-client, on a machine of the cluster); not found");
+  return *sbatch;
+}
+
+std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
+                         const BackendOptions& o) {
+  const std::string sbatch = require_sbatch();
   if (o.units_per_task == 0) throw cli::UsageError("--units-per-task must be at least 1");
   const fs::path work = fs::path(m.dir) / "slurm";
   fs::create_directories(work);
@@ -69,12 +77,13 @@ std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo, cons
   write_file_atomic(script, job_script(m, list, tasks, o, name));
   ::chmod(script.c_str(), 0755);
 
-  std::vector<std::string> argv = {*sbatch, "--parsable"};
+  std::vector<std::string> argv = {sbatch, "--parsable"};
   argv.insert(argv.end(), o.sbatch_args.begin(), o.sbatch_args.end());
   argv.push_back(script);
   const ProcessResult r = run_program(argv, true);
   if (r.exit_code != 0)
-    throw cli::SimulationError("sbatch refused the job (exit status " + std::to_string(r.exit_code) +
+    throw cli::SimulationError("sbatch refused the job (exit status " +
+                               std::to_string(r.exit_code) +
                                "): " + trim(r.err.empty() ? r.out : r.err) + "; the script is " +
                                script + "; nothing was submitted");
   // --parsable prints "JOBID" or "JOBID;CLUSTER".
@@ -94,7 +103,8 @@ std::vector<std::string> queued_slurm_tasks(const Manifest& m) {
   std::string jobs;
   for (const auto& s : m.submissions) {
     const auto& o = s.as_object();
-    if (o.at("backend") == "slurm") jobs += (jobs.empty() ? "" : ",") + std::string(o.at("job_id").as_string());
+    if (o.at("backend") == "slurm")
+      jobs += (jobs.empty() ? "" : ",") + std::string(o.at("job_id").as_string());
   }
   const auto squeue = find_in_path("squeue");
   if (jobs.empty() || !squeue) return {};

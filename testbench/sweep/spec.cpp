@@ -2,8 +2,8 @@
 
 #include <charconv>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -89,7 +89,8 @@ bool is_preset(const std::string& name) {
   return false;
 }
 
-Axis parse_axis(Checker& c, const std::string& key, const json::value& v, const std::string& where) {
+Axis parse_axis(Checker& c, const std::string& key, const json::value& v,
+                const std::string& where) {
   c.claim(key, where);
   Axis a{key, {}};
   for (const auto& x : c.values(v, where)) {
@@ -106,20 +107,28 @@ void parse_run(Checker& c, const json::object& o, RunSettings& r, const std::str
     const std::string where = "run." + key;
     const json::value& v = kv.value();
     if (is_comment(kv.key())) continue;
-    if (key == "tokens") r.tokens = c.count(v, where);
-    else if (key == "mode") r.mode = c.choice(v, where, {"lt", "at"});
-    else if (key == "accuracy") r.accuracy = c.boolean(v, where);
-    else if (key == "dmi") r.dmi = c.boolean(v, where);
+    if (key == "tokens")
+      r.tokens = c.count(v, where);
+    else if (key == "mode")
+      r.mode = c.choice(v, where, {"lt", "at"});
+    else if (key == "accuracy")
+      r.accuracy = c.boolean(v, where);
+    else if (key == "dmi")
+      r.dmi = c.boolean(v, where);
     else if (key == "quantum_ns") {
       if (!v.is_number() || !(v.to_number<double>() > 0.0))
         c.fail(where, "must be a number of ns > 0, got " + json::serialize(v));
       r.quantum_ns = v.to_number<double>();
-    } else if (key == "calibrate_method") r.calibrate_method = c.choice(v, where, {"range", "paper"});
-    else if (key == "calibrate_tokens") r.calibrate_tokens = c.count(v, where);
-    else if (key == "scalers") r.scalers = resolve(c.string(v, where), base_dir);
+    } else if (key == "calibrate_method")
+      r.calibrate_method = c.choice(v, where, {"range", "paper"});
+    else if (key == "calibrate_tokens")
+      r.calibrate_tokens = c.count(v, where);
+    else if (key == "scalers")
+      r.scalers = resolve(c.string(v, where), base_dir);
     else
-      c.fail(where, "unknown run setting; known: tokens, mode, accuracy, dmi, quantum_ns, "
-                    "calibrate_method, calibrate_tokens, scalers");
+      c.fail(where,
+             "unknown run setting; known: tokens, mode, accuracy, dmi, quantum_ns, "
+             "calibrate_method, calibrate_tokens, scalers");
   }
 }
 
@@ -173,19 +182,21 @@ Spec parse_spec(std::string_view text, const std::string& origin, const std::str
       }
     } else if (key == "axes") {
       for (const auto& a : c.object(v, "axes"))
-        s.axes.push_back(parse_axis(c, std::string(a.key()), a.value(), "axes." + std::string(a.key())));
+        s.axes.push_back(
+            parse_axis(c, std::string(a.key()), a.value(), "axes." + std::string(a.key())));
     } else if (key == "zip") {
       if (!v.is_array()) c.fail("zip", "must be an array of groups {\"key\": [values], ...}");
       for (std::size_t g = 0; g < v.get_array().size(); ++g) {
         const std::string gw = "zip[" + std::to_string(g) + "]";
         std::vector<Axis> group;
         for (const auto& a : c.object(v.get_array()[g], gw)) {
-          group.push_back(parse_axis(c, std::string(a.key()), a.value(), gw + "." + std::string(a.key())));
+          group.push_back(
+              parse_axis(c, std::string(a.key()), a.value(), gw + "." + std::string(a.key())));
           if (group.back().values.size() != group.front().values.size())
             c.fail(gw, "its lists pair values element by element and must have one length: '" +
-                           group.front().key + "' has " + std::to_string(group.front().values.size()) +
-                           ", '" + group.back().key + "' has " +
-                           std::to_string(group.back().values.size()));
+                           group.front().key + "' has " +
+                           std::to_string(group.front().values.size()) + ", '" + group.back().key +
+                           "' has " + std::to_string(group.back().values.size()));
         }
         if (group.empty()) c.fail(gw, "is empty");
         s.zips.push_back(std::move(group));
@@ -199,12 +210,15 @@ Spec parse_spec(std::string_view text, const std::string& origin, const std::str
     } else if (key == "run") {
       parse_run(c, c.object(v, "run"), s.run, base_dir);
     } else {
-      c.fail(key, "unknown key; known: base, axes, zip, traces, run (keys starting with _ are comments)");
+      c.fail(
+          key,
+          "unknown key; known: base, axes, zip, traces, run (keys starting with _ are comments)");
     }
   }
   if (!have_traces)
-    c.fail("traces", "missing: list the KV-cache traces to replay, e.g. "
-                     "[\"traces/shakespeare-gpt2-mini.safetensors\"]");
+    c.fail("traces",
+           "missing: list the KV-cache traces to replay, e.g. "
+           "[\"traces/shakespeare-gpt2-mini.safetensors\"]");
   return s;
 }
 

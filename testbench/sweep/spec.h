@@ -32,15 +32,15 @@ struct RunSettings {
 };
 
 struct Spec {
-  std::string origin;           // the spec file, for messages
-  boost::json::object source;   // the spec as written
+  std::string origin;                    // the spec file, for messages
+  boost::json::object source;            // the spec as written
   std::string config_written = "paper";  // base.config as written (unit ids use it)
   std::string config = "paper";  // preset name or configuration file (absolute once resolved)
   std::vector<std::pair<std::string, boost::json::value>> set;  // base.set
   std::vector<Axis> axes;                                       // cross product
-  std::vector<std::vector<Axis>> zips;  // each group is one dimension of paired values
-  std::vector<std::string> traces;      // as written
-  std::vector<std::string> trace_paths; // absolute
+  std::vector<std::vector<Axis>> zips;   // each group is one dimension of paired values
+  std::vector<std::string> traces;       // as written
+  std::vector<std::string> trace_paths;  // absolute
   RunSettings run;
 };
 

@@ -107,8 +107,9 @@ int run_unit(const std::string& dir, const Unit& unit, const RunProgram& program
     if (st.exit_code == cli::kExitOk) st.message = "exit status 0 but no report written";
   }
   write_unit_state(dir, unit.id, st);
-  return st.state == State::Done ? cli::kExitOk
-                                 : (st.exit_code != cli::kExitOk ? st.exit_code : cli::kExitInternal);
+  return st.state == State::Done
+             ? cli::kExitOk
+             : (st.exit_code != cli::kExitOk ? st.exit_code : cli::kExitInternal);
 }
 
 }  // namespace gcattn::sweep
