@@ -196,6 +196,8 @@ int sweep_status(const Args& args, std::ostream& out) {
     const auto queued = sweep::queued_slurm_tasks(m);
     out << "squeue: " << queued.size() << " array tasks queued or running\n";
     for (const auto& q : queued) out << "  " << q << "\n";
+    const std::string accounting = sweep::slurm_accounting(m);
+    if (!accounting.empty()) out << "sacct: " << accounting << "\n";
     if (queued.empty() && n[1] > 0)
       out << n[1] << " units are marked running but no task of this sweep is queued: their job was "
           << "cancelled or its node failed; `gcattn sweep run` reruns them\n";

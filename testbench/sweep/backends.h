@@ -42,5 +42,8 @@ std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
 /// Slurm jobs of this sweep still known to squeue ("JOBID_TASK STATE" lines); empty when none or
 /// when squeue is not available.
 std::vector<std::string> queued_slurm_tasks(const Manifest& m);
+/// Array tasks of this sweep by state as Slurm's accounting records them ("COMPLETED 4,
+/// CANCELLED 1"); empty when sacct is missing or the cluster keeps no accounting.
+std::string slurm_accounting(const Manifest& m);
 
 }  // namespace gcattn::sweep

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cli/errors.h"
@@ -99,13 +100,38 @@ std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
   return job;
 }
 
-std::vector<std::string> queued_slurm_tasks(const Manifest& m) {
+namespace {
+
+std::string job_ids(const Manifest& m) {
   std::string jobs;
   for (const auto& s : m.submissions) {
     const auto& o = s.as_object();
     if (o.at("backend") == "slurm")
       jobs += (jobs.empty() ? "" : ",") + std::string(o.at("job_id").as_string());
   }
+  return jobs;
+}
+
+}  // namespace
+
+std::string slurm_accounting(const Manifest& m) {
+  const std::string jobs = job_ids(m);
+  const auto sacct = find_in_path("sacct");
+  if (jobs.empty() || !sacct) return {};
+  const ProcessResult r = run_program({*sacct, "-n", "-X", "-P", "-j", jobs, "-o", "State"}, true);
+  if (r.exit_code != 0) return {};
+  std::map<std::string, int> states;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) ++states[line.substr(0, line.find(' '))];
+  std::string out;
+  for (const auto& [state, n] : states)
+    out += (out.empty() ? "" : ", ") + state + " " + std::to_string(n);
+  return out;
+}
+
+std::vector<std::string> queued_slurm_tasks(const Manifest& m) {
+  const std::string jobs = job_ids(m);
   const auto squeue = find_in_path("squeue");
   if (jobs.empty() || !squeue) return {};
   const ProcessResult r = run_program({*squeue, "-h", "-r", "-j", jobs, "-o", "%i %T"}, true);
