@@ -106,8 +106,8 @@ int sweep_run(const Args& args, std::ostream& out) {
   const sweep::Spec spec = sweep::load_spec(vm["spec"].as<std::string>());
   const sweep::Plan plan = sweep::make_plan(spec);  // every point checked before anything runs
   if (vm.count("dry-run")) {
-    out << plan.units.size() << " units (" << spec.traces.size() << " traces x "
-        << plan.units.size() / spec.traces.size() << " points)\n";
+    out << plan.units.size() << " units: " << plan.units.size() / spec.traces.size() << " points x "
+        << spec.traces.size() << " trace(s)\n";
     for (const auto& u : plan.units) {
       out << u.id << " " << u.trace;
       for (const auto& [k, v] : u.values) out << " " << k << "=" << v;

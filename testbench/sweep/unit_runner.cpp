@@ -103,6 +103,9 @@ int run_unit(const std::string& dir, const Unit& unit, const RunProgram& program
     st.state = State::Done;
   } else {
     st.state = st.exit_code == cli::kExitInterrupted ? State::Interrupted : State::Failed;
+    if (st.state == State::Interrupted)
+      st.message =
+          "interrupted (SIGINT); its partial report is marked incomplete; a rerun runs it again";
     if (st.message.empty()) st.message = error_line(log);
     if (st.exit_code == cli::kExitOk) st.message = "exit status 0 but no report written";
   }
