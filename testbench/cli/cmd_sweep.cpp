@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -44,21 +45,11 @@ std::string absolute(const std::string& dir) {
   return fs::absolute(dir).lexically_normal().string();
 }
 
-struct Counts {
-  std::size_t done = 0, failed = 0, other = 0;
-};
-
-Counts count(const sweep::Manifest& m) {
-  Counts c;
-  for (const auto& s : m.states) {
-    if (s.state == sweep::State::Done)
-      ++c.done;
-    else if (s.state == sweep::State::Failed || s.state == sweep::State::Interrupted)
-      ++c.failed;
-    else
-      ++c.other;
-  }
-  return c;
+// Units per state.
+std::map<sweep::State, std::size_t> tally(const sweep::Manifest& m) {
+  std::map<sweep::State, std::size_t> n;
+  for (const auto& s : m.states) ++n[s.state];
+  return n;
 }
 
 void list_failures(const sweep::Manifest& m, std::ostream& out) {
@@ -158,16 +149,17 @@ int sweep_run(const Args& args, std::ostream& out) {
   else
     interrupted = !sweep::run_local(m, todo, o, program(), std::cerr);
 
-  const Counts c = count(m);
-  out << c.done << " of " << m.plan.units.size() << " units done";
-  if (c.failed)
-    out << ", " << c.failed << " failed or interrupted:\n";
+  auto n = tally(m);
+  const std::size_t failed = n[sweep::State::Failed] + n[sweep::State::Interrupted];
+  out << n[sweep::State::Done] << " of " << m.plan.units.size() << " units done";
+  if (failed)
+    out << ", " << failed << " failed or interrupted:\n";
   else
     out << "\n";
   list_failures(m, out);
   out << "results: gcattn sweep collect " << m.dir << " -o results.csv\n";
   if (interrupted) return kExitInterrupted;
-  return c.done == m.plan.units.size() ? kExitOk : kExitSimulation;
+  return n[sweep::State::Done] == m.plan.units.size() ? kExitOk : kExitSimulation;
 }
 
 int sweep_status(const Args& args, std::ostream& out) {
@@ -180,11 +172,12 @@ int sweep_status(const Args& args, std::ostream& out) {
   if (!parse_options(args, desc, vm, out, kUsage, &pos)) return kExitOk;
   sweep::Manifest m = sweep::load_manifest(absolute(vm["dir"].as<std::string>()));
   sweep::save_manifest(m);
-  std::size_t n[5] = {};
-  for (const auto& s : m.states) ++n[static_cast<int>(s.state)];
-  out << "sweep " << m.dir << " (" << m.tool << "): " << m.plan.units.size() << " units: " << n[2]
-      << " done, " << n[3] << " failed, " << n[4] << " interrupted, " << n[1] << " running, "
-      << n[0] << " pending\n";
+  auto n = tally(m);
+  out << "sweep " << m.dir << " (" << m.tool << "): " << m.plan.units.size() << " units:";
+  for (auto st : {sweep::State::Done, sweep::State::Failed, sweep::State::Interrupted,
+                  sweep::State::Running, sweep::State::Pending})
+    out << (st == sweep::State::Done ? " " : ", ") << n[st] << " " << to_string(st);
+  out << "\n";
   list_failures(m, out);
   if (!m.submissions.empty()) {
     for (const auto& s : m.submissions) {
@@ -198,8 +191,9 @@ int sweep_status(const Args& args, std::ostream& out) {
     for (const auto& q : queued) out << "  " << q << "\n";
     const std::string accounting = sweep::slurm_accounting(m);
     if (!accounting.empty()) out << "sacct: " << accounting << "\n";
-    if (queued.empty() && n[1] > 0)
-      out << n[1] << " units are marked running but no task of this sweep is queued: their job was "
+    if (queued.empty() && n[sweep::State::Running] > 0)
+      out << n[sweep::State::Running]
+          << " units are marked running but no task of this sweep is queued: their job was "
           << "cancelled or its node failed; `gcattn sweep run` reruns them\n";
   }
   return kExitOk;
@@ -230,10 +224,12 @@ int sweep_collect(const Args& args, std::ostream& out) {
     sweep::write_csv(t, out);
   if (vm.count("json"))
     write(vm["json"].as<std::string>(), [&](std::ostream& f) { sweep::write_jsonl(t, f); });
-  const Counts c = count(m);
+  auto n = tally(m);
+  const std::size_t done = n[sweep::State::Done],
+                    failed = n[sweep::State::Failed] + n[sweep::State::Interrupted];
   std::ostream& info = vm.count("output") ? out : std::cerr;
-  info << t.rows.size() << " rows: " << c.done << " done, " << c.failed << " failed, " << c.other
-       << " not finished";
+  info << t.rows.size() << " rows: " << done << " done, " << failed << " failed, "
+       << t.rows.size() - done - failed << " not finished";
   if (vm.count("output")) info << " -> " << vm["output"].as<std::string>();
   info << "\n";
   return kExitOk;
