@@ -89,17 +89,23 @@ def axis_value(text):
     return x if x is not None else text
 
 
+def value_order(v):
+    """Numbers before strings, numbers by value."""
+    return (isinstance(v, str), v)
+
+
 def sensitivity_plot(rows, key, keys, path):
     others = [k for k in keys if k != key]
     groups = {}
     for r in rows:
         groups.setdefault(tuple(r[k] for k in others), []).append(r)
-    values = sorted({axis_value(r[key]) for r in rows}, key=lambda v: (isinstance(v, str), v))
+    values = sorted({axis_value(r[key]) for r in rows}, key=value_order)
     categorical = any(isinstance(v, str) for v in values)
     position = {v: i for i, v in enumerate(values)}
     fig, axes = plt.subplots(1, len(METRICS), figsize=(5 * len(METRICS), 4))
     for ax, (col, name) in zip(axes, METRICS):
-        for other, members in sorted(groups.items()):
+        for other, members in sorted(groups.items(),
+                                     key=lambda g: [value_order(axis_value(x)) for x in g[0]]):
             pts = sorted((axis_value(r[key]), number(r[col])) for r in members
                          if number(r[col]) is not None)
             if not pts:

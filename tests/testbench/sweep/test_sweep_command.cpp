@@ -182,6 +182,17 @@ TEST_CASE("gcattn sweep: the Slurm backend without sbatch says what is missing",
   CHECK_FALSE(fs::exists(dir / "out"));
 }
 
+TEST_CASE("gcattn sweep: the shipped example spec is valid", "[cli][sweep]") {
+  // Relative trace paths resolve against the current directory: the repository root here.
+  const auto r = test::run_process(
+      "cd " + test::quoted(GCATTN_SOURCE_DIR) + " && " +
+      test::gcattn_command("sweep run examples/sweeps/converters.json --dry-run"));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Contains("18 units: 18 points x 1 trace(s)") &&
+                           Contains("kv_dac.levels=16 output.levels=64 host.gap_ns=4200"));
+}
+
 TEST_CASE("plot_sweep.py draws Pareto fronts and sensitivity plots from a collected table",
           "[cli][sweep][plots]") {
   const test::TempDir dir("sweep_plot");
