@@ -29,9 +29,9 @@ const char* const kUsage =
     "Runs `gcattn run` for every point of a sweep spec (the cross product of its axes, zip groups\n"
     "paired) and every trace; each unit's report goes to DIR/units/ID/report.json. Every point's\n"
     "configuration is checked before anything runs. Rerunning the same command resumes: finished\n"
-    "units are skipped; a directory of another spec is refused. Exit status: 0 all units done, 5\n"
-    "some failed (recorded, the others ran), 130 interrupted; `status` and `collect` show the\n"
-    "failures. Spec format, backends and columns: docs/sweeps.md.";
+    "units are skipped; a directory of another spec is refused (--extend adopts the new spec).\n"
+    "Exit status: 0 all units done, 5 some failed (recorded, the others ran), 130 interrupted;\n"
+    "`status` and `collect` show the failures. Spec, backends, columns: docs/sweeps.md.";
 
 std::string tool() {
   return std::string("gcattn ") + GCATTN_VERSION;
@@ -76,6 +76,7 @@ int sweep_run(const Args& args, std::ostream& out) {
       "jobs,j", po::value<unsigned>()->default_value(0),
       "local, parallel: units at a time (0: the cores); slurm: array tasks at a time (0: no "
       "limit)")("dry-run", "check the spec and list the units; run and write nothing")(
+      "extend", "DIR holds a sweep of another spec: adopt this one (unchanged units keep results)")(
       "parallel-arg", po::value<std::vector<std::string>>()->composing(),
       "parallel: pass an option to GNU parallel, e.g. --parallel-arg=--sshlogin=2/host1,2/host2")(
       "units-per-task", po::value<std::size_t>()->default_value(1),
@@ -110,7 +111,8 @@ int sweep_run(const Args& args, std::ostream& out) {
   if (!vm.count("out")) throw UsageError(std::string("--out DIR is required\n") + kUsage);
   if (backend == "parallel") sweep::require_parallel();
   if (backend == "slurm") sweep::require_sbatch();
-  sweep::Manifest m = sweep::open_sweep(absolute(vm["out"].as<std::string>()), plan, tool());
+  sweep::Manifest m = sweep::open_sweep(absolute(vm["out"].as<std::string>()), plan, tool(),
+                                        vm.count("extend") > 0);
   const auto queued = sweep::queued_slurm_tasks(m);
   if (!queued.empty())
     throw UsageError(std::to_string(queued.size()) + " Slurm array tasks of this sweep are still " +

@@ -190,7 +190,8 @@ std::string utc_now() {
   return buf;
 }
 
-Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string& tool) {
+Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string& tool,
+                    bool extend) {
   std::error_code ec;
   if (fs::exists(manifest_path(dir))) {
     const auto text = read_text(manifest_path(dir));
@@ -201,14 +202,22 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
       throw cli::UsageError(
           dir + " holds a manifest.json that is not a gcattn sweep's; choose another --out");
     Manifest m = load_manifest(dir);
-    if (m.plan.identity != plan.identity)
-      throw cli::UsageError(dir + " holds a sweep of another spec (differs in: " +
-                            differences(m.plan.identity, plan.identity) +
-                            "); its results are kept: run the changed spec with a new --out, or "
-                            "restore the spec to resume");
     if (m.tool != tool)
       throw cli::UsageError(dir + " holds results of " + m.tool + ", this is " + tool +
                             "; results of two versions are not mixed: use a new --out");
+    if (m.plan.identity != plan.identity) {
+      if (!extend)
+        throw cli::UsageError(dir + " holds a sweep of another spec (differs in: " +
+                              differences(m.plan.identity, plan.identity) +
+                              "); its results are kept: run the changed spec with a new --out, "
+                              "add --extend to adopt it here (units with unchanged parameters "
+                              "keep their results), or restore the spec to resume");
+      // A unit id hashes all of a unit's parameters: a kept result is the same experiment.
+      m.plan = plan;
+      m.states.assign(plan.units.size(), UnitState{});
+      refresh_states(m);
+      save_manifest(m);
+    }
     return m;
   }
   if (fs::exists(dir) && !(fs::is_directory(dir) && fs::is_empty(dir)))

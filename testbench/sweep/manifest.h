@@ -45,8 +45,11 @@ std::string utc_now();
 
 /// Opens DIR for `plan`: creates the sweep (new or empty directory) or resumes it when the
 /// manifest holds the same identity and gcattn version. Refuses (UsageError, nothing written) a
-/// directory that is not a sweep or holds another sweep.
-Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string& tool);
+/// directory that is not a sweep, one of another gcattn version, and one of another spec unless
+/// `extend`: then the manifest takes the new plan, and units whose ids (all their parameters)
+/// are unchanged keep their state and results; units the new spec drops stay on disk only.
+Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string& tool,
+                    bool extend = false);
 /// Reads DIR/manifest.json (InputError when missing or malformed); with `refresh` the states
 /// come from the units' state files, else as the manifest last recorded them.
 Manifest load_manifest(const std::string& dir, bool refresh = true);

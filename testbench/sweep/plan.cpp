@@ -134,8 +134,9 @@ Plan make_plan(const Spec& s) {
     base_values[key] = canonical(base, key);
     base_args.insert(base_args.end(), {"--set", key + "=" + base_values[key]});
   }
+  const std::vector<std::string> run = run_args(s.run);
   std::string run_canonical;
-  for (const auto& a : run_args(s.run)) run_canonical += a + " ";
+  for (const auto& a : run) run_canonical += a + " ";
 
   std::size_t points = 1;
   for (const auto& d : dims) points *= d.size();
@@ -177,8 +178,7 @@ Plan make_plan(const Spec& s) {
       u.args.insert(u.args.end(), base_args.begin(), base_args.end());
       for (const auto& [key, text] : u.values)
         u.args.insert(u.args.end(), {"--set", key + "=" + text});
-      const auto ra = run_args(s.run);
-      u.args.insert(u.args.end(), ra.begin(), ra.end());
+      u.args.insert(u.args.end(), run.begin(), run.end());
       plan.units.push_back(std::move(u));
     }
   }

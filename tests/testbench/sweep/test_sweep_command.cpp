@@ -159,6 +159,15 @@ TEST_CASE("gcattn sweep: another sweep's directory is never overwritten", "[cli]
              Contains("holds a sweep of another spec (differs in: run)") && Contains("new --out"));
   CHECK(test::read_text(dir / "out" / "manifest.json") == manifest);
 
+  // --extend adopts a grown spec: the four finished units are kept, the two new ones run.
+  std::string grown = test::small_spec();
+  test::write_text(dir / "grown.json", grown.replace(grown.find("[4, 8]"), 6, "[4, 8, 16]"));
+  r = sweep("run " + quoted(dir / "grown.json") + " --out " + quoted(dir / "out") + " --extend");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output,
+             Contains("6 units, 4 already done, 2 to run") && Contains("6 of 6 units done"));
+
   fs::create_directories(dir / "other");
   test::write_text(dir / "other" / "keep.txt", "mine");
   r = sweep("run " + quoted(dir / "spec.json") + " --out " + quoted(dir / "other"));
