@@ -36,13 +36,13 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "$0: the test cluster runs slurmctld and slurmd as root (SlurmUser=root); run ctest as root" >&2
   exit 1
 fi
-for tool in munged slurmctld slurmd sbatch sinfo; do
-  command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin command -v "$tool" >/dev/null || {
+export PATH=$PATH:/usr/sbin  # the daemons live there; root's PATH may lack it
+for tool in munged slurmctld slurmd sbatch sinfo hostname; do
+  command -v "$tool" >/dev/null || {
     echo "$0: $tool not found; install the Debian packages munge slurmctld slurmd slurm-client (scripts/setup.sh)" >&2
     exit 1
   }
 done
-export PATH=$PATH:/usr/sbin
 
 stop_daemons  # leftovers of an earlier, interrupted run of this fixture
 rm -rf "$dir"
