@@ -194,14 +194,12 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
                     bool extend) {
   std::error_code ec;
   if (fs::exists(manifest_path(dir))) {
-    const auto text = read_text(manifest_path(dir));
-    json::error_code jec;
-    const json::value root = json::parse(text.value_or(""), jec);
-    if (jec || !root.is_object() || !root.as_object().if_contains("format") ||
-        root.as_object().at("format") != kFormat)
-      throw cli::UsageError(
-          dir + " holds a manifest.json that is not a gcattn sweep's; choose another --out");
-    Manifest m = load_manifest(dir);
+    Manifest m;
+    try {
+      m = load_manifest(dir);
+    } catch (const cli::InputError& e) {
+      throw cli::UsageError(std::string(e.what()) + "; choose another --out");
+    }
     if (m.tool != tool)
       throw cli::UsageError(dir + " holds results of " + m.tool + ", this is " + tool +
                             "; results of two versions are not mixed: use a new --out");
