@@ -14,6 +14,8 @@ PACKAGES=(
   # pytest runs the Python tests; torch: scripts/gpu/measure_attention.py (tested on the CPU)
   # and retraining the shipped model (scripts/train_small_gpt2.py); pybind11: the Python module.
   python3-dev pybind11-dev python3-pytest python3-torch
+  # gcattn sweep backends and their tests: GNU parallel, a single-node Slurm cluster
+  parallel slurmctld slurmd slurm-client munge
 )
 
 missing=()

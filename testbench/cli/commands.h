@@ -20,6 +20,7 @@ int cmd_trace(const Args& args, std::ostream& out);
 int cmd_reproduce(const Args& args, std::ostream& out);
 int cmd_run(const Args& args, std::ostream& out);
 int cmd_calibrate(const Args& args, std::ostream& out);
+int cmd_sweep(const Args& args, std::ostream& out);
 
 /// The Markdown parameter reference (docs/configuration.md embeds it between markers).
 void write_parameter_reference(const Config& paper, std::ostream& out);

@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"reproduce", "run the calibration workload: published vs simulated latency and energy", cmd_reproduce},
     {"run", "replay a KV-cache trace through the accelerator; timing, energy, accuracy, GPU report", cmd_run},
     {"calibrate", "compute per-head q/k/v/output scalers from a trace prefix (range or paper method)", cmd_calibrate},
+    {"sweep", "design-space sweeps: local, GNU parallel or Slurm; status; a results table", cmd_sweep},
 };
 
 void usage(std::ostream& os) {
