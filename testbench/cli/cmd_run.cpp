@@ -116,6 +116,7 @@ int cmd_run(const Args& args, std::ostream& out) {
       "vcd-window", po::value<std::string>(),
       "START:END in ns: record changes only inside this window");
   add_config_options(desc);
+  add_threads_option(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
@@ -164,6 +165,7 @@ int cmd_run(const Args& args, std::ostream& out) {
     ro.vcd = v;
   }
   ro.keep_outputs = vm.count("outputs") > 0;
+  ro.threads = threads_option(vm);
   ro.command_line.push_back("gcattn");
   ro.command_line.push_back("run");
   ro.command_line.insert(ro.command_line.end(), args.begin(), args.end());

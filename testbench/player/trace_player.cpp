@@ -89,7 +89,8 @@ void TracePlayer::play() {
       } catch (const cli::InputError& e) {
         throw cli::InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
                               " was due: no report is written (fix the trace, or replay the tokens "
-                              "before it with --tokens " + std::to_string(t) + ")");
+                              "before it with --tokens " +
+                              std::to_string(t) + ")");
       }
     }
     // Token t of each field, [layer][head][d] (F32 traces: straight from the mapping).
@@ -135,6 +136,9 @@ void TracePlayer::play() {
     }
     stats_.tokens_done = t + 1;
     if (progress_) progress_(t + 1, opt_.tokens);
+    // The tokens replayed are not read again: keep the resident size to the tokens in flight.
+    constexpr std::size_t kReleaseEvery = 64;
+    if ((t + 1) % kReleaseEvery == 0) trace_.release_tokens(t + 1 - kReleaseEvery, t + 1);
   }
   host.sync();
 }

@@ -18,6 +18,10 @@
 #include "gcattn/systemc/statistics.h"
 #include "gcattn/timing/phase_schedule.h"
 
+namespace gcattn {
+class WorkerPool;
+}
+
 namespace gcattn::sc {
 
 /// What one command works on; the pointers are the host interface's windows.
@@ -70,9 +74,15 @@ class Controller : public sc_core::sc_module {
   /// to the heads' routing component (cumulative ledgers; not part of a step's ledger).
   void charge_dma(int layer, double bits_per_head);
   const PhaseSchedule& schedule() const { return schedule_; }
+  /// Runs the heads of each layer step on pool's threads (null: on the simulation thread). The
+  /// workers only compute (arrays, converters, ledgers); SystemC is used from the simulation
+  /// thread alone. Results do not depend on the thread count. Only while idle.
+  void set_worker_pool(WorkerPool* pool);
 
  private:
   void run();
+  template <typename F>
+  void for_heads(F&& fn);
   void begin_phase(Phase ph, double ns, StepRecord& rec);
   HeadScalers scalers_of(int head) const;
   SubTileActivity estimated_activity(const SubTile& st) const;
@@ -88,6 +98,8 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_event start_ev_, done_ev_;
   std::function<void(const StepRecord&)> on_done_;
   StepObserver* observer_ = nullptr;
+  WorkerPool* pool_ = nullptr;
+  std::vector<double> max_q_, max_phi_;  // per head, of the running step
   void charge_idle(int layer, const sc_core::sc_time& until);
   double full_scale_current_ua_ = 0.0;        // largest |g| over the storable range
   long full_scale_code_ = 0;                  // |counter| at a saturated output
