@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gcattn/parallel/worker_pool.h"
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/systemc/register_map.h"
 
@@ -39,6 +40,8 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
   const double all = kv + energy.query_code_bits();
   kv_share_of_arrays_ = kv / all;
   idle_since_.assign(static_cast<std::size_t>(params.layers), sc_core::SC_ZERO_TIME);
+  max_q_.assign(static_cast<std::size_t>(params.heads), 0.0);
+  max_phi_.assign(static_cast<std::size_t>(params.heads), 0.0);
   estimate_tokens_.reserve(static_cast<std::size_t>(params.hw.subtiles()));
 }
 
@@ -113,6 +116,24 @@ void Controller::begin_phase(Phase ph, double ns, const sc_core::sc_time& at, St
   }
 }
 
+void Controller::set_worker_pool(WorkerPool* pool) {
+  if (busy_)
+    SC_REPORT_ERROR(kMsgType, "set_worker_pool() while a command runs; call it while idle");
+  pool_ = pool;
+}
+
+template <typename F>
+void Controller::for_heads(F&& fn) {
+  const int H = params_.heads;
+  // Timing-only steps are a few microseconds of work per head: handing them to other threads
+  // costs more than it saves.
+  if (pool_ && functional_) {
+    pool_->for_each(H, fn);
+  } else {
+    for (int h = 0; h < H; ++h) fn(h);
+  }
+}
+
 void Controller::run() {
   using sc_core::SC_NS;
   using sc_core::sc_time;
@@ -125,6 +146,8 @@ void Controller::run() {
     auto ledger = [&](int h) -> EnergyLedger& { return stats_.step_ledger_for_update(h); };
     auto head = [&](int h) -> Head& { return layer.heads[static_cast<std::size_t>(h)]; };
     auto off = [D](int h) { return static_cast<std::ptrdiff_t>(h) * D; };
+    const bool write = cmd_.command & regmap::kCmdWriteKv;
+    const bool attend = cmd_.command & regmap::kCmdAttend;
 
     step_index_ = stats_.steps();
     StepRecord rec;
@@ -132,130 +155,184 @@ void Controller::run() {
     rec.position = cmd_.position;
     rec.command = cmd_.command;
     rec.start = sc_core::sc_time_stamp();
-    rec.activity_estimated = !functional_ && (cmd_.command & regmap::kCmdAttend);
+    rec.activity_estimated = !functional_ && attend;
     if (observer_) observer_->step_begin(cmd_, functional_);
     charge_idle(cmd_.layer, rec.start);
 
-    // Phase times. With an observer (VCD) every phase is its own timed wait, so the waveforms
-    // show each phase at its simulated time. Without one, nothing outside the controller can
-    // see the phase boundaries (the host interface refuses window writes and OUT reads while
-    // busy), so the step waits once, for the sum of its phases; each phase's arithmetic still
-    // runs at its own start time `now` (leakage in simulated time sees the same instants), and
-    // the statistics get every phase's duration. sc_time sums are exact (integer ticks), so the
-    // step ends at the same time either way.
-    sc_time now = rec.start;
-    sc_time pending = sc_core::SC_ZERO_TIME;
-    auto end_phase = [&](double ns) {
-      const sc_time d(ns, SC_NS);
-      if (observer_) {
-        wait(d);
-      } else {
-        pending += d;
-      }
-      now += d;
-    };
-    // Active sub-tiles: those holding at least one token (the others are not read). All heads
-    // of a layer hold the same token positions.
-    auto count_active = [&]() {
-      int n = 0;
-      for (const auto& st : head(0).subtiles) n += st.tokens() > 0;
-      return n;
-    };
-
-    if (cmd_.command & regmap::kCmdWriteKv) {
-      const double ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
-      begin_phase(Phase::WriteKV, ns, now, rec);
-      // The heads' target columns lie in 24 different arrays: start all the cache misses first.
-      for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
-      for (int h = 0; h < H; ++h) {
-        head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), now);
-        energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
-      }
-      end_phase(ns);
+    // Active sub-tiles after this step's write: those holding at least one token (the others are
+    // not read). All heads of a layer hold the same token positions, so head 0 tells, and the
+    // write adds one only when it lands in an empty sub-tile. Known before the heads run, so
+    // that no head reads another's state while they work in parallel.
+    int active = 0;
+    for (const auto& st : head(0).subtiles) active += st.tokens() > 0;
+    if (write) {
+      const int slot = static_cast<int>(cmd_.position % params_.hw.window_tokens);
+      active += head(0).subtiles[static_cast<std::size_t>(slot / params_.hw.cols)].tokens() == 0;
     }
 
-    const int active = count_active();
-    if (cmd_.command & regmap::kCmdAttend) {
-      // Query DACs (their outputs size the data-dependent query window).
-      double max_q = 0.0;
+    // The work of each phase for one head. A head touches only its own arrays, its ledger and
+    // its slots of max_q_/max_phi_, so the heads of the layer run on the worker pool, if any,
+    // in any order: results are the same for any thread count. The energy events of a head
+    // keep their order (write, query, sub-tiles, digital), so its ledger sums are too.
+    const double write_ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
+    auto write_head = [&](int h, const sc_time& t) {
+      head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), t);
+      energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
+    };
+    auto query_head = [&](int h) {  // query DACs: their outputs size the data-dependent window
+      max_q_[static_cast<std::size_t>(h)] =
+          head(h).apply_query(cmd_.q + off(h), scalers_of(h), functional_);
+      energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
+    };
+    auto scores_head = [&](int h, const sc_time& t) {
+      head(h).integrate_query(t, cmd_.position);
+      max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores();
+    };
+    auto outputs_head = [&](int h, const sc_time& t) {
+      head(h).integrate_phi(t, cmd_.position);
+      head(h).convert_outputs();
+      for (const auto& st : head(h).subtiles) {
+        if (st.tokens() == 0) continue;  // not an active sub-tile
+        energy_.subtile_attend(ledger(h), st.activity(), D);
+      }
+    };
+    auto sum_head = [&](int h) {
+      head(h).digital_sum(scalers_of(h), cmd_.out + off(h));
+      energy_.digital(ledger(h), active, D);
+    };
+    auto largest = [H](const std::vector<double>& v, double floor) {
+      double m = floor;
+      for (int h = 0; h < H; ++h) m = std::max(m, v[static_cast<std::size_t>(h)]);
+      return m;
+    };
+    // Timing-only: the estimated activity depends only on the sub-tiles' token counts, the same
+    // for every head of the layer (and for every layer at the same position): build the
+    // sub-tiles' ledger when the counts change and add it to each head's. OUT reads 0.
+    auto estimate_outputs = [&]() {
+      bool same = estimate_tokens_.size() == head(0).subtiles.size();
+      for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
+        same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
+      if (!same) {
+        estimate_.clear();
+        estimate_tokens_.clear();
+        for (const auto& st : head(0).subtiles) {
+          estimate_tokens_.push_back(st.tokens());
+          if (st.tokens() == 0) continue;
+          energy_.subtile_attend(estimate_, estimated_activity(st), D);
+        }
+      }
+      for (int h = 0; h < H; ++h) ledger(h).merge(estimate_);
+    };
+    auto estimate_sums = [&]() {
       for (int h = 0; h < H; ++h) {
-        max_q = std::max(max_q, head(h).apply_query(cmd_.q + off(h), scalers_of(h), functional_));
-        energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
-      }
-      rec.max_query_fraction = max_q;
-      auto d = schedule_.durations(max_q, 1.0);
-      begin_phase(Phase::QueryPulses, d[static_cast<std::size_t>(Phase::QueryPulses)], now, rec);
-      if (functional_) {
-        for (int h = 0; h < H; ++h) head(h).integrate_query(now, cmd_.position);
-      }
-      end_phase(d[static_cast<std::size_t>(Phase::QueryPulses)]);
-
-      begin_phase(Phase::ChargeToPulse, d[static_cast<std::size_t>(Phase::ChargeToPulse)], now,
-                  rec);
-      double max_phi = 1.0;  // timing-only: the full window
-      if (functional_) {
-        max_phi = 0.0;
-        for (int h = 0; h < H; ++h) max_phi = std::max(max_phi, head(h).convert_scores());
-      }
-      rec.max_phi = max_phi;
-      end_phase(d[static_cast<std::size_t>(Phase::ChargeToPulse)]);
-
-      d = schedule_.durations(max_q, max_phi);
-      begin_phase(Phase::PhiPulses, d[static_cast<std::size_t>(Phase::PhiPulses)], now, rec);
-      if (functional_) {
-        for (int h = 0; h < H; ++h) head(h).integrate_phi(now, cmd_.position);
-      }
-      end_phase(d[static_cast<std::size_t>(Phase::PhiPulses)]);
-
-      begin_phase(Phase::OutputConversion, d[static_cast<std::size_t>(Phase::OutputConversion)],
-                  now, rec);
-      if (functional_) {
-        for (int h = 0; h < H; ++h) {
-          head(h).convert_outputs();
-          for (const auto& st : head(h).subtiles) {
-            if (st.tokens() == 0) continue;  // not an active sub-tile
-            energy_.subtile_attend(ledger(h), st.activity(), D);
-          }
-        }
-      } else {
-        // The estimated activity depends only on the sub-tiles' token counts, the same for every
-        // head of the layer (and for every layer at the same position): build the sub-tiles'
-        // ledger when the counts change and add it to each head's.
-        bool same = estimate_tokens_.size() == head(0).subtiles.size();
-        for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
-          same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
-        if (!same) {
-          estimate_.clear();
-          estimate_tokens_.clear();
-          for (const auto& st : head(0).subtiles) {
-            estimate_tokens_.push_back(st.tokens());
-            if (st.tokens() == 0) continue;
-            energy_.subtile_attend(estimate_, estimated_activity(st), D);
-          }
-        }
-        for (int h = 0; h < H; ++h) ledger(h).merge(estimate_);
-      }
-      end_phase(d[static_cast<std::size_t>(Phase::OutputConversion)]);
-
-      begin_phase(Phase::DigitalSum, d[static_cast<std::size_t>(Phase::DigitalSum)], now, rec);
-      for (int h = 0; h < H; ++h) {
-        if (functional_) {
-          head(h).digital_sum(scalers_of(h), cmd_.out + off(h));
-        } else {
-          std::fill(cmd_.out + off(h), cmd_.out + off(h) + D, 0.0f);
-        }
+        std::fill(cmd_.out + off(h), cmd_.out + off(h) + D, 0.0f);
         energy_.digital(ledger(h), active, D);
       }
-      end_phase(d[static_cast<std::size_t>(Phase::DigitalSum)]);
+    };
+
+    const sc_time t_write = rec.start;
+    const sc_time t_query = write ? t_write + sc_time(write_ns, SC_NS) : t_write;
+    if (write) begin_phase(Phase::WriteKV, write_ns, t_write, rec);
+    if (observer_) {
+      // Every phase is its own timed wait, so the waveforms show each phase at its simulated
+      // time and the observer sees the state of each phase boundary.
+      if (write) {
+        for_heads([&](int h) { write_head(h, t_write); });
+        wait(sc_time(write_ns, SC_NS));
+      }
+      if (attend) {
+        for_heads(query_head);
+        rec.max_query_fraction = largest(max_q_, 0.0);
+        auto d = schedule_.durations(rec.max_query_fraction, 1.0);
+        auto phase = [&](Phase ph) { return d[static_cast<std::size_t>(ph)]; };
+        begin_phase(Phase::QueryPulses, phase(Phase::QueryPulses), t_query, rec);
+        if (functional_) for_heads([&](int h) { head(h).integrate_query(t_query, cmd_.position); });
+        wait(sc_time(phase(Phase::QueryPulses), SC_NS));
+        begin_phase(Phase::ChargeToPulse, phase(Phase::ChargeToPulse),
+                    t_query + sc_time(phase(Phase::QueryPulses), SC_NS), rec);
+        if (functional_)
+          for_heads(
+              [&](int h) { max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores(); });
+        rec.max_phi = functional_ ? largest(max_phi_, 0.0) : 1.0;  // timing-only: full window
+        wait(sc_time(phase(Phase::ChargeToPulse), SC_NS));
+        const sc_time t_phi = t_query + sc_time(phase(Phase::QueryPulses), SC_NS) +
+                              sc_time(phase(Phase::ChargeToPulse), SC_NS);
+        d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
+        begin_phase(Phase::PhiPulses, phase(Phase::PhiPulses), t_phi, rec);
+        if (functional_) for_heads([&](int h) { head(h).integrate_phi(t_phi, cmd_.position); });
+        wait(sc_time(phase(Phase::PhiPulses), SC_NS));
+        const sc_time t_out = t_phi + sc_time(phase(Phase::PhiPulses), SC_NS);
+        begin_phase(Phase::OutputConversion, phase(Phase::OutputConversion), t_out, rec);
+        if (functional_) {
+          for_heads([&](int h) {
+            head(h).convert_outputs();
+            for (const auto& st : head(h).subtiles) {
+              if (st.tokens() != 0) energy_.subtile_attend(ledger(h), st.activity(), D);
+            }
+          });
+        } else {
+          estimate_outputs();
+        }
+        wait(sc_time(phase(Phase::OutputConversion), SC_NS));
+        begin_phase(Phase::DigitalSum, phase(Phase::DigitalSum),
+                    t_out + sc_time(phase(Phase::OutputConversion), SC_NS), rec);
+        if (functional_) {
+          for_heads(sum_head);
+        } else {
+          estimate_sums();
+        }
+        wait(sc_time(phase(Phase::DigitalSum), SC_NS));
+      }
+    } else {
+      // Nothing outside the controller can see the phase boundaries (the host interface refuses
+      // window writes and OUT reads while busy), so the step waits once, for the sum of its
+      // phases, and each head runs its phases back to back in two parallel sections (before and
+      // after the query window is known); each phase's arithmetic still uses its own start time
+      // (leakage in simulated time sees the same instants). sc_time sums are exact (integer
+      // ticks), so the step ends at the same time as with an observer.
+      sc_time pending = write ? sc_time(write_ns, SC_NS) : sc_core::SC_ZERO_TIME;
+      if (write || attend) {
+        for_heads([&](int h) {
+          if (write) write_head(h, t_write);
+          if (attend) query_head(h);
+        });
+      }
+      if (attend) {
+        rec.max_query_fraction = largest(max_q_, 0.0);
+        const auto dq = schedule_.durations(rec.max_query_fraction, 1.0);
+        const sc_time t_phi = t_query +
+                              sc_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS) +
+                              sc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
+        if (functional_) {
+          for_heads([&](int h) {
+            scores_head(h, t_query);
+            outputs_head(h, t_phi);
+            sum_head(h);
+          });
+          rec.max_phi = largest(max_phi_, 0.0);
+        } else {
+          rec.max_phi = 1.0;  // timing-only: the full window
+          estimate_outputs();
+          estimate_sums();
+        }
+        const auto d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
+        for (Phase ph : {Phase::QueryPulses, Phase::ChargeToPulse}) {
+          begin_phase(ph, dq[static_cast<std::size_t>(ph)], t_write + pending, rec);
+          pending += sc_time(dq[static_cast<std::size_t>(ph)], SC_NS);
+        }
+        for (Phase ph : {Phase::PhiPulses, Phase::OutputConversion, Phase::DigitalSum}) {
+          begin_phase(ph, d[static_cast<std::size_t>(ph)], t_write + pending, rec);
+          pending += sc_time(d[static_cast<std::size_t>(ph)], SC_NS);
+        }
+      }
+      if (pending != sc_core::SC_ZERO_TIME) wait(pending);
     }
-    if (pending != sc_core::SC_ZERO_TIME) wait(pending);
 
     rec.end = sc_core::sc_time_stamp();
     const double step_ns = (rec.end - rec.start).to_seconds() * 1e9;
     const RoutingBits bits = energy_.step_routing_bits(active, D);
     const double write_bits = bits.host_in * (2.0 / 3.0) + bits.to_arrays * kv_share_of_arrays_;
-    const double route = ((cmd_.command & regmap::kCmdWriteKv) ? write_bits : 0.0) +
-                         ((cmd_.command & regmap::kCmdAttend) ? bits.total() - write_bits : 0.0);
+    const double route = (write ? write_bits : 0.0) + (attend ? bits.total() - write_bits : 0.0);
     for (int h = 0; h < H; ++h) {
       energy_.routing(ledger(h), route);
       energy_.static_power(ledger(h), step_ns);

@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include "cli/errors.h"
+#include "gcattn/numerics/fast_reference.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/numerics/reference.h"
+#include "gcattn/parallel/worker_pool.h"
 #include "trace/trace_file.h"
 
 namespace gcattn::calibrate {
@@ -15,14 +17,18 @@ struct Stats {
   double mean = 0.0, std = 0.0;
 };
 
-Stats stats_of(const double* x, std::size_t n) {
+template <typename T>
+Stats stats_of(const T* x, std::size_t n) {
   Stats s;
   if (n == 0) return s;
   double sum = 0.0;
-  for (std::size_t i = 0; i < n; ++i) sum += x[i];
+  for (std::size_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]);
   s.mean = sum / static_cast<double>(n);
   double ss = 0.0;
-  for (std::size_t i = 0; i < n; ++i) ss += (x[i] - s.mean) * (x[i] - s.mean);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double dx = static_cast<double>(x[i]) - s.mean;
+    ss += dx * dx;
+  }
   s.std = std::sqrt(ss / static_cast<double>(n));
   return s;
 }
@@ -50,31 +56,82 @@ HeadInputs gather(const trace::TraceReader& tr, int layer, int head, std::size_t
   return in;
 }
 
-// Pre-output-scaler digital sums [token][d] of a head model over the prefix.
-std::vector<double> run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in,
-                             std::size_t n, double period_s) {
+// Streamed statistics of one head over the prefix: per token the sums that give the cosine and
+// error of any affine output scaler out = gain * x + offset against the softmax reference y,
+// and over all tokens the moments of x and y for the least-squares and mean/std fits. No vector
+// of outputs is kept, and no allocation per token.
+struct TokenSums {
+  double x = 0, y = 0, xx = 0, xy = 0, yy = 0;  // over the d outputs of one token
+};
+
+struct HeadRun {
+  std::vector<TokenSums> tokens;
+  Stats x, y;      // over all outputs of the prefix
+  double cov = 0;  // covariance of x and y
+};
+
+// The configured hardware (pre-output-scaler digital sums x) next to the float softmax y over
+// the hardware's window, token by token. Single pass; variances from centred sums of the
+// per-token means would need a second pass, so the moments are accumulated around the first
+// token's means (shifted data: no catastrophic cancellation for offsets much larger than the
+// spread).
+HeadRun run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in, std::size_t n,
+                 double period_s, bool with_softmax) {
   s.out = AffineScaler{1.0, 0.0};
   HeadModel head(hw, s);
   const std::size_t d = static_cast<std::size_t>(hw.rows);
-  std::vector<double> out(n * d);
+  const auto window = static_cast<std::size_t>(hw.window_tokens);
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hw.rows)));
+  std::vector<double> x(d), y(d, 0.0);
+  std::vector<float> w(std::min(window, n) + 8), acc(d), kb;
+  if (with_softmax) {  // the keys in the blocked layout of the softmax kernel
+    kb.resize((n + 7) / 8 * 8 * d);
+    for (std::size_t t = 0; t < n; ++t) {
+      for (std::size_t i = 0; i < d; ++i) kb[key_block_index(t, i, d)] = in.k[t * d + i];
+    }
+  }
+  HeadRun r;
+  r.tokens.resize(n);
+  double kx = 0, ky = 0;  // shifts
+  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
   for (std::size_t t = 0; t < n; ++t) {
     const double now = static_cast<double>(t) * period_s;
     head.write_token(static_cast<std::int64_t>(t), &in.k[t * d], &in.v[t * d], now);
-    head.attend(static_cast<std::int64_t>(t), &in.q[t * d], now, &out[t * d]);
+    head.attend(static_cast<std::int64_t>(t), &in.q[t * d], now, x.data());
+    if (with_softmax) {
+      const std::size_t first = t + 1 > window ? t + 1 - window : 0;
+      softmax_attention_f32(&in.q[t * d], kb.data(), static_cast<int>(first), &in.v[first * d],
+                            static_cast<int>(t + 1 - first), hw.rows, scale, w.data(), acc.data(),
+                            y.data());
+    }
+    TokenSums& ts = r.tokens[t];
+    for (std::size_t i = 0; i < d; ++i) {
+      ts.x += x[i];
+      ts.y += y[i];
+      ts.xx += x[i] * x[i];
+      ts.xy += x[i] * y[i];
+      ts.yy += y[i] * y[i];
+    }
+    if (t == 0) {
+      kx = ts.x / static_cast<double>(d);
+      ky = ts.y / static_cast<double>(d);
+    }
+    for (std::size_t i = 0; i < d; ++i) {
+      const double a = x[i] - kx, b = y[i] - ky;
+      sx += a;
+      sy += b;
+      sxx += a * a;
+      syy += b * b;
+      sxy += a * b;
+    }
   }
-  return out;
-}
-
-// Float softmax attention over the hardware's window (the last window_tokens tokens).
-std::vector<double> softmax_reference(const HeadInputs& in, std::size_t n, int d, int window) {
-  std::vector<double> y(n * static_cast<std::size_t>(d));
-  for (std::size_t t = 0; t < n; ++t) {
-    const std::size_t first =
-        t + 1 > static_cast<std::size_t>(window) ? t + 1 - static_cast<std::size_t>(window) : 0;
-    softmax_attention(&in.q[t * d], &in.k[first * d], &in.v[first * d],
-                      static_cast<int>(t + 1 - first), d, &y[t * static_cast<std::size_t>(d)]);
-  }
-  return y;
+  const double m = static_cast<double>(n * d);
+  r.x.mean = kx + sx / m;
+  r.y.mean = ky + sy / m;
+  r.x.std = std::sqrt(std::max(0.0, sxx / m - (sx / m) * (sx / m)));
+  r.y.std = std::sqrt(std::max(0.0, syy / m - (sy / m) * (sy / m)));
+  r.cov = sxy / m - (sx / m) * (sy / m);
+  return r;
 }
 
 AffineScaler range_q(const std::vector<float>& q, double p) {
@@ -93,20 +150,15 @@ AffineScaler range_kv(const std::vector<float>& x, double p, const HardwareParam
   return {half / m, hw.v_mid_v};
 }
 
-// Least-squares y ~ gain * x + offset.
-AffineScaler least_squares(const std::vector<double>& x, const std::vector<double>& y) {
-  const Stats sx = stats_of(x.data(), x.size()), sy = stats_of(y.data(), y.size());
-  double cov = 0.0;
-  for (std::size_t i = 0; i < x.size(); ++i) cov += (x[i] - sx.mean) * (y[i] - sy.mean);
-  cov /= static_cast<double>(std::max<std::size_t>(x.size(), 1));
-  if (!(sx.std > 0.0)) return {1.0, sy.mean - sx.mean};
-  const double gain = cov / (sx.std * sx.std);
-  return {gain, sy.mean - gain * sx.mean};
+// Least-squares y ~ gain * x + offset, from the streamed moments.
+AffineScaler least_squares(const HeadRun& r) {
+  if (!(r.x.std > 0.0)) return {1.0, r.y.mean - r.x.mean};
+  const double gain = r.cov / (r.x.std * r.x.std);
+  return {gain, r.y.mean - gain * r.x.mean};
 }
 
 // Mean/std matching of gain * x + offset to target (the range step of the intermediate model).
-AffineScaler match_stats(const std::vector<double>& x, const Stats& target) {
-  const Stats sx = stats_of(x.data(), x.size());
+AffineScaler match_stats(const Stats& sx, const Stats& target) {
   if (!(sx.std > 0.0)) return {1.0, target.mean - sx.mean};
   const double gain = target.std / sx.std;
   return {gain, target.mean - gain * sx.mean};
@@ -118,16 +170,24 @@ struct HeadAccuracy {
   double err2 = 0.0, ref2 = 0.0;
 };
 
-void accumulate(HeadAccuracy& acc, const std::vector<double>& x, const AffineScaler& out,
-                const std::vector<double>& y, std::size_t n, std::size_t d) {
-  std::vector<double> o(d);
-  for (std::size_t t = 0; t < n; ++t) {
-    for (std::size_t i = 0; i < d; ++i) {
-      o[i] = out.apply(x[t * d + i]);
-      acc.err2 += (o[i] - y[t * d + i]) * (o[i] - y[t * d + i]);
-      acc.ref2 += y[t * d + i] * y[t * d + i];
+// Cosine per token and pooled error of out(x) against y, from the per-token sums: with
+// o = g x + b, o.y = g xy + b y, |o|^2 = g^2 xx + 2 g b x + d b^2, |o - y|^2 = |o|^2 - 2 o.y + yy.
+void accumulate(HeadAccuracy& acc, const HeadRun& r, const AffineScaler& out, std::size_t d) {
+  const double g = out.gain, b = out.offset, dd = static_cast<double>(d);
+  for (const TokenSums& t : r.tokens) {
+    const double oy = g * t.xy + b * t.y;
+    const double oo = g * g * t.xx + 2.0 * g * b * t.x + dd * b * b;
+    acc.err2 += std::max(0.0, oo - 2.0 * oy + t.yy);
+    acc.ref2 += t.yy;
+    double c;
+    if (oo <= 0.0 && t.yy == 0.0) {
+      c = 1.0;
+    } else if (oo <= 0.0 || t.yy == 0.0) {
+      c = 0.0;
+    } else {
+      c = oy / std::sqrt(oo * t.yy);
     }
-    acc.cos_sum += cosine_similarity(o.data(), &y[t * d], d);
+    acc.cos_sum += c;
     ++acc.tokens;
   }
 }
@@ -141,17 +201,9 @@ PrefixAccuracy finish(const HeadAccuracy& a) {
 
 // The paper's damped mean/std matching of every scaler of one head against target statistics.
 // Returns the iterations used (max_iterations + 1 when it did not converge).
-int adapt(HeadScalers& s, const HeadInputs& in, const std::vector<double>& x_hw,
-          const Stats target[4], const Options& opt) {
-  Stats raw[4];
-  {
-    const std::vector<double> q(in.q.begin(), in.q.end()), k(in.k.begin(), in.k.end()),
-        v(in.v.begin(), in.v.end());
-    raw[0] = stats_of(q.data(), q.size());
-    raw[1] = stats_of(k.data(), k.size());
-    raw[2] = stats_of(v.data(), v.size());
-    raw[3] = stats_of(x_hw.data(), x_hw.size());
-  }
+int adapt(HeadScalers& s, const Stats input[3], const Stats& x_hw, const Stats target[4],
+          const Options& opt) {
+  const Stats raw[4] = {input[0], input[1], input[2], x_hw};
   AffineScaler* sc[4] = {&s.q, &s.k, &s.v, &s.out};
   for (int it = 0; it <= opt.max_iterations; ++it) {
     const double alpha =
@@ -229,42 +281,71 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& hw, const O
   r.scalers.method = method_name(opt.method);
   r.scalers.trace = tr.path();
   r.scalers.calibration_tokens = n;
+
+  // Every (layer, head) is independent: they run on the pool, each into its own slot, and are
+  // combined in (layer, head) order below, so the result does not depend on the thread count.
+  struct HeadResult {
+    HeadScalers scalers;
+    HeadAccuracy accuracy;
+    int iterations = 0;  // paper: iterations used (max_iterations + 1: not converged)
+  };
+  const int L = tr.layers(), H = tr.heads();
+  std::vector<HeadResult> results(static_cast<std::size_t>(L) * static_cast<std::size_t>(H));
+  auto calibrate_head = [&](int i) {
+    const int l = i / H, h = i % H;
+    HeadResult& res = results[static_cast<std::size_t>(i)];
+    if (opt.stop && *opt.stop) return;
+    const HeadInputs in = gather(tr, l, h, n);
+    HeadScalers s;
+    s.q = range_q(in.q, opt.percentile);
+    s.k = range_kv(in.k, opt.percentile, hw);
+    s.v = range_kv(in.v, opt.percentile, hw);
+    s.out = AffineScaler{1.0, 0.0};
+    const HeadRun hw_run = run_head(hw, s, in, n, period_s, true);
+    if (opt.method == Method::Range) {
+      s.out = least_squares(hw_run);
+    } else {
+      // Intermediate model: linear cell, its output scaler matched to the softmax statistics.
+      const HeadRun lin = run_head(linear, s, in, n, period_s, false);
+      const Stats input[3] = {stats_of(in.q.data(), in.q.size()),
+                              stats_of(in.k.data(), in.k.size()),
+                              stats_of(in.v.data(), in.v.size())};
+      HeadScalers target_s = s;
+      target_s.out = match_stats(lin.x, hw_run.y);
+      const Stats target[4] = {
+          affine_stats(target_s.q, input[0]), affine_stats(target_s.k, input[1]),
+          affine_stats(target_s.v, input[2]), affine_stats(target_s.out, lin.x)};
+      s = target_s;  // start from the intermediate model's scalers
+      res.iterations = adapt(s, input, hw_run.x, target, opt);
+    }
+    res.scalers = s;
+    accumulate(res.accuracy, hw_run, s.out, d);
+  };
+  if (opt.pool) {
+    opt.pool->for_each(L * H, calibrate_head);
+  } else {
+    for (int i = 0; i < L * H; ++i) calibrate_head(i);
+  }
+  if (opt.stop && *opt.stop) {
+    r.interrupted = true;  // some heads were skipped: the scalers are not usable
+    return r;
+  }
+
   HeadAccuracy all;
-  for (int l = 0; l < tr.layers(); ++l) {
+  for (int l = 0; l < L; ++l) {
     HeadAccuracy layer_acc;
-    for (int h = 0; h < tr.heads(); ++h) {
-      const HeadInputs in = gather(tr, l, h, n);
-      const std::vector<double> y = softmax_reference(in, n, hw.rows, hw.window_tokens);
-      HeadScalers s;
-      s.q = range_q(in.q, opt.percentile);
-      s.k = range_kv(in.k, opt.percentile, hw);
-      s.v = range_kv(in.v, opt.percentile, hw);
-      s.out = AffineScaler{1.0, 0.0};
-      const std::vector<double> x_hw = run_head(hw, s, in, n, period_s);
-      if (opt.method == Method::Range) {
-        s.out = least_squares(x_hw, y);
-      } else {
-        // Intermediate model: linear cell, its output scaler matched to the softmax statistics.
-        const std::vector<double> x_lin = run_head(linear, s, in, n, period_s);
-        const Stats sy = stats_of(y.data(), y.size());
-        HeadScalers target_s = s;
-        target_s.out = match_stats(x_lin, sy);
-        Stats target[4];
-        {
-          const std::vector<double> q(in.q.begin(), in.q.end()), k(in.k.begin(), in.k.end()),
-              v(in.v.begin(), in.v.end());
-          target[0] = affine_stats(target_s.q, stats_of(q.data(), q.size()));
-          target[1] = affine_stats(target_s.k, stats_of(k.data(), k.size()));
-          target[2] = affine_stats(target_s.v, stats_of(v.data(), v.size()));
-          target[3] = affine_stats(target_s.out, stats_of(x_lin.data(), x_lin.size()));
-        }
-        s = target_s;  // start from the intermediate model's scalers
-        const int used = adapt(s, in, x_hw, target, opt);
-        if (used > opt.max_iterations) ++r.unconverged_heads;
-        r.max_iterations_used = std::max(r.max_iterations_used, std::min(used, opt.max_iterations));
+    for (int h = 0; h < H; ++h) {
+      const HeadResult& res = results[static_cast<std::size_t>(l * H + h)];
+      r.scalers.at(l, h) = res.scalers;
+      if (opt.method == Method::Paper) {
+        if (res.iterations > opt.max_iterations) ++r.unconverged_heads;
+        r.max_iterations_used =
+            std::max(r.max_iterations_used, std::min(res.iterations, opt.max_iterations));
       }
-      r.scalers.at(l, h) = s;
-      accumulate(layer_acc, x_hw, s.out, y, n, d);
+      layer_acc.cos_sum += res.accuracy.cos_sum;
+      layer_acc.tokens += res.accuracy.tokens;
+      layer_acc.err2 += res.accuracy.err2;
+      layer_acc.ref2 += res.accuracy.ref2;
     }
     r.per_layer.push_back(finish(layer_acc));
     all.cos_sum += layer_acc.cos_sum;

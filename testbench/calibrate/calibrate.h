@@ -14,6 +14,7 @@
 //    tolerance * sigma_target. On a trace both models see the same q, k, v (no upstream layers
 //    propagate differences), so the q, k, v statistics match from the start and the adaptation
 //    acts on the output scalers.
+#include <csignal>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@
 #include "gcattn/config/hardware_params.h"
 #include "player/scalers.h"
 
+namespace gcattn {
+class WorkerPool;
+}
 namespace gcattn::trace {
 class TraceReader;
 }
@@ -42,7 +46,11 @@ struct Options {
   int max_iterations = 100;
   double alpha_max = 1.0, alpha_min = 0.1;
   int alpha_decay_steps = 50;
-  double tolerance = 1e-4;  // relative to the target standard deviation
+  double tolerance = 1e-4;     // relative to the target standard deviation
+  WorkerPool* pool = nullptr;  // heads calibrated in parallel (null: on the calling thread)
+  // Set (e.g. by SIGINT): the heads not yet started are skipped and the result comes back
+  // marked interrupted once the running ones finish.
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 /// Accuracy of the configured hardware on the calibration prefix with the final scalers.
@@ -52,6 +60,7 @@ struct PrefixAccuracy {
 };
 
 struct Result {
+  bool interrupted = false;  // Options::stop was set: the scalers are incomplete, do not use them
   player::ScalerTable scalers;
   Method method = Method::Range;
   std::size_t tokens = 0;
@@ -61,7 +70,8 @@ struct Result {
   PrefixAccuracy overall;
 };
 
-/// Calibrates every (layer, head) of the trace. hw is the configured hardware (its
+/// Calibrates every (layer, head) of the trace; (layer, head) pairs run on opt.pool and the result
+/// is the same for any thread count. hw is the configured hardware (its
 /// default_scalers are ignored). Throws cli::InputError when the trace does not fit hw
 /// (d_head != array.rows) or is empty.
 Result calibrate(const trace::TraceReader& trace, const HardwareParams& hw, const Options& opt);

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/options.h"
+#include "gcattn/parallel/worker_pool.h"
 #include "player/run_session.h"
 #include "player/scalers.h"
 #include "trace/trace_file.h"
@@ -38,6 +39,7 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
       "max-iterations", po::value<int>()->default_value(100), "paper: iteration limit")(
       "tolerance", po::value<double>()->default_value(1e-4), "paper: relative mean/std tolerance");
   add_config_options(desc);
+  add_threads_option(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
@@ -59,9 +61,12 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
       throw UsageError("--host-gap must be a finite number of ns >= 0");
   }
 
+  WorkerPool pool(threads_option(vm));
+  opt.pool = &pool;
   const trace::TraceReader tr(vm["trace"].as<std::string>());
   opt.token_period_ns = player::estimated_token_period_ns(cfg, tr.layers(), gap);
   const calibrate::Result r = calibrate::calibrate(tr, hw, opt);
+  if (r.interrupted) throw InterruptedError("interrupted: no scalers written");
   const std::string path = vm["output"].as<std::string>();
   player::write_scalers(path, r.scalers);
 

@@ -162,6 +162,7 @@ int cmd_run(const Args& args, std::ostream& out) {
       "all, or a comma-separated list of: phases, registers, windows, dma, irq, gaps (default "
       "all)");
   add_config_options(desc);
+  add_threads_option(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
@@ -205,6 +206,7 @@ int cmd_run(const Args& args, std::ostream& out) {
   }
   ro.timeline = timeline_options(vm);
   ro.keep_outputs = vm.count("outputs") > 0;
+  ro.threads = threads_option(vm);
   ro.command_line.push_back("gcattn");
   ro.command_line.push_back("run");
   ro.command_line.insert(ro.command_line.end(), args.begin(), args.end());

@@ -7,12 +7,12 @@ namespace gcattn::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,     // a bug: unexpected exception
-  kExitUsage = 2,        // bad command line
-  kExitConfig = 3,       // configuration: unknown key, wrong type, out of range
-  kExitInput = 4,        // input file: missing, malformed, truncated, NaN, out of range
-  kExitSimulation = 5,   // the model reported an error (TLM error response, SC_REPORT_ERROR)
-  kExitInterrupted = 130 // SIGINT: partial results written and marked incomplete
+  kExitInternal = 1,      // a bug: unexpected exception
+  kExitUsage = 2,         // bad command line
+  kExitConfig = 3,        // configuration: unknown key, wrong type, out of range
+  kExitInput = 4,         // input file: missing, malformed, truncated, NaN, out of range
+  kExitSimulation = 5,    // the model reported an error (TLM error response, SC_REPORT_ERROR)
+  kExitInterrupted = 130  // SIGINT: partial results written and marked incomplete
 };
 
 /// Bad command-line usage (unknown option, missing argument).
@@ -29,6 +29,12 @@ class InputError : public std::runtime_error {
 
 /// The simulation failed (model error response, inconsistent state).
 class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Stopped by a signal before there was anything to report.
+class InterruptedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -17,16 +17,23 @@ struct Command {
 const Command kCommands[] = {
     {"config", "show or validate a configuration (presets, --set overrides)", cmd_config},
     {"tile", "evaluate one sub-tile on .npy inputs (golden array-level interface)", cmd_tile},
-    {"trace", "make and inspect KV-cache traces (GPT-2 engine, synthetic, info, verify)", cmd_trace},
-    {"reproduce", "run the calibration workload: published vs simulated latency and energy", cmd_reproduce},
-    {"run", "replay a KV-cache trace through the accelerator; timing, energy, accuracy, GPU report", cmd_run},
-    {"calibrate", "compute per-head q/k/v/output scalers from a trace prefix (range or paper method)", cmd_calibrate},
-    {"sweep", "design-space sweeps: local, GNU parallel or Slurm; status; a results table", cmd_sweep},
+    {"trace", "make and inspect KV-cache traces (GPT-2 engine, synthetic, info, verify)",
+     cmd_trace},
+    {"reproduce", "run the calibration workload: published vs simulated latency and energy",
+     cmd_reproduce},
+    {"run", "replay a KV-cache trace through the accelerator; timing, energy, accuracy, GPU report",
+     cmd_run},
+    {"calibrate",
+     "compute per-head q/k/v/output scalers from a trace prefix (range or paper method)",
+     cmd_calibrate},
+    {"sweep", "design-space sweeps: local, GNU parallel or Slurm; status; a results table",
+     cmd_sweep},
 };
 
 void usage(std::ostream& os) {
   os << "gcattn: transaction-level model of a gain-cell analog in-memory attention accelerator\n\n"
-        "usage: gcattn <command> [options]   (gcattn <command> --help for its options)\n\ncommands:\n";
+        "usage: gcattn <command> [options]   (gcattn <command> --help for its "
+        "options)\n\ncommands:\n";
   for (const auto& c : kCommands) {
     os << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ') << c.summary << "\n";
   }
@@ -57,6 +64,9 @@ int run_cli(const Args& args, std::ostream& out, std::ostream& err) {
     } catch (const InputError& e) {
       err << "gcattn " << c.name << ": input error: " << e.what() << "\n";
       return kExitInput;
+    } catch (const InterruptedError& e) {
+      err << "gcattn " << c.name << ": " << e.what() << "\n";
+      return kExitInterrupted;
     } catch (const SimulationError& e) {
       err << "gcattn " << c.name << ": simulation error: " << e.what() << "\n";
       return kExitSimulation;

@@ -28,7 +28,8 @@ Eigen::Index chunk_size(Eigen::Index n, int threads) {
 }  // namespace
 
 TokenRecord::TokenRecord(const Gpt2Config& cfg) {
-  const std::size_t n = static_cast<std::size_t>(cfg.n_layer) * static_cast<std::size_t>(cfg.n_embd);
+  const std::size_t n =
+      static_cast<std::size_t>(cfg.n_layer) * static_cast<std::size_t>(cfg.n_embd);
   q.resize(n);
   k.resize(n);
   v.resize(n);
@@ -36,9 +37,8 @@ TokenRecord::TokenRecord(const Gpt2Config& cfg) {
 }
 
 Gpt2Model::Gpt2Model(const Gpt2Weights& weights, int threads) : w_(weights) {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  threads_ = threads > 0 ? threads : static_cast<int>(hw);
-  pool_ = std::make_unique<WorkerPool>(threads_);
+  pool_ = std::make_unique<WorkerPool>(threads);
+  threads_ = pool_->threads();
   const Gpt2Config& c = w_.config;
   const auto C = static_cast<std::size_t>(c.n_embd), P = static_cast<std::size_t>(c.n_positions);
   x_.resize(C);
@@ -98,26 +98,29 @@ void Gpt2Model::attention(int layer, const float* qkv, float* out) {
   const float* K = kcache_[static_cast<std::size_t>(layer)].data();
   const float* V = vcache_[static_cast<std::size_t>(layer)].data();
   auto heads = [&](int h0, int h1) {
-  for (int h = h0; h < h1; ++h) {
-    float* s = scores_.data() + static_cast<std::size_t>(h) * P;
-    const ConstVecMap q(qkv + h * D, D);
-    float mx = -std::numeric_limits<float>::infinity();
-    for (std::size_t j = 0; j < n; ++j) {
-      s[j] = q.dot(ConstVecMap(K + j * static_cast<std::size_t>(C) + static_cast<std::size_t>(h * D), D)) * scale;
-      mx = std::max(mx, s[j]);
+    for (int h = h0; h < h1; ++h) {
+      float* s = scores_.data() + static_cast<std::size_t>(h) * P;
+      const ConstVecMap q(qkv + h * D, D);
+      float mx = -std::numeric_limits<float>::infinity();
+      for (std::size_t j = 0; j < n; ++j) {
+        s[j] = q.dot(ConstVecMap(
+                   K + j * static_cast<std::size_t>(C) + static_cast<std::size_t>(h * D), D)) *
+               scale;
+        mx = std::max(mx, s[j]);
+      }
+      double sum = 0.0;
+      for (std::size_t j = 0; j < n; ++j) {
+        s[j] = std::exp(s[j] - mx);
+        sum += s[j];
+      }
+      const auto inv = static_cast<float>(1.0 / sum);
+      VecMap o(out + h * D, D);
+      o.setZero();
+      for (std::size_t j = 0; j < n; ++j) {
+        o += (s[j] * inv) *
+             ConstVecMap(V + j * static_cast<std::size_t>(C) + static_cast<std::size_t>(h * D), D);
+      }
     }
-    double sum = 0.0;
-    for (std::size_t j = 0; j < n; ++j) {
-      s[j] = std::exp(s[j] - mx);
-      sum += s[j];
-    }
-    const auto inv = static_cast<float>(1.0 / sum);
-    VecMap o(out + h * D, D);
-    o.setZero();
-    for (std::size_t j = 0; j < n; ++j) {
-      o += (s[j] * inv) * ConstVecMap(V + j * static_cast<std::size_t>(C) + static_cast<std::size_t>(h * D), D);
-    }
-  }
   };
   if (threads_ == 1 || n * static_cast<std::size_t>(H) * static_cast<std::size_t>(D) < 32768) {
     heads(0, H);  // too little work to share
@@ -134,8 +137,9 @@ const float* Gpt2Model::step(int id, TokenRecord* record) {
                           std::to_string(c.vocab_size - 1) + ")");
   }
   if (pos_ >= static_cast<std::size_t>(c.n_positions)) {
-    throw cli::InputError("the context is full: the model has n_positions = " + std::to_string(c.n_positions) +
-                          " (learned position embeddings end there)");
+    throw cli::InputError(
+        "the context is full: the model has n_positions = " + std::to_string(c.n_positions) +
+        " (learned position embeddings end there)");
   }
   const auto C = static_cast<std::size_t>(c.n_embd);
   const auto pe = static_cast<Eigen::Index>(pos_);
@@ -160,7 +164,8 @@ const float* Gpt2Model::step(int id, TokenRecord* record) {
     linear(L.c_fc_w, L.c_fc_b, a_.data(), hid_.data());
     switch (c.activation) {
       case Activation::GeluTanh:
-        for (float& h : hid_) h = 0.5f * h * (1.0f + std::tanh(0.7978845608028654f * (h + 0.044715f * h * h * h)));
+        for (float& h : hid_)
+          h = 0.5f * h * (1.0f + std::tanh(0.7978845608028654f * (h + 0.044715f * h * h * h)));
         break;
       case Activation::GeluErf:
         for (float& h : hid_) h = 0.5f * h * (1.0f + std::erf(h * 0.7071067811865476f));
@@ -209,8 +214,8 @@ double TokenSampler::uniform() {
 int TokenSampler::pick(const float* logits, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(logits[i])) {
-      throw cli::SimulationError("the model produced a non-finite logit (" + std::to_string(logits[i]) +
-                                 ") for token id " + std::to_string(i));
+      throw cli::SimulationError("the model produced a non-finite logit (" +
+                                 std::to_string(logits[i]) + ") for token id " + std::to_string(i));
     }
   }
   if (!o_.sample) {
@@ -219,8 +224,11 @@ int TokenSampler::pick(const float* logits, std::size_t n) {
   order_.resize(n);
   std::iota(order_.begin(), order_.end(), 0);
   const std::size_t k = o_.top_k > 0 ? std::min(n, static_cast<std::size_t>(o_.top_k)) : n;
-  const auto higher = [&](int a, int b) { return logits[a] != logits[b] ? logits[a] > logits[b] : a < b; };
-  std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(k), order_.end(), higher);
+  const auto higher = [&](int a, int b) {
+    return logits[a] != logits[b] ? logits[a] > logits[b] : a < b;
+  };
+  std::partial_sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(k), order_.end(),
+                    higher);
   p_.resize(k);
   const double top = logits[order_[0]];
   double sum = 0.0;

@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
+#include "gcattn/parallel/worker_pool.h"
 #include "gpt2/checkpoint.h"
-#include "gpt2/worker_pool.h"
 
 namespace gcattn::gpt2 {
 

@@ -5,6 +5,5 @@ target_sources(gcattn_testbench PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/model.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/worker_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trace_recorder.cpp)
 target_link_libraries(gcattn_testbench PUBLIC Eigen3::Eigen Threads::Threads)

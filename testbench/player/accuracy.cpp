@@ -3,21 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "gcattn/numerics/reference.h"
-
 namespace gcattn::player {
-
-void AccuracyTracker::Acc::add(const float* x, const double* ref, std::size_t d) {
-  double xy = 0, xx = 0, yy = 0, e = 0;
-  for (std::size_t i = 0; i < d; ++i) {
-    const double xi = x[i];
-    xy += xi * ref[i];
-    xx += xi * xi;
-    yy += ref[i] * ref[i];
-    e += (xi - ref[i]) * (xi - ref[i]);
-  }
-  add_layer(xy, xx, yy, e, yy);
-}
 
 void AccuracyTracker::Acc::add_layer(double xy, double xx, double yy, double e2, double r2) {
   // Cosine as gcattn::cosine_similarity defines it (two zero vectors agree).
@@ -45,66 +31,48 @@ report::Agreement AccuracyTracker::Acc::result() const {
   return a;
 }
 
+AccuracyTracker::Sums AccuracyTracker::compare(const float* x, const double* ref, std::size_t d) {
+  Sums s;
+  for (std::size_t i = 0; i < d; ++i) {
+    const double xi = x[i];
+    s.xy += xi * ref[i];
+    s.xx += xi * xi;
+    s.yy += ref[i] * ref[i];
+    s.err2 += (xi - ref[i]) * (xi - ref[i]);
+  }
+  return s;
+}
+
 AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& scalers,
-                                 AccuracyOptions opt)
+                                 AccuracyOptions opt, WorkerPool* pool)
     : layers_(scalers.layers),
       heads_(scalers.heads),
       d_(hw.rows),
       window_(hw.window_tokens),
-      opt_(opt) {
+      opt_(opt),
+      pool_(pool) {
   const std::size_t lh = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(heads_);
   const std::size_t d = static_cast<std::size_t>(d_);
+  const std::size_t H = static_cast<std::size_t>(heads_);
   if (opt_.ideal) {
-    const HardwareParams ideal = ideal_hardware(hw);
     ideal_.reserve(lh);
     for (int l = 0; l < layers_; ++l) {
-      for (int h = 0; h < heads_; ++h) ideal_.emplace_back(ideal, scalers.at(l, h));
+      for (int h = 0; h < heads_; ++h) ideal_.emplace_back(hw, scalers.at(l, h));
     }
   }
   if (opt_.softmax) {
-    kring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
+    kring_stride_ = (static_cast<std::size_t>(window_) + 7) / 8 * 8 * d;
+    kring_.assign(lh * kring_stride_, 0.0f);
     vring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
+    w_.resize(H * (static_cast<std::size_t>(window_) + 8));
   }
   for (int r = 0; r < kRefs; ++r) {
     head_acc_[r].assign(lh, Acc{});
     layer_acc_[r].assign(static_cast<std::size_t>(layers_), Acc{});
   }
-  ref_.resize(d);
-  w_.resize(static_cast<std::size_t>(window_));
-  ideal_out_.resize(d);
-  ideal_f_.resize(d);
-}
-
-void AccuracyTracker::softmax(const float* q, const float* kring, const float* vring, int n,
-                              double* out) {
-  const std::size_t d = static_cast<std::size_t>(d_);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d_));
-  double mx = -INFINITY;
-  for (int j = 0; j < n; ++j) {
-    const float* k = kring + static_cast<std::size_t>(j) * d;
-    // Four partial sums: independent chains the compiler can keep in flight.
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    std::size_t i = 0;
-    for (; i + 4 <= d; i += 4) {
-      s0 += static_cast<double>(q[i]) * k[i];
-      s1 += static_cast<double>(q[i + 1]) * k[i + 1];
-      s2 += static_cast<double>(q[i + 2]) * k[i + 2];
-      s3 += static_cast<double>(q[i + 3]) * k[i + 3];
-    }
-    for (; i < d; ++i) s0 += static_cast<double>(q[i]) * k[i];
-    w_[static_cast<std::size_t>(j)] = (s0 + s1 + s2 + s3) * scale;
-    mx = std::max(mx, w_[static_cast<std::size_t>(j)]);
-  }
-  double z = 0.0;
-  for (int j = 0; j < n; ++j)
-    z += (w_[static_cast<std::size_t>(j)] = std::exp(w_[static_cast<std::size_t>(j)] - mx));
-  std::fill(out, out + d, 0.0);
-  const double inv_z = 1.0 / z;
-  for (int j = 0; j < n; ++j) {
-    const double p = w_[static_cast<std::size_t>(j)] * inv_z;
-    const float* v = vring + static_cast<std::size_t>(j) * d;
-    for (std::size_t i = 0; i < d; ++i) out[i] += p * v[i];
-  }
+  ref_.resize(H * d);
+  acc_.resize(H * d);
+  sums_.resize(H * kRefs);
 }
 
 void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const float* k,
@@ -112,49 +80,60 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
   const std::size_t d = static_cast<std::size_t>(d_);
   const int slot = static_cast<int>(token % window_);
   const int n = static_cast<int>(std::min<std::int64_t>(token + 1, window_));
-  LayerTmp lt[kRefs];
-  auto add = [&](int r, std::size_t hi, const float* x, const double* ref) {
-    head_acc_[r][hi].add(x, ref, d);
-    for (std::size_t i = 0; i < d; ++i) {
-      const double xi = x[i];
-      lt[r].xy += xi * ref[i];
-      lt[r].xx += xi * xi;
-      lt[r].yy += ref[i] * ref[i];
-      lt[r].err2 += (xi - ref[i]) * (xi - ref[i]);
-    }
-    lt[r].ref2 = lt[r].yy;
-  };
-  for (int h = 0; h < heads_; ++h) {
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
+  const bool use[kRefs] = {opt_.softmax, opt_.ideal, opt_.attn_out && attn_out != nullptr};
+  // Head h of this step: its references and sums against them, into its own slots.
+  auto head_step = [&](int h) {
     const std::size_t hi = static_cast<std::size_t>(layer) * static_cast<std::size_t>(heads_) +
                            static_cast<std::size_t>(h);
     const std::size_t off = static_cast<std::size_t>(h) * d;
     const float* x = out + off;
-    if (opt_.softmax) {
-      const std::size_t base = hi * static_cast<std::size_t>(window_) * d;
-      std::copy_n(k + off, d, &kring_[base + static_cast<std::size_t>(slot) * d]);
-      std::copy_n(v + off, d, &vring_[base + static_cast<std::size_t>(slot) * d]);
-      softmax(q + off, &kring_[base], &vring_[base], n, ref_.data());
-      add(kSoftmax, hi, x, ref_.data());
-    }
-    if (opt_.ideal) {
-      HeadModel& m = ideal_[hi];
-      m.write_token(token, k + off, v + off, 0.0);
-      m.attend(token, q + off, 0.0, ideal_out_.data());
-      // The accelerator returns float32 words: compare on the same grid.
+    double* ref = &ref_[off];
+    Sums* sums = &sums_[static_cast<std::size_t>(h) * kRefs];
+    if (use[kSoftmax]) {
+      // K in the blocked layout of the softmax kernel, V by slot.
+      const std::size_t kbase = hi * kring_stride_,
+                        vbase = hi * static_cast<std::size_t>(window_) * d;
       for (std::size_t i = 0; i < d; ++i)
-        ref_[i] = static_cast<double>(static_cast<float>(ideal_out_[i]));
-      add(kIdeal, hi, x, ref_.data());
+        kring_[kbase + key_block_index(static_cast<std::size_t>(slot), i, d)] = k[off + i];
+      std::copy_n(v + off, d, &vring_[vbase + static_cast<std::size_t>(slot) * d]);
+      softmax_attention_f32(
+          q + off, &kring_[kbase], 0, &vring_[vbase], n, d_, scale,
+          &w_[static_cast<std::size_t>(h) * (static_cast<std::size_t>(window_) + 8)], &acc_[off],
+          ref);
+      sums[kSoftmax] = compare(x, ref, d);
     }
-    if (opt_.attn_out && attn_out) {
-      for (std::size_t i = 0; i < d; ++i) ref_[i] = attn_out[off + i];
-      add(kAttnOut, hi, x, ref_.data());
+    if (use[kIdeal]) {
+      IdealHeadF32& m = ideal_[hi];
+      m.write_token(token, k + off, v + off);
+      m.attend(token, q + off, ref);
+      // The accelerator returns float32 words: compare on the same grid.
+      for (std::size_t i = 0; i < d; ++i) ref[i] = static_cast<double>(static_cast<float>(ref[i]));
+      sums[kIdeal] = compare(x, ref, d);
     }
+    if (use[kAttnOut]) {
+      for (std::size_t i = 0; i < d; ++i) ref[i] = attn_out[off + i];
+      sums[kAttnOut] = compare(x, ref, d);
+    }
+  };
+  if (pool_) {
+    pool_->for_each(heads_, head_step);
+  } else {
+    for (int h = 0; h < heads_; ++h) head_step(h);
   }
+  // Combine in head order.
   for (int r = 0; r < kRefs; ++r) {
-    if (head_acc_[r][static_cast<std::size_t>(layer) * static_cast<std::size_t>(heads_)].n == 0)
-      continue;
-    layer_acc_[r][static_cast<std::size_t>(layer)].add_layer(lt[r].xy, lt[r].xx, lt[r].yy,
-                                                             lt[r].err2, lt[r].ref2);
+    if (!use[r]) continue;
+    Sums layer_sums;
+    for (int h = 0; h < heads_; ++h) {
+      const Sums& s = sums_[static_cast<std::size_t>(h) * kRefs + static_cast<std::size_t>(r)];
+      head_acc_[r][static_cast<std::size_t>(layer) * static_cast<std::size_t>(heads_) +
+                   static_cast<std::size_t>(h)]
+          .add_layer(s.xy, s.xx, s.yy, s.err2, s.yy);
+      layer_sums += s;
+    }
+    layer_acc_[r][static_cast<std::size_t>(layer)].add_layer(
+        layer_sums.xy, layer_sums.xx, layer_sums.yy, layer_sums.err2, layer_sums.yy);
   }
 }
 

@@ -171,6 +171,9 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   const int L = tr.layers(), H = tr.heads(), D = tr.d_head();
 
   report::Report rep;
+  // One pool for the heads: calibration, the accelerator's layer steps, the accuracy references
+  // (they never run at the same time). Results do not depend on its size.
+  WorkerPool pool(opt.threads);
   // Scalers: from a file, or calibrated here on a prefix of the trace.
   ScalerTable scalers;
   json::object sc_info;
@@ -191,11 +194,17 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   } else {
     calibrate::Options co = opt.calibration;
     co.token_period_ns = estimated_token_period_ns(cfg, L, gap_ns);
+    co.pool = &pool;
+    co.stop = opt.stop;
     if (co.tokens == 0 || co.tokens > tokens) co.tokens = tokens;  // default: the tokens replayed
     tr.check_finite(0, co.tokens);
     checked_tokens = co.tokens;
     const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
-    scalers = cr.scalers;
+    tr.release_tokens(0, co.tokens);  // the player reads them again, a token at a time
+    // Interrupted: the player sees the stop request at its first step, so the report says
+    // incomplete with nothing simulated; the partial scalers are never used.
+    scalers = cr.interrupted ? ScalerTable(L, H, hw.default_scalers) : cr.scalers;
+    if (cr.interrupted) rep.notes.push_back("interrupted during the calibration");
     std::ostringstream note;
     note << "no --scalers given: calibrated the scalers here (method "
          << calibrate::method_name(co.method) << ", first " << cr.tokens << " tokens"
@@ -214,7 +223,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
 
   std::unique_ptr<AccuracyTracker> acc;
   if (functional && opt.accuracy)
-    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs);
+    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs, &pool);
   if (!functional)
     rep.notes.push_back(
         "model.functional = false: outputs are not computed, accuracy is not measured");
@@ -232,6 +241,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
 
   // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
   sc::Accelerator accel("accelerator", cfg);
+  accel.set_worker_pool(&pool);
   sc_core::sc_signal<bool> irq("irq");
   TracePlayer player("player", tr, hw_scalers, po, acc.get(), opt.stop);
   accel.irq(irq);

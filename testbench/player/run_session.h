@@ -39,6 +39,8 @@ struct RunOptions {
   std::optional<timeline::TimelineOptions> timeline;
   bool keep_outputs = false;
   std::vector<std::string> command_line;
+  int threads =
+      0;  // worker threads for the heads (calibration, accelerator, accuracy); 0: all cores
   std::ostream* progress = nullptr;  // progress bar target (a terminal), or null
   const volatile std::sig_atomic_t* stop = nullptr;
 };

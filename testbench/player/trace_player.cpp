@@ -138,6 +138,9 @@ void TracePlayer::play() {
     }
     stats_.tokens_done = t + 1;
     if (progress_) progress_(t + 1, opt_.tokens);
+    // The tokens replayed are not read again: keep the resident size to the tokens in flight.
+    constexpr std::size_t kReleaseEvery = 64;
+    if ((t + 1) % kReleaseEvery == 0) trace_.release_tokens(t + 1 - kReleaseEvery, t + 1);
   }
   host.sync();
 }

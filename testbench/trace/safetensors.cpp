@@ -30,7 +30,9 @@ using cli::InputError;
   throw InputError(path + ": " + what);
 }
 
-std::string sys_error() { return std::strerror(errno); }
+std::string sys_error() {
+  return std::strerror(errno);
+}
 
 std::uint64_t read_le64(const unsigned char* p) {
   std::uint64_t v = 0;
@@ -45,9 +47,12 @@ std::optional<std::uint64_t> as_index(const json::value& v) {
   return std::nullopt;
 }
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
-void write_all(int fd, const void* data, std::size_t bytes, std::size_t offset, const std::string& path) {
+void write_all(int fd, const void* data, std::size_t bytes, std::size_t offset,
+               const std::string& path) {
   const auto* p = static_cast<const unsigned char*>(data);
   while (bytes > 0) {
     const ssize_t n = ::pwrite(fd, p, bytes, static_cast<off_t>(offset));
@@ -65,21 +70,33 @@ void write_all(int fd, const void* data, std::size_t bytes, std::size_t offset, 
 
 std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F16: case DType::BF16: return 2;
-    case DType::F32: case DType::I32: return 4;
-    case DType::F64: case DType::I64: return 8;
+    case DType::F16:
+    case DType::BF16:
+      return 2;
+    case DType::F32:
+    case DType::I32:
+      return 4;
+    case DType::F64:
+    case DType::I64:
+      return 8;
   }
   return 0;
 }
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::F32: return "F32";
-    case DType::F64: return "F64";
-    case DType::I32: return "I32";
-    case DType::I64: return "I64";
+    case DType::F16:
+      return "F16";
+    case DType::BF16:
+      return "BF16";
+    case DType::F32:
+      return "F32";
+    case DType::F64:
+      return "F64";
+    case DType::I32:
+      return "I32";
+    case DType::I64:
+      return "I64";
   }
   return "?";
 }
@@ -91,7 +108,9 @@ std::optional<DType> parse_dtype(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_float(DType t) { return t == DType::F16 || t == DType::BF16 || t == DType::F32 || t == DType::F64; }
+bool is_float(DType t) {
+  return t == DType::F16 || t == DType::BF16 || t == DType::F32 || t == DType::F64;
+}
 
 std::size_t TensorInfo::elements() const {
   std::size_t n = 1;
@@ -139,11 +158,12 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     const std::uint64_t n = read_le64(map_);
     if (n < 2 || n > kMaxHeaderBytes) {
       fail(path, "header length " + std::to_string(n) + " is not plausible (must be 2.." +
-                     std::to_string(kMaxHeaderBytes) + " bytes); not a safetensors file or corrupted");
+                     std::to_string(kMaxHeaderBytes) +
+                     " bytes); not a safetensors file or corrupted");
     }
     if (n > size_ - 8) {
-      fail(path, "truncated: the header length says " + std::to_string(n) + " bytes of JSON but only " +
-                     std::to_string(size_ - 8) + " bytes follow");
+      fail(path, "truncated: the header length says " + std::to_string(n) +
+                     " bytes of JSON but only " + std::to_string(size_ - 8) + " bytes follow");
     }
     header_len_ = static_cast<std::size_t>(n);
     data_ = map_ + 8 + header_len_;
@@ -156,8 +176,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     const std::size_t used = parser.write_some(hdr, header_len_, ec);
     if (!ec) parser.finish(ec);
     if (ec) {
-      fail(path, "header is not valid JSON (at byte " + std::to_string(8 + used) + " of the file: " +
-                     ec.message() + ")");
+      fail(path, "header is not valid JSON (at byte " + std::to_string(8 + used) +
+                     " of the file: " + ec.message() + ")");
     }
     const json::value root = parser.release();
     if (!root.is_object()) fail(path, "header JSON is not an object");
@@ -168,8 +188,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
         if (!kv.value().is_object()) fail(path, "__metadata__ is not an object of strings");
         for (const auto& m2 : kv.value().as_object()) {
           if (!m2.value().is_string()) {
-            fail(path, "__metadata__ entry " + quoted(m2.key()) + " is not a string (the format stores "
-                                                                 "metadata as a string-to-string map)");
+            fail(path, "__metadata__ entry " + quoted(m2.key()) +
+                           " is not a string (the format stores "
+                           "metadata as a string-to-string map)");
           }
           metadata_[std::string(m2.key())] = std::string(m2.value().as_string());
         }
@@ -219,24 +240,28 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       const std::size_t item = dtype_size(t.dtype);
       if (overflow || elements > std::numeric_limits<std::size_t>::max() / item ||
           elements * item != t.bytes()) {
-        fail(path, where + ": shape " + t.shape_string() + " of " + dtype_name(t.dtype) + " needs " +
-                       (overflow ? std::string("an impossible number of") : std::to_string(elements * item)) +
+        fail(path, where + ": shape " + t.shape_string() + " of " + dtype_name(t.dtype) +
+                       " needs " +
+                       (overflow ? std::string("an impossible number of")
+                                 : std::to_string(elements * item)) +
                        " bytes but data_offsets [" + std::to_string(t.begin) + ", " +
                        std::to_string(t.end) + "] span " + std::to_string(t.bytes()));
       }
       tensors_.push_back(std::move(t));
     }
 
-    std::stable_sort(tensors_.begin(), tensors_.end(), [](const TensorInfo& a, const TensorInfo& b2) {
-      return a.begin != b2.begin ? a.begin < b2.begin : a.end < b2.end;
-    });
+    std::stable_sort(tensors_.begin(), tensors_.end(),
+                     [](const TensorInfo& a, const TensorInfo& b2) {
+                       return a.begin != b2.begin ? a.begin < b2.begin : a.end < b2.end;
+                     });
     for (const auto& t : tensors_) {
       if (t.end > data_size) {
         const std::size_t item = dtype_size(t.dtype);
         const std::size_t present = t.begin >= data_size ? 0 : (data_size - t.begin) / item;
-        fail(path, "truncated: tensor " + quoted(t.name) + " needs data bytes [" + std::to_string(t.begin) +
-                       ", " + std::to_string(t.end) + ") but the file holds only " +
-                       std::to_string(data_size) + " data bytes (file size " + std::to_string(size_) +
+        fail(path, "truncated: tensor " + quoted(t.name) + " needs data bytes [" +
+                       std::to_string(t.begin) + ", " + std::to_string(t.end) +
+                       ") but the file holds only " + std::to_string(data_size) +
+                       " data bytes (file size " + std::to_string(size_) +
                        "); its data stop at element " + std::to_string(present) + " of " +
                        std::to_string(t.elements()));
       }
@@ -258,8 +283,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       prev = &t;
     }
     if (expect != data_size) {
-      fail(path, std::to_string(data_size - expect) + " trailing bytes after the last tensor's data (file size " +
-                     std::to_string(size_) + ", data ends at " + std::to_string(8 + header_len_ + expect) + ")");
+      fail(path, std::to_string(data_size - expect) +
+                     " trailing bytes after the last tensor's data (file size " +
+                     std::to_string(size_) + ", data ends at " +
+                     std::to_string(8 + header_len_ + expect) + ")");
     }
   } catch (...) {
     close();
@@ -267,9 +294,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   }
 }
 
-SafetensorsFile::~SafetensorsFile() { close(); }
+SafetensorsFile::~SafetensorsFile() {
+  close();
+}
 
-SafetensorsFile::SafetensorsFile(SafetensorsFile&& o) noexcept { *this = std::move(o); }
+SafetensorsFile::SafetensorsFile(SafetensorsFile&& o) noexcept {
+  *this = std::move(o);
+}
 
 SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&& o) noexcept {
   if (this != &o) {
@@ -306,16 +337,23 @@ const TensorInfo& SafetensorsFile::at(std::string_view name) const {
   return *t;
 }
 
-void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size_t count, float* out) const {
+void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size_t count,
+                               float* out) const {
   if (first > t.elements() || count > t.elements() - first) {
     throw std::out_of_range(path_ + ": read of elements [" + std::to_string(first) + ", " +
                             std::to_string(first + count) + ") outside tensor '" + t.name + "'");
   }
   const unsigned char* p = data(t) + first * dtype_size(t.dtype);
   switch (t.dtype) {
-    case DType::F32: std::memcpy(out, p, count * 4); return;
-    case DType::F16: f16_to_f32(p, out, count); return;
-    case DType::BF16: bf16_to_f32(p, out, count); return;
+    case DType::F32:
+      std::memcpy(out, p, count * 4);
+      return;
+    case DType::F16:
+      f16_to_f32(p, out, count);
+      return;
+    case DType::BF16:
+      bf16_to_f32(p, out, count);
+      return;
     case DType::F64:
       for (std::size_t i = 0; i < count; ++i) {
         double d;
@@ -369,17 +407,26 @@ std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t)
 std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t, std::size_t first,
                                                             std::size_t count) const {
   if (first > t.elements() || count > t.elements() - first) {
-    throw std::out_of_range("first_nonfinite: elements [" + std::to_string(first) + ", +" + std::to_string(count) +
-                            ") outside tensor '" + t.name + "'");
+    throw std::out_of_range("first_nonfinite: elements [" + std::to_string(first) + ", +" +
+                            std::to_string(count) + ") outside tensor '" + t.name + "'");
   }
   const unsigned char* p = data(t) + first * dtype_size(t.dtype);
   std::size_t i = count;
   switch (t.dtype) {
-    case DType::F32: i = scan_exponent<std::uint32_t>(p, count, 0x7F800000u); break;
-    case DType::F16: i = scan_exponent<std::uint16_t>(p, count, 0x7C00u); break;
-    case DType::BF16: i = scan_exponent<std::uint16_t>(p, count, 0x7F80u); break;
-    case DType::F64: i = scan_exponent<std::uint64_t>(p, count, 0x7FF0000000000000ull); break;
-    default: return std::nullopt;
+    case DType::F32:
+      i = scan_exponent<std::uint32_t>(p, count, 0x7F800000u);
+      break;
+    case DType::F16:
+      i = scan_exponent<std::uint16_t>(p, count, 0x7C00u);
+      break;
+    case DType::BF16:
+      i = scan_exponent<std::uint16_t>(p, count, 0x7F80u);
+      break;
+    case DType::F64:
+      i = scan_exponent<std::uint64_t>(p, count, 0x7FF0000000000000ull);
+      break;
+    default:
+      return std::nullopt;
   }
   if (i == count) return std::nullopt;
   return first + i;
@@ -393,17 +440,30 @@ void SafetensorsFile::advise_sequential(const TensorInfo& t) const {
   ::madvise(map_ + aligned, start - aligned + t.bytes(), MADV_SEQUENTIAL | MADV_WILLNEED);
 }
 
+void SafetensorsFile::release(const TensorInfo& t, std::size_t first, std::size_t count) const {
+  if (!map_ || count == 0 || first >= t.elements()) return;
+  count = std::min(count, t.elements() - first);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t es = dtype_size(t.dtype);
+  const std::size_t begin = static_cast<std::size_t>(data(t) - map_) + first * es;
+  const std::size_t end = begin + count * es;
+  const std::size_t a = (begin + page - 1) / page * page, b = end / page * page;
+  if (b > a) ::madvise(map_ + a, b - a, MADV_DONTNEED);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs, Metadata metadata,
-                                     std::size_t reserve_header_bytes)
+SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs,
+                                     Metadata metadata, std::size_t reserve_header_bytes)
     : path_(std::move(path)), tmp_(path_ + ".partial"), metadata_(std::move(metadata)) {
   for (auto& s : specs) {
     for (const auto& other : infos_) {
-      if (other.name == s.name) throw std::invalid_argument("safetensors writer: duplicate tensor '" + s.name + "'");
+      if (other.name == s.name)
+        throw std::invalid_argument("safetensors writer: duplicate tensor '" + s.name + "'");
     }
-    if (s.name == "__metadata__") throw std::invalid_argument("safetensors writer: reserved tensor name");
+    if (s.name == "__metadata__")
+      throw std::invalid_argument("safetensors writer: reserved tensor name");
     TensorInfo t;
     t.name = std::move(s.name);
     t.dtype = s.dtype;
@@ -423,7 +483,8 @@ SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> s
     ::close(fd_);
     fd_ = -1;
     ::unlink(tmp_.c_str());
-    fail(tmp_, "cannot size the file to " + std::to_string(8 + header_len_ + data_bytes_) + " bytes: " + e);
+    fail(tmp_, "cannot size the file to " + std::to_string(8 + header_len_ + data_bytes_) +
+                   " bytes: " + e);
   }
 }
 
@@ -439,12 +500,13 @@ std::size_t SafetensorsWriter::index(std::string_view name) const {
   throw std::invalid_argument("safetensors writer: no tensor '" + std::string(name) + "'");
 }
 
-void SafetensorsWriter::write(std::size_t i, std::size_t byte_offset, const void* data, std::size_t bytes) {
+void SafetensorsWriter::write(std::size_t i, std::size_t byte_offset, const void* data,
+                              std::size_t bytes) {
   const TensorInfo& t = infos_.at(i);
   if (finished_ || byte_offset > t.bytes() || bytes > t.bytes() - byte_offset) {
-    throw std::out_of_range("safetensors writer: write of bytes [" + std::to_string(byte_offset) + ", " +
-                            std::to_string(byte_offset + bytes) + ") outside tensor '" + t.name + "' (" +
-                            std::to_string(t.bytes()) + " bytes)");
+    throw std::out_of_range("safetensors writer: write of bytes [" + std::to_string(byte_offset) +
+                            ", " + std::to_string(byte_offset + bytes) + ") outside tensor '" +
+                            t.name + "' (" + std::to_string(t.bytes()) + " bytes)");
   }
   write_all(fd_, data, bytes, 8 + header_len_ + t.begin + byte_offset, tmp_);
   written_[i] += bytes;
@@ -478,15 +540,16 @@ void SafetensorsWriter::finish() {
   for (std::size_t i = 0; i < infos_.size(); ++i) {
     if (written_[i] != infos_[i].bytes()) {
       throw std::logic_error("safetensors writer: tensor '" + infos_[i].name + "' got " +
-                             std::to_string(written_[i]) + " of " + std::to_string(infos_[i].bytes()) +
-                             " bytes");
+                             std::to_string(written_[i]) + " of " +
+                             std::to_string(infos_[i].bytes()) + " bytes");
     }
   }
   std::string header = header_json();
   const auto frame = [](std::string h, std::size_t len) {
     h.resize(len, ' ');  // the format allows trailing spaces in the header
     std::string out(8, '\0');
-    for (int b = 0; b < 8; ++b) out[static_cast<std::size_t>(b)] = static_cast<char>((len >> (8 * b)) & 0xFF);
+    for (int b = 0; b < 8; ++b)
+      out[static_cast<std::size_t>(b)] = static_cast<char>((len >> (8 * b)) & 0xFF);
     return out + h;
   };
   if (header.size() <= header_len_) {
@@ -520,13 +583,15 @@ void SafetensorsWriter::finish() {
     ::close(fd_);
     fd_ = -1;
     ::unlink(tmp_.c_str());
-    if (std::rename(tmp2.c_str(), path_.c_str()) != 0) fail(path_, "cannot rename " + tmp2 + " into place: " + sys_error());
+    if (std::rename(tmp2.c_str(), path_.c_str()) != 0)
+      fail(path_, "cannot rename " + tmp2 + " into place: " + sys_error());
     finished_ = true;
     return;
   }
   const int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0) fail(tmp_, "cannot close: " + sys_error());
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) fail(path_, "cannot rename " + tmp_ + " into place: " + sys_error());
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
+    fail(path_, "cannot rename " + tmp_ + " into place: " + sys_error());
   finished_ = true;
 }
 
@@ -535,16 +600,32 @@ OwnedTensor OwnedTensor::from_floats(std::string name, std::vector<std::size_t> 
   OwnedTensor t{{std::move(name), dtype, std::move(shape)}, {}};
   std::size_t n = 1;
   for (std::size_t d : t.spec.shape) n *= d;
-  if (n != values.size()) throw std::invalid_argument("OwnedTensor '" + t.spec.name + "': shape/values mismatch");
+  if (n != values.size())
+    throw std::invalid_argument("OwnedTensor '" + t.spec.name + "': shape/values mismatch");
   t.bytes.resize(n * dtype_size(dtype));
   unsigned char* p = t.bytes.data();
   for (std::size_t i = 0; i < n; ++i) {
     switch (dtype) {
-      case DType::F32: std::memcpy(p + 4 * i, &values[i], 4); break;
-      case DType::F16: { const std::uint16_t h = float_to_half(values[i]); std::memcpy(p + 2 * i, &h, 2); break; }
-      case DType::BF16: { const std::uint16_t h = float_to_bf16(values[i]); std::memcpy(p + 2 * i, &h, 2); break; }
-      case DType::F64: { const double d = values[i]; std::memcpy(p + 8 * i, &d, 8); break; }
-      default: throw std::invalid_argument("OwnedTensor::from_floats: not a floating-point dtype");
+      case DType::F32:
+        std::memcpy(p + 4 * i, &values[i], 4);
+        break;
+      case DType::F16: {
+        const std::uint16_t h = float_to_half(values[i]);
+        std::memcpy(p + 2 * i, &h, 2);
+        break;
+      }
+      case DType::BF16: {
+        const std::uint16_t h = float_to_bf16(values[i]);
+        std::memcpy(p + 2 * i, &h, 2);
+        break;
+      }
+      case DType::F64: {
+        const double d = values[i];
+        std::memcpy(p + 8 * i, &d, 8);
+        break;
+      }
+      default:
+        throw std::invalid_argument("OwnedTensor::from_floats: not a floating-point dtype");
     }
   }
   return t;
@@ -558,7 +639,8 @@ OwnedTensor OwnedTensor::from_i32(std::string name, std::vector<std::size_t> sha
   return t;
 }
 
-void write_safetensors(const std::string& path, const std::vector<OwnedTensor>& tensors, const Metadata& metadata) {
+void write_safetensors(const std::string& path, const std::vector<OwnedTensor>& tensors,
+                       const Metadata& metadata) {
   std::vector<TensorSpec> specs;
   for (const auto& t : tensors) specs.push_back(t.spec);
   SafetensorsWriter w(path, std::move(specs), metadata);

@@ -1,10 +1,10 @@
 #pragma once
 // safetensors files (https://github.com/huggingface/safetensors): an 8-byte little-endian header
-// length N, N bytes of JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {str: str}},
-// then the raw little-endian tensor data. The reader memory-maps the file and validates all of it
-// on open, so that later accesses cannot run outside the mapping; the writer streams tensor data
-// to a temporary file and renames it into place only when complete.
-// Every problem is a cli::InputError naming the file, the tensor and what is wrong.
+// length N, N bytes of JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {str:
+// str}}, then the raw little-endian tensor data. The reader memory-maps the file and validates all
+// of it on open, so that later accesses cannot run outside the mapping; the writer streams tensor
+// data to a temporary file and renames it into place only when complete. Every problem is a
+// cli::InputError naming the file, the tensor and what is wrong.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -71,6 +71,10 @@ class SafetensorsFile {
                                              std::size_t count) const;
   /// Hints the kernel that a tensor will be read front to back (readahead).
   void advise_sequential(const TensorInfo& t) const;
+  /// Drops the mapping's pages that lie wholly inside elements [first, first + count) of a
+  /// tensor from this process's resident memory (they stay in the page cache and are read again
+  /// if touched): a long replay's resident size stays that of the tokens in flight.
+  void release(const TensorInfo& t, std::size_t first, std::size_t count) const;
 
  private:
   void close() noexcept;

@@ -21,8 +21,8 @@ inline constexpr const char* kTraceFormatVersion = "1";
 
 /// The metadata of a trace, typed. Stored as strings in the safetensors __metadata__ map.
 struct TraceMeta {
-  std::string model;           // model name (e.g. "gpt2", "shakespeare-gpt2-mini", "synthetic-gpt2")
-  std::string source;          // "gpt2" (recorded from a model run) or "synthetic"
+  std::string model;   // model name (e.g. "gpt2", "shakespeare-gpt2-mini", "synthetic-gpt2")
+  std::string source;  // "gpt2" (recorded from a model run) or "synthetic"
   bool synthetic = false;
   std::size_t tokens = 0;
   int layers = 0, heads = 0, d_head = 0;
@@ -31,9 +31,9 @@ struct TraceMeta {
   std::size_t vocab_size = 0;      // 0: not applicable (synthetic)
   std::string text;                // prompt + generated text (UTF-8)
   std::string prompt;
-  std::string tool;                // "gcattn 0.1.0 trace gpt2"
+  std::string tool;  // "gcattn 0.1.0 trace gpt2"
   std::vector<std::string> tool_args;
-  Metadata extra;                  // further keys (sampling, distribution, model_dir, ...)
+  Metadata extra;  // further keys (sampling, distribution, model_dir, ...)
 
   std::size_t row() const { return static_cast<std::size_t>(layers) * heads * d_head; }
   Metadata to_metadata() const;
@@ -88,6 +88,10 @@ class TraceReader {
   /// through the trace then checks each token before use).
   void check_finite(std::size_t first_token, std::size_t tokens) const;
 
+  /// Drops tokens [first, end) of every tensor from resident memory (SafetensorsFile::release);
+  /// reading them again reads the file again.
+  void release_tokens(std::size_t first, std::size_t end) const;
+
   const SafetensorsFile& file() const { return file_; }
 
  private:
@@ -111,8 +115,8 @@ class TraceWriter {
 
   /// Writes token t: its id and meta.row() floats per field in [layer][head][d] order;
   /// attn_out may be null only when the trace has no attn_out tensor.
-  void write_token(std::size_t t, std::int32_t token_id, const float* q, const float* k, const float* v,
-                   const float* attn_out = nullptr);
+  void write_token(std::size_t t, std::int32_t token_id, const float* q, const float* k,
+                   const float* v, const float* attn_out = nullptr);
   /// Validates that every token was written, writes the final header and renames into place.
   void finish(const TraceMeta& final_meta);
   const TraceMeta& meta() const { return meta_; }

@@ -26,6 +26,7 @@ PageArena::~PageArena() {
 void* PageArena::do_allocate(std::size_t bytes, std::size_t alignment) {
   if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > kHugePage)
     throw std::bad_alloc();
+  std::lock_guard<std::mutex> lock(m_);
   auto aligned = [alignment](char* p) {
     return reinterpret_cast<char*>(round_up(reinterpret_cast<std::uintptr_t>(p), alignment));
   };

@@ -1,6 +1,7 @@
 #include "gcattn/numerics/gain_cell_array.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -11,8 +12,8 @@
 // The two reads are the simulator's hot loops (every cell of every active sub-tile, twice per
 // token and head). They are written with GCC vector types of 4 doubles so that the compiler emits
 // SIMD code; on x86-64 a second copy is compiled for AVX2 and picked at load time (ifunc). Both
-// copies perform the same operations in the same order (no FMA contraction: ISO C++ mode), so
-// results do not depend on the CPU.
+// copies perform the same operations in the same order (no FMA contraction: -ffp-contract=off,
+// CMakeLists.txt), so results do not depend on the CPU.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define GCATTN_ARRAY_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -21,6 +22,17 @@
 // v4d values only pass between inlined helpers of this file: the ABI note does not apply (GCC
 // reports it at the end of the translation unit, hence no diagnostic push/pop).
 #pragma GCC diagnostic ignored "-Wpsabi"
+
+// With at most 8 grid levels (the paper's 3-bit write DACs) an AVX-512 copy of the coded reads
+// looks the cells' currents up with one permute per 8 cells instead of 8 scalar loads; it
+// performs the same products and sums in the same order, so it is bit-identical to the others.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define GCATTN_AVX512_READS 1
+// GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a known false
+// positive in avx512fintrin.h).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace gcattn {
 namespace {
@@ -331,6 +343,125 @@ double read_cols_coded_impl(const double* in, const std::uint8_t* codes, const d
   return hsum(act4) + tail;
 }
 
+#if GCATTN_AVX512_READS
+// The coded reads for at most 8 levels: the level currents (or charges) of a column sit in one
+// 512-bit register and vpermpd picks 8 cells' values by their codes. Lanes and order as the
+// v4d kernels above: rows r..r+3 are p0/a0 (or the first act4 update), r+4..r+7 p1/a1.
+__attribute__((target("avx512f"))) inline __m512d lookup8(const std::uint8_t* codes,
+                                                          __m512d table) {
+  const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes));
+  return _mm512_permutexvar_pd(_mm512_cvtepu8_epi64(b), table);
+}
+
+__attribute__((target("avx512f"))) inline double hsum_halves(__m512d v) {
+  const __m256d s = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+  double l[4];
+  _mm256_storeu_pd(l, s);
+  return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+__attribute__((target("avx512f"))) double read_rows_coded_avx512(
+    const double* in, const std::uint8_t* codes, const double* level_u, int n_levels,
+    const std::uint8_t* valid, const double* t_write, const std::int64_t* token, int rows, int cols,
+    const CellModel& cell, const Leakage& leak, double now_s, std::int64_t now_token, double* out) {
+  alignas(64) double g[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  double activity = 0.0;
+  const double c0 = cell.coefficients()[0];
+  for (int c = 0; c < cols; ++c) {
+    if (!valid[c]) {
+      out[c] = 0.0;
+      continue;
+    }
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const double k1 = k[1], k2 = k[2], k3 = k[3];
+    for (int i = 0; i < n_levels; ++i) {
+      const double u = level_u[i];
+      g[i] = c0 + u * (k1 + u * (k2 + u * k3));
+    }
+    const __m512d table = _mm512_load_pd(g);
+    const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
+    __m512d p = _mm512_setzero_pd(), a = _mm512_setzero_pd();
+    int r = 0;
+    for (; r + 8 <= rows; r += 8) {
+      const __m512d x = _mm512_mul_pd(_mm512_loadu_pd(in + r), lookup8(cd + r, table));
+      p = _mm512_add_pd(p, x);
+      a = _mm512_add_pd(a, _mm512_abs_pd(x));
+    }
+    double acc = hsum_halves(p), act = hsum_halves(a);
+    for (; r < rows; ++r) {
+      const double x = in[r] * g[cd[r]];
+      acc += x;
+      act += std::fabs(x);
+    }
+    out[c] = acc;
+    activity += act;
+  }
+  return activity;
+}
+
+__attribute__((target("avx512f"))) double read_cols_coded_avx512(
+    const double* in, const std::uint8_t* codes, const double* level_u, int n_levels,
+    const std::uint8_t* valid, const double* t_write, const std::int64_t* token, int rows, int cols,
+    const CellModel& cell, const Leakage& leak, double now_s, std::int64_t now_token, double* out) {
+  alignas(64) double xg[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::fill(out, out + rows, 0.0);
+  __m256d act4 = _mm256_setzero_pd();
+  double tail = 0.0;
+  const double c0 = cell.coefficients()[0];
+  for (int c = 0; c < cols; ++c) {
+    const double x = in[c];
+    if (!valid[c] || x == 0.0) continue;
+    const auto k =
+        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
+    const double k1 = k[1], k2 = k[2], k3 = k[3];
+    for (int i = 0; i < n_levels; ++i) {
+      const double u = level_u[i];
+      xg[i] = x * (c0 + u * (k1 + u * (k2 + u * k3)));
+    }
+    const __m512d table = _mm512_load_pd(xg);
+    const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
+    int r = 0;
+    for (; r + 8 <= rows; r += 8) {
+      const __m512d y = lookup8(cd + r, table);
+      _mm512_storeu_pd(out + r, _mm512_add_pd(_mm512_loadu_pd(out + r), y));
+      const __m512d ay = _mm512_abs_pd(y);
+      act4 = _mm256_add_pd(act4, _mm512_castpd512_pd256(ay));
+      act4 = _mm256_add_pd(act4, _mm512_extractf64x4_pd(ay, 1));
+    }
+    for (; r + 4 <= rows; r += 4) {
+      const __m256d y = _mm256_set_pd(xg[cd[r + 3]], xg[cd[r + 2]], xg[cd[r + 1]], xg[cd[r]]);
+      _mm256_storeu_pd(out + r, _mm256_add_pd(_mm256_loadu_pd(out + r), y));
+      act4 = _mm256_add_pd(act4, _mm256_andnot_pd(_mm256_set1_pd(-0.0), y));
+    }
+    for (; r < rows; ++r) {
+      const double y = xg[cd[r]];
+      out[r] += y;
+      tail += std::fabs(y);
+    }
+  }
+  double l[4];
+  _mm256_storeu_pd(l, act4);
+  return ((l[0] + l[1]) + (l[2] + l[3])) + tail;
+}
+
+bool cpu_has_avx512() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+#endif
+
+std::atomic<bool> g_avx512_reads{true};
+
+bool use_avx512(std::size_t levels) {
+#if GCATTN_AVX512_READS
+  return levels <= 8 && cpu_has_avx512() && g_avx512_reads.load(std::memory_order_relaxed);
+#else
+  (void)levels;
+  return false;
+#endif
+}
+
 }  // namespace
 
 double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::int64_t now_token,
@@ -339,6 +470,14 @@ double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::i
     std::fill(out_cols, out_cols + cols_, 0.0);
     return 0.0;
   }
+#if GCATTN_AVX512_READS
+  if (coded_ && use_avx512(level_u_.size())) {
+    return read_rows_coded_avx512(in_rows, code_.data(), level_u_.data(),
+                                  static_cast<int>(level_u_.size()), valid_.data(),
+                                  t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
+                                  now_s, now_token, out_cols);
+  }
+#endif
   if (coded_) {
     return read_rows_coded_impl(in_rows, code_.data(), level_u_.data(),
                                 static_cast<int>(level_u_.size()), valid_.data(), t_write_s_.data(),
@@ -355,6 +494,14 @@ double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::i
     std::fill(out_rows, out_rows + rows_, 0.0);
     return 0.0;
   }
+#if GCATTN_AVX512_READS
+  if (coded_ && use_avx512(level_u_.size())) {
+    return read_cols_coded_avx512(in_cols, code_.data(), level_u_.data(),
+                                  static_cast<int>(level_u_.size()), valid_.data(),
+                                  t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
+                                  now_s, now_token, out_rows);
+  }
+#endif
   if (coded_) {
     return read_cols_coded_impl(in_cols, code_.data(), level_u_.data(),
                                 static_cast<int>(level_u_.size()), valid_.data(), t_write_s_.data(),
@@ -363,6 +510,14 @@ double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::i
   }
   return read_cols_impl(in_cols, u_.data(), valid_.data(), t_write_s_.data(), token_.data(), rows_,
                         cols_, cell_, leakage_, now_s, now_token, out_rows);
+}
+
+void GainCellArrayModel::enable_avx512_reads(bool on) {
+  g_avx512_reads.store(on, std::memory_order_relaxed);
+}
+
+bool GainCellArrayModel::avx512_reads() {
+  return use_avx512(8);
 }
 
 }  // namespace gcattn

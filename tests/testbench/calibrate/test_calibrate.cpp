@@ -176,3 +176,65 @@ TEST_CASE("calibrate: a trace whose d_head is not the array height is refused",
   CHECK(calibrate::percentile({4, 1, 3, 2}, 100) == 4.0);
   CHECK(calibrate::percentile({4, 1, 3, 2}, 0) == 1.0);
 }
+
+TEST_CASE("calibrate range: streamed statistics equal the two-pass double computation",
+          "[calibrate]") {
+  // The calibration keeps per-token sums instead of the outputs and uses the single-precision
+  // softmax; the fit and the prefix accuracy must equal the straightforward double computation
+  // (stored outputs, double softmax, two-pass moments) to the stated tolerance.
+  const test::TempDir dir("calib_twopass");
+  const trace::TraceReader tr(test::small_trace(dir, 1, 2, 64, 90, false, 4));
+  Config cfg = Config::paper();
+  cfg.set("array.window_tokens=64");  // the softmax window slides
+  const HardwareParams hw = HardwareParams::from(cfg);
+  calibrate::Options opt;
+  opt.token_period_ns = 900.0;  // leakage between tokens
+  const calibrate::Result r = calibrate::calibrate(tr, hw, opt);
+  double cos_sum = 0, err2 = 0, ref2 = 0;
+  for (int h = 0; h < 2; ++h) {
+    HeadScalers s = r.scalers.at(0, h);
+    const AffineScaler fitted = s.out;
+    s.out = {1.0, 0.0};
+    const std::vector<double> x = head_outputs(tr, hw, s, 0, h, 90, 900e-9);
+    std::vector<double> y(x.size());
+    for (std::size_t t = 0; t < 90; ++t) {
+      const std::size_t first = t + 1 > 64 ? t + 1 - 64 : 0;
+      std::vector<float> K, V;
+      for (std::size_t j = first; j <= t; ++j) {
+        K.insert(K.end(), tr.k(j, 0, h), tr.k(j, 0, h) + 64);
+        V.insert(V.end(), tr.v(j, 0, h), tr.v(j, 0, h) + 64);
+      }
+      softmax_attention(tr.q(t, 0, h), K.data(), V.data(), static_cast<int>(t + 1 - first), 64,
+                        &y[t * 64]);
+    }
+    const Moments mx = moments(x), my = moments(y);
+    double cov = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) cov += (x[i] - mx.mean) * (y[i] - my.mean);
+    cov /= static_cast<double>(x.size());
+    const double gain = cov / (mx.std * mx.std), offset = my.mean - gain * mx.mean;
+    CHECK(fitted.gain == Approx(gain).epsilon(1e-6));
+    CHECK(fitted.offset == Approx(offset).epsilon(1e-6).margin(1e-9));
+    for (std::size_t t = 0; t < 90; ++t) {
+      std::vector<double> o(64);
+      for (int i = 0; i < 64; ++i) {
+        o[i] = fitted.apply(x[t * 64 + i]);
+        err2 += (o[i] - y[t * 64 + i]) * (o[i] - y[t * 64 + i]);
+        ref2 += y[t * 64 + i] * y[t * 64 + i];
+      }
+      cos_sum += cosine_similarity(o.data(), &y[t * 64], 64);
+    }
+  }
+  CHECK(r.overall.cosine == Approx(cos_sum / 180.0).epsilon(1e-6));
+  CHECK(r.overall.relative_rms == Approx(std::sqrt(err2 / ref2)).epsilon(1e-6));
+}
+
+TEST_CASE("calibrate: a stop request returns at once, marked interrupted", "[calibrate]") {
+  const test::TempDir dir("calib_stop");
+  const trace::TraceReader tr(test::small_trace(dir, 2, 2, 64, 20));
+  volatile std::sig_atomic_t stop = 1;
+  calibrate::Options opt;
+  opt.stop = &stop;
+  CHECK(calibrate::calibrate(tr, HardwareParams::from(Config::paper()), opt).interrupted);
+  stop = 0;
+  CHECK_FALSE(calibrate::calibrate(tr, HardwareParams::from(Config::paper()), opt).interrupted);
+}

@@ -92,13 +92,15 @@ TEST_CASE("Player: with the non-idealities off the accelerator equals ideal hard
   cfg.set("leakage.mode=off");
   const player::RunResult res = player::run_trace(cfg, options(path));
   const report::Report& rep = res.report;
+  // The ideal reference is computed in single precision (fast_reference.h): the accelerator's
+  // double-precision outputs agree to float rounding (about 2e-7 relative here).
   REQUIRE(rep.accuracy.ideal.available);
-  CHECK(rep.accuracy.ideal.cosine == Approx(1.0).margin(1e-12));
-  CHECK(rep.accuracy.ideal.relative_rms == Approx(0.0).margin(1e-12));
+  CHECK(rep.accuracy.ideal.cosine == Approx(1.0).margin(1e-10));
+  CHECK(rep.accuracy.ideal.relative_rms < 1e-6);
   CHECK(rep.accuracy.ideal.outputs == 70 * 2);
   for (const auto& row : rep.heads_table) {
-    CHECK(row.accuracy.ideal.cosine == Approx(1.0).margin(1e-12));
-    CHECK(row.accuracy.ideal.relative_rms == Approx(0.0).margin(1e-12));
+    CHECK(row.accuracy.ideal.cosine == Approx(1.0).margin(1e-10));
+    CHECK(row.accuracy.ideal.relative_rms < 1e-6);
   }
   // The synthetic attn_out is float softmax attention: both references agree.
   REQUIRE(rep.accuracy.attn_out.available);

@@ -6,9 +6,12 @@
 // construction is a pointer bump instead of a malloc per block, first touches fault in 2 MiB
 // instead of 4 KiB pages, and tear-down is one munmap per mapping instead of a free per block.
 // deallocate() is a no-op: memory returns when the arena is destroyed, so containers that grow
-// and shrink repeatedly belong on the default heap.
+// and shrink repeatedly belong on the default heap. Allocation is thread-safe (a mutex: blocks are
+// allocated on an array's first write or read, which the accelerator's worker threads may do
+// for different heads at once).
 #include <cstddef>
 #include <memory_resource>
+#include <mutex>
 #include <vector>
 
 namespace gcattn {
@@ -38,6 +41,7 @@ class PageArena : public std::pmr::memory_resource {
     std::size_t size;
   };
   std::size_t chunk_bytes_;
+  std::mutex m_;
   std::vector<Chunk> chunks_;
   char* next_ = nullptr;  // bump pointer in the newest chunk
   char* end_ = nullptr;

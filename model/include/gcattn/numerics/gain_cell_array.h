@@ -78,6 +78,12 @@ class GainCellArrayModel {
   double read_cols(const double* in_cols, double now_s, std::int64_t now_token,
                    double* out_rows) const;
 
+  /// Grid-coded reads with at most 8 levels use an AVX-512 kernel where the CPU has one
+  /// (bit-identical to the portable kernels). Switchable, process-wide, for tests and
+  /// benchmarks that compare the two; avx512_reads() tells whether it is in use.
+  static void enable_avx512_reads(bool on);
+  static bool avx512_reads();
+
  private:
   std::size_t idx(int col, int row) const {
     return static_cast<std::size_t>(col) * static_cast<std::size_t>(rows_) +

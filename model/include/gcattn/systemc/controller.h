@@ -19,6 +19,10 @@
 #include "gcattn/systemc/timeline_observer.h"
 #include "gcattn/timing/phase_schedule.h"
 
+namespace gcattn {
+class WorkerPool;
+}
+
 namespace gcattn::sc {
 
 /// What one command works on; the pointers are the host interface's windows.
@@ -73,9 +77,15 @@ class Controller : public sc_core::sc_module {
   /// to the heads' routing component (cumulative ledgers; not part of a step's ledger).
   void charge_dma(int layer, double bits_per_head);
   const PhaseSchedule& schedule() const { return schedule_; }
+  /// Runs the heads of each layer step on pool's threads (null: on the simulation thread). The
+  /// workers only compute (arrays, converters, ledgers); SystemC is used from the simulation
+  /// thread alone. Results do not depend on the thread count. Only while idle.
+  void set_worker_pool(WorkerPool* pool);
 
  private:
   void run();
+  template <typename F>
+  void for_heads(F&& fn);
   void begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec);
   HeadScalers scalers_of(int head) const;
   SubTileActivity estimated_activity(const SubTile& st) const;
@@ -93,6 +103,8 @@ class Controller : public sc_core::sc_module {
   StepObserver* observer_ = nullptr;
   TimelineObserver* timeline_ = nullptr;
   std::uint64_t step_index_ = 0;  // of the running step (PhaseEvent::step)
+  WorkerPool* pool_ = nullptr;
+  std::vector<double> max_q_, max_phi_;  // per head, of the running step
   void charge_idle(int layer, const sc_core::sc_time& until);
   double full_scale_current_ua_ = 0.0;        // largest |g| over the storable range
   long full_scale_code_ = 0;                  // |counter| at a saturated output

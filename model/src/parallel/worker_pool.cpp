@@ -1,11 +1,24 @@
-#include "gpt2/worker_pool.h"
+#include "gcattn/parallel/worker_pool.h"
 
 #include <algorithm>
+#include <system_error>
 
-namespace gcattn::gpt2 {
+namespace gcattn {
+
+int hardware_threads() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 WorkerPool::WorkerPool(int threads) {
-  for (int part = 1; part < std::max(1, threads); ++part) workers_.emplace_back([this, part] { loop(part); });
+  const int n = threads > 0 ? threads : hardware_threads();
+  workers_.reserve(static_cast<std::size_t>(n > 1 ? n - 1 : 0));
+  for (int part = 1; part < n; ++part) {
+    try {
+      workers_.emplace_back([this, part] { loop(part); });
+    } catch (const std::system_error&) {
+      break;  // the system has no more threads for us: work with those started
+    }
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -54,4 +67,4 @@ void WorkerPool::loop(int part) {
   }
 }
 
-}  // namespace gcattn::gpt2
+}  // namespace gcattn
