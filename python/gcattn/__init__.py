@@ -7,7 +7,7 @@ accelerator of Leroux et al. (2025).
 
 Functions (see README, "From Python"):
     run(trace, *, config="paper", set=None, scalers=None, tokens=0, mode="lt",
-        functional=True, accuracy=True, host_gap_ns=None, gpus=()) -> dict
+        functional=True, accuracy=True, host_gap_ns=None, gpus=(), threads=0) -> dict
     tile(q, k, v, *, config="paper", set=None, decay_per_token=None) -> dict of arrays
     read_trace(path, *, check_finite=True) -> dict of arrays and metadata
     config(name_or_file="paper", set=None) -> dict

@@ -16,6 +16,7 @@
 
 #include "child_process.h"
 #include "cli/errors.h"
+#include "cli/options.h"
 #include "gcattn/config/config.h"
 #include "player/run_session.h"
 #include "report/json_text.h"
@@ -87,7 +88,7 @@ std::pair<Config, std::vector<std::string>> resolve(const std::string& name,
 py::dict run(const std::string& trace, const std::string& config, const py::object& set,
              const std::optional<std::string>& scalers, std::size_t tokens, const std::string& mode,
              bool functional, bool accuracy, std::optional<double> host_gap_ns,
-             const std::vector<std::string>& gpus) {
+             const std::vector<std::string>& gpus, int threads) {
   auto resolved = resolve(config, set);
   Config& cfg = resolved.first;
   const std::vector<std::string>& assignments = resolved.second;
@@ -98,6 +99,9 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
     throw cli::UsageError("mode must be 'lt' or 'at', got '" + mode + "'");
   if (host_gap_ns && !(*host_gap_ns >= 0.0 && std::isfinite(*host_gap_ns)))
     throw cli::UsageError("host_gap_ns must be a finite number of ns >= 0");
+  if (threads < 0 || threads > cli::kMaxThreads)
+    throw cli::UsageError("threads must lie in 0 (one per core) .. " +
+                          std::to_string(cli::kMaxThreads) + ", got " + std::to_string(threads));
 
   player::RunOptions ro;
   ro.trace_path = trace;
@@ -107,6 +111,7 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
   if (scalers) ro.scalers_path = *scalers;
   ro.accuracy = accuracy;
   ro.gpus = gpus;
+  ro.threads = threads;
   // The report's command_line: the equivalent `gcattn run` invocation.
   ro.command_line = {"gcattn",       "run",
                      "--trace",      trace,
@@ -275,6 +280,7 @@ PYBIND11_MODULE(_gcattn, m) {
         py::arg("set") = py::none(), py::arg("scalers") = py::none(), py::arg("tokens") = 0,
         py::arg("mode") = "lt", py::arg("functional") = true, py::arg("accuracy") = true,
         py::arg("host_gap_ns") = py::none(), py::arg("gpus") = std::vector<std::string>{},
+        py::arg("threads") = 0,
         "Replays a KV-cache trace through the accelerator (a real SystemC kernel in a child "
         "process); returns the report of `gcattn run --report-json` as a dict.");
   m.def("tile", &tile, py::arg("q"), py::arg("k"), py::arg("v"), py::kw_only(),

@@ -59,8 +59,8 @@ def test_run_gives_the_cli_report(tmp_path, kwargs, args):
 
 
 def test_run_twice_in_one_process_gives_a_fresh_kernel_each_time():
-    a = gcattn.run(TRACE, tokens=4)
-    b = gcattn.run(TRACE, tokens=4)
+    a = gcattn.run(TRACE, tokens=4, threads=1)
+    b = gcattn.run(TRACE, tokens=4, threads=3)
     assert strip(a) == strip(b)
     assert a["timing"]["layer_steps"] == 4 * a["trace"]["layers"]
 
@@ -128,6 +128,8 @@ def test_run_errors_carry_the_cli_messages(tmp_path):
     assert e.value.exit_code == 3
     with pytest.raises(gcattn.UsageError, match="mode"):
         gcattn.run(TRACE, mode="xx")
+    with pytest.raises(gcattn.UsageError, match="threads"):
+        gcattn.run(TRACE, threads=-1)
     with pytest.raises(gcattn.ConfigError):
         gcattn.run(TRACE, config="no-such-preset")
 

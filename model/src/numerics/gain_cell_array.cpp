@@ -260,6 +260,21 @@ double read_cols_impl(const double* in, const double* u_all, const std::uint8_t*
 // lanes and summation order are those of the dense kernels, so the results are bit-identical.
 constexpr int kMaxLevels = 256;
 
+// out[i] = x * g_delta(level_u[i]): the cell current of each grid level of a column decayed by
+// delta, times the column's input for the column reads (x = 1 for the row reads: the product is
+// then exact). Inlined into every copy of the coded kernels.
+__attribute__((always_inline)) inline void level_table(const CellModel& cell, double delta,
+                                                       const double* level_u, int n_levels,
+                                                       double x, double* out) {
+  const double c0 = cell.coefficients()[0];
+  const auto k = cell.decayed(delta).coefficients();
+  const double k1 = k[1], k2 = k[2], k3 = k[3];
+  for (int i = 0; i < n_levels; ++i) {
+    const double u = level_u[i];
+    out[i] = x * (c0 + u * (k1 + u * (k2 + u * k3)));
+  }
+}
+
 GCATTN_ARRAY_CLONES
 double read_rows_coded_impl(const double* in, const std::uint8_t* codes, const double* level_u,
                             int n_levels, const std::uint8_t* valid, const double* t_write,
@@ -268,19 +283,13 @@ double read_rows_coded_impl(const double* in, const std::uint8_t* codes, const d
                             double* out) {
   double g[kMaxLevels];
   double activity = 0.0;
-  const double c0 = cell.coefficients()[0];
   for (int c = 0; c < cols; ++c) {
     if (!valid[c]) {
       out[c] = 0.0;
       continue;
     }
-    const auto k =
-        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
-    const double k1 = k[1], k2 = k[2], k3 = k[3];
-    for (int i = 0; i < n_levels; ++i) {
-      const double u = level_u[i];
-      g[i] = c0 + u * (k1 + u * (k2 + u * k3));
-    }
+    level_table(cell, leak.factor(now_s - t_write[c], now_token - token[c]), level_u, n_levels, 1.0,
+                g);
     const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     v4d p0 = {0, 0, 0, 0}, p1 = p0, a0 = p0, a1 = p0;
     int r = 0;
@@ -316,17 +325,11 @@ double read_cols_coded_impl(const double* in, const std::uint8_t* codes, const d
   std::fill(out, out + rows, 0.0);
   v4d act4 = {0, 0, 0, 0};
   double tail = 0.0;
-  const double c0 = cell.coefficients()[0];
   for (int c = 0; c < cols; ++c) {
     const double x = in[c];
     if (!valid[c] || x == 0.0) continue;
-    const auto k =
-        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
-    const double k1 = k[1], k2 = k[2], k3 = k[3];
-    for (int i = 0; i < n_levels; ++i) {
-      const double u = level_u[i];
-      xg[i] = x * (c0 + u * (k1 + u * (k2 + u * k3)));
-    }
+    level_table(cell, leak.factor(now_s - t_write[c], now_token - token[c]), level_u, n_levels, x,
+                xg);
     const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     int r = 0;
     for (; r + 4 <= rows; r += 4) {
@@ -366,19 +369,13 @@ __attribute__((target("avx512f"))) double read_rows_coded_avx512(
     const CellModel& cell, const Leakage& leak, double now_s, std::int64_t now_token, double* out) {
   alignas(64) double g[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   double activity = 0.0;
-  const double c0 = cell.coefficients()[0];
   for (int c = 0; c < cols; ++c) {
     if (!valid[c]) {
       out[c] = 0.0;
       continue;
     }
-    const auto k =
-        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
-    const double k1 = k[1], k2 = k[2], k3 = k[3];
-    for (int i = 0; i < n_levels; ++i) {
-      const double u = level_u[i];
-      g[i] = c0 + u * (k1 + u * (k2 + u * k3));
-    }
+    level_table(cell, leak.factor(now_s - t_write[c], now_token - token[c]), level_u, n_levels, 1.0,
+                g);
     const __m512d table = _mm512_load_pd(g);
     const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     __m512d p = _mm512_setzero_pd(), a = _mm512_setzero_pd();
@@ -408,17 +405,11 @@ __attribute__((target("avx512f"))) double read_cols_coded_avx512(
   std::fill(out, out + rows, 0.0);
   __m256d act4 = _mm256_setzero_pd();
   double tail = 0.0;
-  const double c0 = cell.coefficients()[0];
   for (int c = 0; c < cols; ++c) {
     const double x = in[c];
     if (!valid[c] || x == 0.0) continue;
-    const auto k =
-        cell.decayed(leak.factor(now_s - t_write[c], now_token - token[c])).coefficients();
-    const double k1 = k[1], k2 = k[2], k3 = k[3];
-    for (int i = 0; i < n_levels; ++i) {
-      const double u = level_u[i];
-      xg[i] = x * (c0 + u * (k1 + u * (k2 + u * k3)));
-    }
+    level_table(cell, leak.factor(now_s - t_write[c], now_token - token[c]), level_u, n_levels, x,
+                xg);
     const __m512d table = _mm512_load_pd(xg);
     const std::uint8_t* cd = codes + static_cast<std::size_t>(c) * static_cast<std::size_t>(rows);
     int r = 0;
