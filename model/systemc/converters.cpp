@@ -39,16 +39,22 @@ inline v4d splat(double x) {
   return v4d{x, x, x, x};
 }
 
-// The thresholds of one conversion broadcast to eight lanes, padded to a multiple of four with
-// thresholds no key reaches (INT32_MAX is a NaN's key), so the compares unroll by four.
+// The thresholds of one conversion in eight lanes (LevelThresholds::lane_keys: built once per
+// scaler), padded to a multiple of four, so the compares unroll by four.
 struct Broadcast {
   explicit Broadcast(const LevelThresholds& t)
-      : padded((t.steps() + 3) & ~3), flip(splat8(t.flip())), base(splat8(t.lowest() + padded)) {
-    for (int j = 0; j < padded; ++j) keys[j] = splat8(j < t.steps() ? t.keys()[j] : INT32_MAX);
-  }
+      : padded(t.padded_steps()),
+        flip(splat8(t.flip())),
+        base(splat8(t.lowest() + padded)),
+        keys(t.lane_keys()) {}
   int padded;
   v8i flip, base;
-  v8i keys[LevelThresholds::kMaxSteps + 1];
+  const std::int32_t* keys;
+  v8i key(int j) const {
+    v8i k;
+    std::memcpy(&k, keys + static_cast<std::ptrdiff_t>(j) * 8, sizeof k);
+    return k;
+  }
 };
 
 // Levels of eight floats: lowest + the number of thresholds at or below each flipped key
@@ -60,10 +66,10 @@ inline v8i levels8(const float* raw, const Broadcast& t) {
   const v8i k = (b ^ ((b >> 31) & splat8(0x7FFFFFFF))) ^ t.flip;
   v8i n = t.base, m = splat8(0);
   for (int j = 0; j < t.padded; j += 4) {
-    n += t.keys[j] > k;
-    m += t.keys[j + 1] > k;
-    n += t.keys[j + 2] > k;
-    m += t.keys[j + 3] > k;
+    n += t.key(j) > k;
+    m += t.key(j + 1) > k;
+    n += t.key(j + 2) > k;
+    m += t.key(j + 3) > k;
   }
   return n + m;
 }

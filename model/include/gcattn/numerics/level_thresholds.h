@@ -5,6 +5,7 @@
 // the level steps up, found once per scaler by bisection over the ordered float values; a
 // conversion is then a handful of integer compares per value (and no rounding arithmetic),
 // giving the same level as the arithmetic for every float, bit for bit.
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -72,6 +73,14 @@ class LevelThresholds {
       keys_[j] = static_cast<std::int32_t>(lo);
       from = lo;
     }
+    // Each threshold repeated in 8 lanes, padded to a multiple of four steps with thresholds no
+    // key reaches (INT32_MAX is a NaN's key): what the 8-lane converters compare against, built
+    // once per scaler instead of on every conversion.
+    const int padded = padded_steps();
+    lanes_.assign(static_cast<std::size_t>(padded) * 8, INT32_MAX);
+    for (std::size_t j = 0; j < keys_.size(); ++j) {
+      for (std::size_t l = 0; l < 8; ++l) lanes_[j * 8 + l] = keys_[j];
+    }
   }
 
   /// The level of x (not NaN): lowest() plus the thresholds at or below x's flipped key.
@@ -87,11 +96,16 @@ class LevelThresholds {
   std::int32_t flip() const { return flip_; }
   /// steps() non-decreasing thresholds in flipped keys.
   const std::int32_t* keys() const { return keys_.data(); }
+  /// steps() rounded up to a multiple of 4.
+  int padded_steps() const { return (steps() + 3) & ~3; }
+  /// padded_steps() x 8 values: threshold j in lanes [8 j, 8 j + 8), INT32_MAX as padding.
+  const std::int32_t* lane_keys() const { return lanes_.data(); }
 
  private:
   std::int32_t flip_ = 0;
   int lowest_ = 0;
   std::vector<std::int32_t> keys_;
+  std::vector<std::int32_t> lanes_;
 };
 
 /// The thresholds of the last two scalers a converter saw (a head's K and V write drivers
