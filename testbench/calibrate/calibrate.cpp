@@ -76,7 +76,7 @@ struct HeadRun {
 // token's means (shifted data: no catastrophic cancellation for offsets much larger than the
 // spread).
 HeadRun run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in, std::size_t n,
-                 double period_s, bool with_softmax) {
+                 double period_s, bool with_softmax, float* keep_y = nullptr) {
   s.out = AffineScaler{1.0, 0.0};
   HeadModel head(hw, s);
   const std::size_t d = static_cast<std::size_t>(hw.rows);
@@ -103,6 +103,9 @@ HeadRun run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in, 
       softmax_attention_f32(&in.q[t * d], kb.data(), static_cast<int>(first), &in.v[first * d],
                             static_cast<int>(t + 1 - first), hw.rows, scale, w.data(), acc.data(),
                             y.data());
+    }
+    if (keep_y) {
+      for (std::size_t i = 0; i < d; ++i) keep_y[t * d + i] = static_cast<float>(y[i]);
     }
     TokenSums& ts = r.tokens[t];
     for (std::size_t i = 0; i < d; ++i) {
@@ -291,6 +294,7 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& hw, const O
   };
   const int L = tr.layers(), H = tr.heads();
   std::vector<HeadResult> results(static_cast<std::size_t>(L) * static_cast<std::size_t>(H));
+  if (opt.keep_softmax) r.softmax.assign(results.size() * n * d, 0.0f);
   auto calibrate_head = [&](int i) {
     const int l = i / H, h = i % H;
     HeadResult& res = results[static_cast<std::size_t>(i)];
@@ -301,7 +305,8 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& hw, const O
     s.k = range_kv(in.k, opt.percentile, hw);
     s.v = range_kv(in.v, opt.percentile, hw);
     s.out = AffineScaler{1.0, 0.0};
-    const HeadRun hw_run = run_head(hw, s, in, n, period_s, true);
+    float* keep = opt.keep_softmax ? &r.softmax[static_cast<std::size_t>(i) * n * d] : nullptr;
+    const HeadRun hw_run = run_head(hw, s, in, n, period_s, true, keep);
     if (opt.method == Method::Range) {
       s.out = least_squares(hw_run);
     } else {

@@ -48,6 +48,7 @@ struct Options {
   int alpha_decay_steps = 50;
   double tolerance = 1e-4;     // relative to the target standard deviation
   WorkerPool* pool = nullptr;  // heads calibrated in parallel (null: on the calling thread)
+  bool keep_softmax = false;   // return the softmax reference of every token (Result::softmax)
   // Set (e.g. by SIGINT): the heads not yet started are skipped and the result comes back
   // marked interrupted once the running ones finish.
   const volatile std::sig_atomic_t* stop = nullptr;
@@ -61,6 +62,10 @@ struct PrefixAccuracy {
 
 struct Result {
   bool interrupted = false;  // Options::stop was set: the scalers are incomplete, do not use them
+  // With Options::keep_softmax: the softmax attention over the hardware's window of every
+  // calibration token, [layer][head][token][d_head] floats (what the accuracy report compares
+  // against, so that `gcattn run` computes it once).
+  std::vector<float> softmax;
   player::ScalerTable scalers;
   Method method = Method::Range;
   std::size_t tokens = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace gcattn::player {
 
@@ -44,13 +45,15 @@ AccuracyTracker::Sums AccuracyTracker::compare(const float* x, const double* ref
 }
 
 AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& scalers,
-                                 AccuracyOptions opt, WorkerPool* pool)
+                                 AccuracyOptions opt, WorkerPool* pool, SoftmaxCache cache,
+                                 std::size_t replay_tokens)
     : layers_(scalers.layers),
       heads_(scalers.heads),
       d_(hw.rows),
       window_(hw.window_tokens),
       opt_(opt),
-      pool_(pool) {
+      pool_(pool),
+      cache_(std::move(cache)) {
   const std::size_t lh = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(heads_);
   const std::size_t d = static_cast<std::size_t>(d_);
   const std::size_t H = static_cast<std::size_t>(heads_);
@@ -60,7 +63,8 @@ AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& sc
       for (int h = 0; h < heads_; ++h) ideal_.emplace_back(hw, scalers.at(l, h));
     }
   }
-  if (opt_.softmax) {
+  const bool cached = replay_tokens > 0 && cache_.tokens >= replay_tokens;
+  if (opt_.softmax && !cached) {
     kring_stride_ = (static_cast<std::size_t>(window_) + 7) / 8 * 8 * d;
     kring_.assign(lh * kring_stride_, 0.0f);
     vring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
@@ -91,16 +95,24 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
     double* ref = &ref_[off];
     Sums* sums = &sums_[static_cast<std::size_t>(h) * kRefs];
     if (use[kSoftmax]) {
-      // K in the blocked layout of the softmax kernel, V by slot.
+      // The window (K in the blocked layout of the softmax kernel, V by slot), when the tracker
+      // keeps one: every token goes in, cached or not, for the tokens past the cache.
       const std::size_t kbase = hi * kring_stride_,
                         vbase = hi * static_cast<std::size_t>(window_) * d;
-      for (std::size_t i = 0; i < d; ++i)
-        kring_[kbase + key_block_index(static_cast<std::size_t>(slot), i, d)] = k[off + i];
-      std::copy_n(v + off, d, &vring_[vbase + static_cast<std::size_t>(slot) * d]);
-      softmax_attention_f32(
-          q + off, &kring_[kbase], 0, &vring_[vbase], n, d_, scale,
-          &w_[static_cast<std::size_t>(h) * (static_cast<std::size_t>(window_) + 8)], &acc_[off],
-          ref);
+      if (!kring_.empty()) {
+        for (std::size_t i = 0; i < d; ++i)
+          kring_[kbase + key_block_index(static_cast<std::size_t>(slot), i, d)] = k[off + i];
+        std::copy_n(v + off, d, &vring_[vbase + static_cast<std::size_t>(slot) * d]);
+      }
+      if (static_cast<std::size_t>(token) < cache_.tokens) {
+        const float* c = &cache_.values[(hi * cache_.tokens + static_cast<std::size_t>(token)) * d];
+        for (std::size_t i = 0; i < d; ++i) ref[i] = c[i];
+      } else {
+        softmax_attention_f32(
+            q + off, &kring_[kbase], 0, &vring_[vbase], n, d_, scale,
+            &w_[static_cast<std::size_t>(h) * (static_cast<std::size_t>(window_) + 8)], &acc_[off],
+            ref);
+      }
       sums[kSoftmax] = compare(x, ref, d);
     }
     if (use[kIdeal]) {

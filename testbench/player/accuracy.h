@@ -26,6 +26,13 @@
 
 namespace gcattn::player {
 
+/// Softmax references computed elsewhere (the calibration of `gcattn run` computes exactly these
+/// on its prefix): [layer][head][token][d] floats for tokens [0, tokens).
+struct SoftmaxCache {
+  std::vector<float> values;
+  std::size_t tokens = 0;
+};
+
 struct AccuracyOptions {
   bool softmax = true;
   bool ideal = true;
@@ -34,9 +41,12 @@ struct AccuracyOptions {
 
 class AccuracyTracker {
  public:
-  /// pool: runs the heads of a step (null: on the calling thread).
+  /// pool: runs the heads of a step (null: on the calling thread). cache: softmax references
+  /// of the first cache.tokens tokens; when they cover every token to be replayed (replay_tokens),
+  /// the tracker keeps no window of its own.
   AccuracyTracker(const HardwareParams& hw, const ScalerTable& scalers, AccuracyOptions opt,
-                  WorkerPool* pool = nullptr);
+                  WorkerPool* pool = nullptr, SoftmaxCache cache = {},
+                  std::size_t replay_tokens = 0);
 
   /// One layer step at token position `token`: q, k, v, attn_out (may be null) are the layer's
   /// model-space rows [head][d]; out is what the accelerator returned, [head][d].
@@ -68,7 +78,8 @@ class AccuracyTracker {
   int layers_, heads_, d_, window_;
   AccuracyOptions opt_;
   WorkerPool* pool_;
-  std::vector<IdealHeadF32> ideal_;    // [layer][head]
+  std::vector<IdealHeadF32> ideal_;  // [layer][head]
+  SoftmaxCache cache_;
   std::vector<float> kring_;           // [layer][head] raw k of the window, key_block_index layout
   std::size_t kring_stride_ = 0;       // floats per head
   std::vector<float> vring_;           // [layer][head][window][d] raw v of the window

@@ -176,6 +176,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   WorkerPool pool(opt.threads);
   // Scalers: from a file, or calibrated here on a prefix of the trace.
   ScalerTable scalers;
+  SoftmaxCache softmax_cache;  // from the calibration in the run
   json::object sc_info;
   std::size_t checked_tokens = 0;  // checked for NaN/Inf up front (the calibration prefix)
   if (!opt.scalers_path.empty()) {
@@ -196,10 +197,14 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     co.token_period_ns = estimated_token_period_ns(cfg, L, gap_ns);
     co.pool = &pool;
     co.stop = opt.stop;
+    // The calibration computes the softmax reference of the accuracy report on its prefix: keep
+    // it (one float per output) instead of computing it twice.
+    co.keep_softmax = functional && opt.accuracy && opt.accuracy_refs.softmax;
     if (co.tokens == 0 || co.tokens > tokens) co.tokens = tokens;  // default: the tokens replayed
     tr.check_finite(0, co.tokens);
     checked_tokens = co.tokens;
-    const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
+    calibrate::Result cr = calibrate::calibrate(tr, hw, co);
+    if (!cr.interrupted) softmax_cache = {std::move(cr.softmax), cr.tokens};
     tr.release_tokens(0, co.tokens);  // the player reads them again, a token at a time
     // Interrupted: the player sees the stop request at its first step, so the report says
     // incomplete with nothing simulated; the partial scalers are never used.
@@ -223,7 +228,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
 
   std::unique_ptr<AccuracyTracker> acc;
   if (functional && opt.accuracy)
-    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs, &pool);
+    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs, &pool,
+                                            std::move(softmax_cache), tokens);
   if (!functional)
     rep.notes.push_back(
         "model.functional = false: outputs are not computed, accuracy is not measured");
