@@ -62,7 +62,8 @@ struct Result {
 };
 
 /// Calibrates every (layer, head) of the trace. hw is the configured hardware (its
-/// default_scalers are ignored). Throws cli::InputError when the trace does not fit hw
+/// default_scalers are ignored; its variation and noise too: the scalers are fitted on the
+/// nominal hardware). Throws cli::InputError when the trace does not fit hw
 /// (d_head != array.rows) or is empty.
 Result calibrate(const trace::TraceReader& trace, const HardwareParams& hw, const Options& opt);
 

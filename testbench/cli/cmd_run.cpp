@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/monte_carlo.h"
 #include "cli/options.h"
 #include "io/npy.h"
 #include "player/run_session.h"
@@ -114,12 +115,18 @@ int cmd_run(const Args& args, std::ostream& out) {
       "vcd-scope", po::value<std::string>()->default_value("0:0:0"),
       "layer:head:subtile traced in detail")(
       "vcd-window", po::value<std::string>(),
-      "START:END in ns: record changes only inside this window");
+      "START:END in ns: record changes only inside this window")(
+      "seeds", po::value<int>()->default_value(0),
+      "Monte Carlo over N chips: variation.seed + i and noise.seed + i, i < N, each in a child "
+      "process; the report's monte_carlo section gives the accuracy's mean and spread "
+      "(docs/nonidealities.md)");
   add_config_options(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
   Config cfg = resolve_config(vm);
+  const int seeds = vm["seeds"].as<int>();
+  if (seeds < 0 || seeds > 10000) throw UsageError("--seeds must be in [0, 10000]");
   if (vm.count("functional"))
     cfg.set("model.functional", on_off(vm, "functional") ? "true" : "false", "--functional");
   if (vm.count("completion"))
@@ -146,6 +153,8 @@ int cmd_run(const Args& args, std::ostream& out) {
   ro.calibration.method = calibrate::parse_method(vm["calibrate-method"].as<std::string>());
   ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
   ro.accuracy = on_off(vm, "accuracy");
+  if (seeds > 0 && !(ro.accuracy && cfg.boolean("model.functional")))
+    throw UsageError("--seeds compares accuracy: it needs --accuracy on and --functional on");
   if (vm.count("gpu")) ro.gpus = vm["gpu"].as<std::vector<std::string>>();
   if (vm.count("vcd")) {
     sc::VcdOptions v;
@@ -176,7 +185,11 @@ int cmd_run(const Args& args, std::ostream& out) {
     SigintScope sigint;
     res = player::run_trace(cfg, ro);
   }
-  const report::Report& rep = res.report;
+  report::Report& rep = res.report;
+  if (seeds > 0 && rep.complete) {
+    run_monte_carlo(args, seeds, static_cast<std::uint64_t>(cfg.integer("variation.seed")),
+                    static_cast<std::uint64_t>(cfg.integer("noise.seed")), rep);
+  }
   if (vm.count("report-json")) report::write_json(rep, vm["report-json"].as<std::string>());
   if (vm.count("report-csv")) report::write_csv(rep, vm["report-csv"].as<std::string>());
   if (vm.count("outputs"))

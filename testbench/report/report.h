@@ -11,7 +11,9 @@
 
 #include <boost/json.hpp>
 
+#include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
+#include "report/nonideal_sections.h"
 
 namespace gcattn::report {
 
@@ -141,6 +143,8 @@ struct Report {
   std::vector<HeadRow> heads_table;
   GpuComparison gpu;
   Leakage leakage;
+  AreaBreakdown area;      // of the simulated accelerator (layers x heads of the run)
+  MonteCarlo monte_carlo;  // --seeds N: the chips' accuracy (empty otherwise)
 
   boost::json::value scalers = nullptr;  // {source, method, path, calibration_tokens, ...}
   boost::json::value config = nullptr;   // the resolved configuration

@@ -5,11 +5,17 @@
 
 namespace gcattn {
 
-SubTileModel::SubTileModel(const HardwareParams& p)
+SubTileModel::SubTileModel(const HardwareParams& p, const Site& site)
     : k_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
       v_(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v),
       cpc_(ChargeToPulse::from(p)),
-      out_conv_(OutputConverter::from(p)) {
+      out_conv_(OutputConverter::from(p)),
+      cpc_offset_(converter_offsets(p.nonideal, site, Unit::ChargeToPulse, p.cols,
+                                    ChargeToPulse::offset_lsb(p))),
+      out_offset_(converter_offsets(p.nonideal, site, Unit::OutputConverter, p.rows,
+                                    out_conv_.lsb())) {
+  k_.set_nonideality(p.nonideal, site, Unit::KArray);
+  v_.set_nonideality(p.nonideal, site, Unit::VArray);
   if (p.quantize) {
     const WriteDac dac = WriteDac::from(p);
     const int lo = static_cast<int>(std::lround(round_half_even(p.kv_v_min_v / dac.step_v())));
@@ -35,7 +41,9 @@ SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::in
   SubTileActivity act;
   act.k_read_activity = k_.read_rows(q_frac, now_s, now_token, s);
   for (int c = 0; c < cols(); ++c) {
-    phi[c] = k_.valid(c) ? cpc_.phi(s[c]) : 0.0;
+    phi[c] = !k_.valid(c)            ? 0.0
+             : cpc_offset_.empty() ? cpc_.phi(s[c])
+                                   : cpc_.phi(s[c], cpc_offset_[static_cast<std::size_t>(c)]);
     act.active_columns += k_.valid(c);
     act.firing_columns += phi[c] > 0.0;
     act.phi_sum += phi[c];
@@ -43,7 +51,9 @@ SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::in
   act.v_read_activity = v_.read_cols(phi, now_s, now_token, a);
   for (int r = 0; r < rows(); ++r) {
     long code = 0;
-    out[r] = out_conv_.convert(a[r], code);
+    out[r] = out_offset_.empty()
+                 ? out_conv_.convert(a[r], code)
+                 : out_conv_.convert(a[r], out_offset_[static_cast<std::size_t>(r)], code);
     act.counter_steps += std::labs(code);
   }
   return act;
