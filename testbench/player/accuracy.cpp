@@ -61,6 +61,13 @@ AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& sc
       for (int h = 0; h < heads_; ++h) ideal_.emplace_back(ideal, scalers.at(l, h));
     }
   }
+  if (opt_.nominal && hw.nonideal.any()) {
+    const HardwareParams nominal = nominal_hardware(hw);
+    nominal_.reserve(lh);
+    for (int l = 0; l < layers_; ++l) {
+      for (int h = 0; h < heads_; ++h) nominal_.emplace_back(nominal, scalers.at(l, h));
+    }
+  }
   if (opt_.softmax) {
     kring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
     vring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
@@ -136,15 +143,16 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
       softmax(q + off, &kring_[base], &vring_[base], n, ref_.data());
       add(kSoftmax, hi, x, ref_.data());
     }
-    if (opt_.ideal) {
-      HeadModel& m = ideal_[hi];
+    auto hardware = [&](Ref r, HeadModel& m) {
       m.write_token(token, k + off, v + off, 0.0);
       m.attend(token, q + off, 0.0, ideal_out_.data());
       // The accelerator returns float32 words: compare on the same grid.
       for (std::size_t i = 0; i < d; ++i)
         ref_[i] = static_cast<double>(static_cast<float>(ideal_out_[i]));
-      add(kIdeal, hi, x, ref_.data());
-    }
+      add(r, hi, x, ref_.data());
+    };
+    if (opt_.ideal) hardware(kIdeal, ideal_[hi]);
+    if (!nominal_.empty()) hardware(kNominal, nominal_[hi]);
     if (opt_.attn_out && attn_out) {
       for (std::size_t i = 0; i < d; ++i) ref_[i] = attn_out[off + i];
       add(kAttnOut, hi, x, ref_.data());
@@ -160,7 +168,7 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
 
 report::AccuracySet AccuracyTracker::overall() const {
   report::AccuracySet s;
-  report::Agreement* out[kRefs] = {&s.softmax, &s.ideal, &s.attn_out};
+  report::Agreement* out[kRefs] = {&s.softmax, &s.ideal, &s.attn_out, &s.nominal};
   for (int r = 0; r < kRefs; ++r) {
     Acc all;
     for (const auto& a : layer_acc_[r]) {
@@ -177,14 +185,14 @@ report::AccuracySet AccuracyTracker::overall() const {
 report::AccuracySet AccuracyTracker::layer(int l) const {
   const auto i = static_cast<std::size_t>(l);
   return {layer_acc_[kSoftmax][i].result(), layer_acc_[kIdeal][i].result(),
-          layer_acc_[kAttnOut][i].result()};
+          layer_acc_[kAttnOut][i].result(), layer_acc_[kNominal][i].result()};
 }
 
 report::AccuracySet AccuracyTracker::head(int l, int h) const {
   const std::size_t i =
       static_cast<std::size_t>(l) * static_cast<std::size_t>(heads_) + static_cast<std::size_t>(h);
   return {head_acc_[kSoftmax][i].result(), head_acc_[kIdeal][i].result(),
-          head_acc_[kAttnOut][i].result()};
+          head_acc_[kAttnOut][i].result(), head_acc_[kNominal][i].result()};
 }
 
 }  // namespace gcattn::player

@@ -5,7 +5,9 @@
 //    of stored tokens (the last array.window_tokens tokens);
 //  - ideal: gcattn::HeadModel on ideal hardware (linear cell, no quantisation, no leakage) with
 //    the same per-head scalers as the accelerator (rounded to float32 as its scaler window);
-//  - attn_out: the trace's recorded attention output, when the trace has one.
+//  - attn_out: the trace's recorded attention output, when the trace has one;
+//  - nominal: only with device variation or noise on, gcattn::HeadModel on the same hardware
+//    without them (the chip as designed), with the same scalers.
 // Metrics: per head, the mean over tokens of the cosine similarity of the head output and the
 // pooled relative RMS error sqrt(sum ||x - ref||^2 / sum ||ref||^2); per layer the same on the
 // concatenated head outputs of the layer; overall pooled over layers. Reference models are
@@ -25,6 +27,7 @@ struct AccuracyOptions {
   bool softmax = true;
   bool ideal = true;
   bool attn_out = true;  // only used when the trace has attn_out
+  bool nominal = true;   // only used with variation or noise on
 };
 
 class AccuracyTracker {
@@ -49,7 +52,7 @@ class AccuracyTracker {
     void add_layer(double xy, double xx, double yy, double err2, double ref2);
     report::Agreement result() const;
   };
-  enum Ref { kSoftmax = 0, kIdeal = 1, kAttnOut = 2, kRefs = 3 };
+  enum Ref { kSoftmax = 0, kIdeal = 1, kAttnOut = 2, kNominal = 3, kRefs = 4 };
   struct LayerTmp {
     double xy = 0, xx = 0, yy = 0, err2 = 0, ref2 = 0;
   };
@@ -58,6 +61,7 @@ class AccuracyTracker {
   int layers_, heads_, d_, window_;
   AccuracyOptions opt_;
   std::vector<HeadModel> ideal_;       // [layer][head]
+  std::vector<HeadModel> nominal_;     // [layer][head], with variation or noise on
   std::vector<float> kring_, vring_;   // [layer][head][window][d] raw k, v of the window
   std::vector<Acc> head_acc_[kRefs];   // [layer][head]
   std::vector<Acc> layer_acc_[kRefs];  // [layer]

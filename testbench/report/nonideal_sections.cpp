@@ -23,7 +23,7 @@ json::array items_json(const std::vector<AreaItem>& items) {
   return a;
 }
 
-constexpr const char* kRefs[] = {"softmax", "ideal", "attn_out"};
+constexpr const char* kRefs[] = {"softmax", "ideal", "attn_out", "nominal"};
 constexpr const char* kMetrics[] = {"cosine", "relative_rms"};
 
 struct Stats {

@@ -23,9 +23,11 @@ json::value agreement(const Agreement& a) {
 }
 
 json::object accuracy_set(const AccuracySet& s) {
-  return json::object{{"softmax", agreement(s.softmax)},
-                      {"ideal", agreement(s.ideal)},
-                      {"attn_out", agreement(s.attn_out)}};
+  json::object o{{"softmax", agreement(s.softmax)},
+                 {"ideal", agreement(s.ideal)},
+                 {"attn_out", agreement(s.attn_out)}};
+  if (s.nominal.available) o["nominal"] = agreement(s.nominal);  // only with variation or noise
+  return o;
 }
 
 json::object split(const EnergySplit& e) {
@@ -309,6 +311,7 @@ void write_summary(const Report& r, std::ostream& out) {
     line("softmax", r.accuracy.softmax);
     line("ideal", r.accuracy.ideal);
     line("attn_out", r.accuracy.attn_out);
+    line("nominal", r.accuracy.nominal);
   }
   if (r.leakage.mode != "off") {
     out << "leakage: oldest stored token (" << fmt(r.leakage.oldest_age_tokens, 5)

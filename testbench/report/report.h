@@ -32,6 +32,7 @@ struct AccuracySet {
   Agreement softmax;   // float softmax attention of the same q, k, v over the same window
   Agreement ideal;     // ideal hardware (linear cell, no quantisation, no leakage), same scalers
   Agreement attn_out;  // the trace's recorded attention output (when the trace has it)
+  Agreement nominal;   // the same hardware without variation and noise (when they are on)
 };
 
 struct LayerAccuracy {

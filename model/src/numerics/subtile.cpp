@@ -1,5 +1,6 @@
 #include "gcattn/numerics/subtile.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -39,6 +40,15 @@ void SubTileModel::clear() {
 SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::int64_t now_token,
                                      double* s, double* phi, double* a, double* out) const {
   SubTileActivity act;
+  if (k_.valid_columns() == 0) {
+    // Not read (PAPER.md section 5 evaluates only written columns; the SystemC sub-tile skips
+    // every phase): all zero, what an empty read converts to, also with converter offsets.
+    std::fill(s, s + cols(), 0.0);
+    std::fill(phi, phi + cols(), 0.0);
+    std::fill(a, a + rows(), 0.0);
+    std::fill(out, out + rows(), 0.0);
+    return act;
+  }
   act.k_read_activity = k_.read_rows(q_frac, now_s, now_token, s);
   for (int c = 0; c < cols(); ++c) {
     phi[c] = !k_.valid(c)            ? 0.0

@@ -14,6 +14,10 @@
 
 namespace gcattn {
 
+namespace detail {
+struct VariedColumn;  // gain_cell_array_varied.cpp
+}  // namespace detail
+
 class GainCellArrayModel {
  public:
   /// mem: where the cells and per-column bookkeeping live (e.g. the accelerator's PageArena);
@@ -103,8 +107,7 @@ class GainCellArrayModel {
   void stamp(int col, double t_s, std::int64_t token);
   // The varied path (set_nonideality; gain_cell_array_varied.cpp).
   void vary_column(int col, std::int64_t token);
-  struct ColumnCells;
-  ColumnCells column_cells(int col, double now_s, std::int64_t now_token) const;
+  detail::VariedColumn column_cells(int col, double now_s, std::int64_t now_token) const;
   double read_rows_varied(const double* in_rows, double now_s, std::int64_t now_token,
                           double* out_cols) const;
   double read_cols_varied(const double* in_cols, double now_s, std::int64_t now_token,

@@ -56,18 +56,21 @@ inline double normal(std::uint64_t h) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-/// Approximately standard normal of key h, cheap enough per cell and read: the sum of the four
-/// 16-bit uniforms of mix64(h) (Irwin-Hall, n = 4), centred and scaled to unit variance; bounded
-/// at +-3.46.
-inline double fast_normal(std::uint64_t h) {
-  const std::uint64_t x = mix64(h);
-  const double sum =
-      static_cast<double>((x & 0xFFFF) + ((x >> 16) & 0xFFFF) + ((x >> 32) & 0xFFFF) + (x >> 48));
-  // Each 16-bit uniform: mean 65535 / 2, variance (65536^2 - 1) / 12.
-  constexpr double kMean = 4.0 * 32767.5;
-  constexpr double kInvSd = 2.6428997921303014e-05;  // 1 / sqrt(4 * (65536^2 - 1) / 12)
-  return (sum - kMean) * kInvSd;
+/// 32-bit integer hash (Wellons' lowbias32): cheap enough per cell and read, and it vectorises
+/// (32-bit multiplies).
+inline std::uint32_t hash32(std::uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7FEB352DU;
+  x ^= x >> 15;
+  x *= 0x846CA68BU;
+  return x ^ (x >> 16);
 }
+
+/// kNoiseLevels values of the standard normal at the midpoints of as many equally likely
+/// intervals (inverse CDF), rescaled to unit variance: a draw is one entry picked by a hash (read
+/// noise, per cell and read). Bounded at about +-3.5.
+inline constexpr int kNoiseBits = 12;
+const double* normal_table();
 
 /// The static input-referred offsets of `count` converters of one unit, in units of their input
 /// full scale: sigma_lsb * lsb * z_i. Empty when the sigma is zero (no offsets at all).
