@@ -8,6 +8,10 @@
 
 #include "gcattn/numerics/gain_cell_array.h"
 
+// v4d values only pass between helpers of this file: the ABI note does not apply (GCC reports it
+// at the end of the translation unit, hence no push/pop).
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace gcattn {
 
 void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site, Unit unit) {
@@ -58,22 +62,24 @@ void GainCellArrayModel::vary_column(int col, std::int64_t token) {
 #else
 #define GCATTN_VARIED_CLONES
 #endif
-#pragma GCC diagnostic ignored "-Wpsabi"  // vector values only pass between inlined helpers
+// The helpers below are inlined into each clone (a v4d passed between non-inlined functions
+// would change with the clone's ABI).
+#define GCATTN_INLINE inline __attribute__((always_inline))
 
 namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef long long v4l __attribute__((vector_size(32)));
 
-inline v4d load4(const double* p) {
+GCATTN_INLINE v4d load4(const double* p) {
   v4d v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store4(double* p, const v4d& v) {
+GCATTN_INLINE void store4(double* p, const v4d& v) {
   std::memcpy(p, &v, sizeof v);
 }
-inline v4d abs4(const v4d& x) {
+GCATTN_INLINE v4d abs4(const v4d& x) {
   v4l b;
   std::memcpy(&b, &x, sizeof b);
   b &= v4l{0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
@@ -81,36 +87,45 @@ inline v4d abs4(const v4d& x) {
   std::memcpy(&y, &b, sizeof y);
   return y;
 }
-inline double hsum(const v4d& v) {
+GCATTN_INLINE double hsum(const v4d& v) {
   return (v[0] + v[1]) + (v[2] + v[3]);
 }
 
-// exp(x) for x <= 0 in four lanes, to about 1e-15 relative (a per-cell decay needs one per cell
+// exp(x) for x <= 0 in four lanes, to about 1e-16 relative (a per-cell decay needs one per cell
 // and read; libm's is scalar). Plain IEEE operations in a fixed order: the same on every CPU.
-// x = n ln2 + r, |r| <= ln2 / 2; exp(r) by its Taylor series to r^13; 2^n by the exponent bits.
-inline v4d exp4(v4d x) {
+// x = (32 n + j) ln2 / 32 + r with |r| <= ln2 / 64: exp(x) = 2^n 2^(j/32) exp(r), exp(r) by its
+// Taylor series to r^6, 2^(j/32) from a table (correctly rounded), 2^n by the exponent bits.
+constexpr double kExp2Table[32] = {
+    0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0, 0x1.11301d0125b51p+0,
+    0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0, 0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0,
+    0x1.306fe0a31b715p+0, 0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
+    0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0, 0x1.6247eb03a5585p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0, 0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0,
+    0x1.8ace5422aa0dbp+0, 0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
+    0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0, 0x1.cb720dcef9069p+0,
+    0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0, 0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0};
+
+GCATTN_INLINE v4d exp4(v4d x) {
   const v4d lo = {-700.0, -700.0, -700.0, -700.0};
   x = x < lo ? lo : x;  // below: exp < 1e-304, as good as 0 for a decay
   const v4d shift = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
-  const v4d t = x * 1.4426950408889634 + shift;  // round(x / ln2) in the low mantissa bits
-  const v4d n = t - shift;
-  const v4d r = (x - n * 0.6931471805598903) - n * 5.497923018708371e-14;
-  constexpr double c13 = 1.0 / 6227020800.0;
-  v4d p = {c13, c13, c13, c13};
-  for (const double c :
-       {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
-        1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0})
-    p = p * r + c;
-  v4l bits;
-  std::memcpy(&bits, &t, sizeof bits);
-  bits =
-      (bits -
-       v4l{0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL} +
-       1023)
-      << 52;  // t's bits minus shift's are n (two's complement): 2^n
+  const v4d t = x * 46.16624130844683 + shift;  // m = round(32 x / ln2) in the low mantissa bits
+  const v4d m = t - shift;
+  // ln2 / 32 in two parts, the first with 20 trailing zero bits: m * hi is exact.
+  const v4d r = (x - m * 0.021660849390173098) - m * 2.325192846878874e-12;
+  const v4d p =
+      1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 +
+                                       r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+  v4l mi;
+  std::memcpy(&mi, &t, sizeof mi);
+  mi -= v4l{0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL,
+            0x4338000000000000LL};         // t's bits minus shift's: m (two's complement)
+  const v4l e = ((mi >> 5) + 1023) << 52;  // 2^n, n = floor(m / 32)
   v4d scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  std::memcpy(&scale, &e, sizeof scale);
+  const v4d table = {kExp2Table[mi[0] & 31], kExp2Table[mi[1] & 31], kExp2Table[mi[2] & 31],
+                     kExp2Table[mi[3] & 31]};
+  return (table * p) * scale;
 }
 
 }  // namespace
@@ -130,49 +145,150 @@ struct detail::VariedColumn {
 
 namespace {
 
-// Rows per block: the scratch lives on the stack (SystemC threads have small stacks).
-constexpr int kBlock = 64;
+GCATTN_INLINE v4d cvt4(const float* p) {
+  return v4d{p[0], p[1], p[2], p[3]};
+}
 
-// Currents of rows [r0, r0 + n) of a column, n <= kBlock, in stages that vectorise.
-GCATTN_VARIED_CLONES
-void block_currents(const detail::VariedColumn& cc, int r0, int n, double* cur) {
-  const float* wn = cc.write_noise + r0;
-  if (cc.code) {
-    const std::uint8_t* code = cc.code + r0;
-    for (int r = 0; r < n; ++r) cur[r] = cc.level_u[code[r]] + wn[r];
+// The currents of rows r..r+3 of a column, one fused pass (the cells' tables are read once).
+template <bool kCoded, bool kSpread, bool kNoise>
+GCATTN_INLINE v4d currents4(const detail::VariedColumn& cc, int r, int row_index) {
+  v4d u;
+  if (kCoded) {
+    const std::uint8_t* code = cc.code + r;
+    u = v4d{cc.level_u[code[0]], cc.level_u[code[1]], cc.level_u[code[2]], cc.level_u[code[3]]};
   } else {
-    for (int r = 0; r < n; ++r) cur[r] = cc.u[r0 + r] + wn[r];
+    u = load4(cc.u + r);
   }
-  const float* off = cc.offset + r0;
-  if (cc.spread) {
-    const float* rate = cc.rate + r0;
-    int r = 0;
-    for (; r + 4 <= n; r += 4) {
-      const v4d e = cc.log_delta * v4d{rate[r], rate[r + 1], rate[r + 2], rate[r + 3]};
-      const v4d y = exp4(e) * load4(cur + r) + v4d{off[r], off[r + 1], off[r + 2], off[r + 3]};
-      store4(cur + r, y);
-    }
-    for (; r < n; ++r) {
-      const v4d e = exp4(v4d{cc.log_delta * rate[r], 0.0, 0.0, 0.0});
-      cur[r] = e[0] * cur[r] + off[r];
-    }
-  } else {
-    for (int r = 0; r < n; ++r) cur[r] = cc.delta * cur[r] + off[r];
-  }
-  const float* gain = cc.gain + r0;
-  const double k0 = cc.k[0], k1 = cc.k[1], k2 = cc.k[2], k3 = cc.k[3];
-  for (int r = 0; r < n; ++r) {
-    const double w = cur[r];
-    cur[r] = gain[r] * (k0 + w * (k1 + w * (k2 + w * k3)));
-  }
-  if (cc.read_sigma > 0.0) {
+  u += cvt4(cc.write_noise + r);
+  const v4d d = kSpread ? exp4(cc.log_delta * cvt4(cc.rate + r))
+                        : v4d{cc.delta, cc.delta, cc.delta, cc.delta};
+  const v4d w = d * u + cvt4(cc.offset + r);
+  v4d i = cvt4(cc.gain + r) * (cc.k[0] + w * (cc.k[1] + w * (cc.k[2] + w * cc.k[3])));
+  if (kNoise) {
     const double* table = normal_table();
-    std::uint32_t idx[kBlock];
-    for (int r = 0; r < n; ++r)
-      idx[r] = hash32(cc.read_event + static_cast<std::uint32_t>(r0 + r) * 0x9E3779B9U) >>
-               (32 - kNoiseBits);
-    for (int r = 0; r < n; ++r) cur[r] *= 1.0 + cc.read_sigma * table[idx[r]];
+    // One hash per two cells (rows 2k and 2k + 1 take its top and middle 12 bits).
+    const std::uint32_t h0 =
+        hash32(cc.read_event + static_cast<std::uint32_t>(row_index) * 0x9E3779B9U);
+    const std::uint32_t h1 =
+        hash32(cc.read_event + static_cast<std::uint32_t>(row_index + 2) * 0x9E3779B9U);
+    constexpr std::uint32_t kMask = (1U << kNoiseBits) - 1;
+    const v4d n = {table[h0 >> (32 - kNoiseBits)], table[(h0 >> 8) & kMask],
+                   table[h1 >> (32 - kNoiseBits)], table[(h1 >> 8) & kMask]};
+    i *= 1.0 + cc.read_sigma * n;
   }
+  return i;
+}
+
+// Calls f(r, currents of rows r..r+3) over the column's rows; a tail of fewer than four rows is
+// padded with copies of the last row (computed as the others, then dropped by f's caller).
+template <bool kCoded, bool kSpread, bool kNoise, class F>
+GCATTN_INLINE void for_currents(const detail::VariedColumn& cc, int rows, F f) {
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) f(r, currents4<kCoded, kSpread, kNoise>(cc, r, r));
+  if (r == rows) return;
+  std::uint8_t code[4];
+  double u[4];
+  float gain[4], offset[4], rate[4], wn[4];
+  for (int j = 0; j < 4; ++j) {
+    const int k = std::min(r + j, rows - 1);
+    if (kCoded)
+      code[j] = cc.code[k];
+    else
+      u[j] = cc.u[k];
+    gain[j] = cc.gain[k];
+    offset[j] = cc.offset[k];
+    rate[j] = cc.rate[k];
+    wn[j] = cc.write_noise[k];
+  }
+  detail::VariedColumn tail = cc;
+  tail.code = code;
+  tail.u = u;
+  tail.gain = gain;
+  tail.offset = offset;
+  tail.rate = rate;
+  tail.write_noise = wn;
+  f(r, currents4<kCoded, kSpread, kNoise>(tail, 0, r));
+}
+
+// Row read of one column: sum_r in[r] * I_r (four lanes, then the tail rows in order) and the
+// activity sum |in * I|.
+template <bool kCoded, bool kSpread, bool kNoise>
+GCATTN_VARIED_CLONES double column_rows(const detail::VariedColumn& cc, const double* in, int rows,
+                                        double& activity) {
+  v4d p = {0, 0, 0, 0}, a = p;
+  double tail = 0.0, tail_act = 0.0;
+  for_currents<kCoded, kSpread, kNoise>(cc, rows, [&](int r, const v4d& i) {
+    if (r + 4 <= rows) {
+      const v4d x = load4(in + r) * i;
+      p += x;
+      a += abs4(x);
+    } else {
+      for (int j = 0; r + j < rows; ++j) {
+        const double x = in[r + j] * i[j];
+        tail += x;
+        tail_act += std::fabs(x);
+      }
+    }
+  });
+  activity += hsum(a) + tail_act;
+  return hsum(p) + tail;
+}
+
+// Column read of one column: out[r] += x * I_r; returns the activity sum |x * I|.
+template <bool kCoded, bool kSpread, bool kNoise>
+GCATTN_VARIED_CLONES double column_cols(const detail::VariedColumn& cc, double x, int rows,
+                                        double* out) {
+  v4d a = {0, 0, 0, 0};
+  double tail_act = 0.0;
+  for_currents<kCoded, kSpread, kNoise>(cc, rows, [&](int r, const v4d& i) {
+    if (r + 4 <= rows) {
+      const v4d y = x * i;
+      store4(out + r, load4(out + r) + y);
+      a += abs4(y);
+    } else {
+      for (int j = 0; r + j < rows; ++j) {
+        const double y = x * i[j];
+        out[r + j] += y;
+        tail_act += std::fabs(y);
+      }
+    }
+  });
+  return hsum(a) + tail_act;
+}
+
+struct RowsVisit {
+  const detail::VariedColumn& cc;
+  const double* in;
+  int rows;
+  double& activity;
+  template <bool A, bool B, bool C>
+  double run() const {
+    return column_rows<A, B, C>(cc, in, rows, activity);
+  }
+};
+struct ColsVisit {
+  const detail::VariedColumn& cc;
+  double x;
+  int rows;
+  double* out;
+  template <bool A, bool B, bool C>
+  double run() const {
+    return column_cols<A, B, C>(cc, x, rows, out);
+  }
+};
+
+// The kernel variant of a column (coded or dense cells, per-cell decay, read noise).
+template <class Visit>
+auto dispatch(const detail::VariedColumn& cc, Visit v) {
+  const bool noise = cc.read_sigma > 0.0;
+  if (cc.code) {
+    if (cc.spread)
+      return noise ? v.template run<true, true, true>() : v.template run<true, true, false>();
+    return noise ? v.template run<true, false, true>() : v.template run<true, false, false>();
+  }
+  if (cc.spread)
+    return noise ? v.template run<false, true, true>() : v.template run<false, true, false>();
+  return noise ? v.template run<false, false, true>() : v.template run<false, false, false>();
 }
 
 }  // namespace
@@ -204,32 +320,13 @@ detail::VariedColumn GainCellArrayModel::column_cells(int c, double now_s,
 double GainCellArrayModel::read_rows_varied(const double* in_rows, double now_s,
                                             std::int64_t now_token, double* out_cols) const {
   double activity = 0.0;
-  double cur[kBlock];
   for (int c = 0; c < cols_; ++c) {
     if (!valid_[c]) {
       out_cols[c] = 0.0;
       continue;
     }
     const detail::VariedColumn cells = column_cells(c, now_s, now_token);
-    v4d p = {0, 0, 0, 0}, a = p;
-    double acc = 0.0, act = 0.0;
-    for (int r0 = 0; r0 < rows_; r0 += kBlock) {
-      const int n = std::min(kBlock, rows_ - r0);
-      block_currents(cells, r0, n, cur);
-      int r = 0;
-      for (; r + 4 <= n; r += 4) {
-        const v4d x = load4(in_rows + r0 + r) * load4(cur + r);
-        p += x;
-        a += abs4(x);
-      }
-      for (; r < n; ++r) {
-        const double x = in_rows[r0 + r] * cur[r];
-        acc += x;
-        act += std::fabs(x);
-      }
-    }
-    out_cols[c] = hsum(p) + acc;
-    activity += hsum(a) + act;
+    out_cols[c] = dispatch(cells, RowsVisit{cells, in_rows, rows_, activity});
   }
   return activity;
 }
@@ -237,30 +334,14 @@ double GainCellArrayModel::read_rows_varied(const double* in_rows, double now_s,
 double GainCellArrayModel::read_cols_varied(const double* in_cols, double now_s,
                                             std::int64_t now_token, double* out_rows) const {
   std::fill(out_rows, out_rows + rows_, 0.0);
-  v4d a = {0, 0, 0, 0};
-  double act = 0.0;
-  double cur[kBlock];
+  double activity = 0.0;
   for (int c = 0; c < cols_; ++c) {
     const double x = in_cols[c];
     if (!valid_[c] || x == 0.0) continue;
     const detail::VariedColumn cells = column_cells(c, now_s, now_token);
-    for (int r0 = 0; r0 < rows_; r0 += kBlock) {
-      const int n = std::min(kBlock, rows_ - r0);
-      block_currents(cells, r0, n, cur);
-      int r = 0;
-      for (; r + 4 <= n; r += 4) {
-        const v4d y = x * load4(cur + r);
-        store4(out_rows + r0 + r, load4(out_rows + r0 + r) + y);
-        a += abs4(y);
-      }
-      for (; r < n; ++r) {
-        const double y = x * cur[r];
-        out_rows[r0 + r] += y;
-        act += std::fabs(y);
-      }
-    }
+    activity += dispatch(cells, ColsVisit{cells, x, rows_, out_rows});
   }
-  return hsum(a) + act;
+  return activity;
 }
 
 }  // namespace gcattn
