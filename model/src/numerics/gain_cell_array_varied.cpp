@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "gcattn/numerics/gain_cell_array.h"
 
@@ -29,24 +30,43 @@ void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site,
   varied_ = n.arrays();
 }
 
+namespace {
+
+// The per-cell values of a parameter without spread (gain 1, offset 0, decay-rate factor 1, no
+// write noise), shared by every column: an array keeps tables only for what varies, so a read
+// streams only those (array.rows <= 4096).
+const float* ones() {
+  static const std::vector<float> v(4096, 1.0f);
+  return v.data();
+}
+const float* zeros() {
+  static const std::vector<float> v(4096, 0.0f);
+  return v.data();
+}
+
+}  // namespace
+
 void GainCellArrayModel::vary_column(int col, std::int64_t token) {
-  if (gain_.empty()) {  // first write: sample the static variation of every cell
+  if (!var_.sampled) {  // first write: sample the static variation of every cell
+    var_.sampled = true;
     const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
-    gain_.resize(n);
-    offset_.resize(n);
-    rate_.resize(n);
-    write_noise_.assign(n, 0.0f);
-    for (std::size_t i = 0; i < n; ++i) {
-      gain_[i] = static_cast<float>(
-          var_.gain_sigma > 0.0 ? 1.0 + var_.gain_sigma * normal(mix_key(var_.gain_key, i)) : 1.0);
-      offset_[i] = static_cast<float>(
-          var_.offset_sigma_v > 0.0 ? var_.offset_sigma_v * normal(mix_key(var_.offset_key, i))
-                                    : 0.0);
-      // tau_cell = tau * exp(sigma z): the decay exponent scales by exp(-sigma z).
-      rate_[i] = static_cast<float>(
-          var_.tau_sigma > 0.0 ? std::exp(-var_.tau_sigma * normal(mix_key(var_.tau_key, i)))
-                               : 1.0);
+    if (var_.gain_sigma > 0.0) {
+      gain_.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        gain_[i] = static_cast<float>(1.0 + var_.gain_sigma * normal(mix_key(var_.gain_key, i)));
     }
+    if (var_.offset_sigma_v > 0.0) {
+      offset_.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        offset_[i] = static_cast<float>(var_.offset_sigma_v * normal(mix_key(var_.offset_key, i)));
+    }
+    if (var_.tau_sigma >
+        0.0) {  // tau_cell = tau * exp(sigma z): the exponent scales by exp(-sigma z)
+      rate_.resize(n);
+      for (std::size_t i = 0; i < n; ++i)
+        rate_[i] = static_cast<float>(std::exp(-var_.tau_sigma * normal(mix_key(var_.tau_key, i))));
+    }
+    if (var_.write_sigma_v > 0.0) write_noise_.assign(n, 0.0f);
   }
   if (var_.write_sigma_v > 0.0) {
     const std::uint64_t ev = mix_key(var_.write_key, static_cast<std::uint64_t>(token));
@@ -305,10 +325,10 @@ detail::VariedColumn GainCellArrayModel::column_cells(int c, double now_s,
   return detail::VariedColumn{level_u_.data(),
                               coded_ ? &code_[base] : nullptr,
                               coded_ ? nullptr : &u_[base],
-                              &gain_[base],
-                              &offset_[base],
-                              &rate_[base],
-                              &write_noise_[base],
+                              gain_.empty() ? ones() : &gain_[base],
+                              offset_.empty() ? zeros() : &offset_[base],
+                              rate_.empty() ? ones() : &rate_[base],
+                              write_noise_.empty() ? zeros() : &write_noise_[base],
                               cell_.coefficients(),
                               leakage_.factor(el, age),
                               leakage_.log_factor(el, age),

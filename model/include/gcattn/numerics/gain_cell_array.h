@@ -131,11 +131,12 @@ class GainCellArrayModel {
   int n_valid_ = 0;
   // Variation and noise: the sigmas and the keys of their streams; per cell [cols][rows] the
   // current gain (1 + sigma z), storage-node offset (V), decay-rate factor (1 / tau multiplier)
-  // and the noise of the latest write (V), allocated on the first write.
+  // and the noise of the latest write (V), allocated on the first write for those that vary.
   struct Variation {
     double gain_sigma = 0.0, offset_sigma_v = 0.0, tau_sigma = 0.0, read_sigma = 0.0,
            write_sigma_v = 0.0;
     std::uint64_t gain_key = 0, offset_key = 0, tau_key = 0, read_key = 0, write_key = 0;
+    bool sampled = false;  // the static tables exist (first write)
   };
   bool varied_ = false;
   Variation var_;
