@@ -486,7 +486,8 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     out << "\n";
   }
   const EnergyLedger& e = r.per_head_token;
-  const AreaBreakdown area = area_of(AreaParams::from(cfg), HardwareParams::from(cfg), w.layers, w.heads);
+  const AreaBreakdown area =
+      area_of(AreaParams::from(cfg), HardwareParams::from(cfg), w.layers, w.heads);
   const double total = e.total();
   const double layer_nj = total * w.heads * 1e-3;
   // Every published figure with its simulated counterpart.
@@ -522,8 +523,10 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
                     "pJ", std::nullopt, e.component(c), 0.0});
   }
   // The area breakdown (bottom-up; the per-head total is the published figure above).
-  for (const auto& i : area.subtile) rows.push_back({"area_subtile_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
-  for (const auto& i : area.head) rows.push_back({"area_head_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
+  for (const auto& i : area.subtile)
+    rows.push_back({"area_subtile_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
+  for (const auto& i : area.head)
+    rows.push_back({"area_head_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
   rows.push_back({"area_model_mm2", "mm^2", std::nullopt, area.model_um2 * 1e-6, 0.0});
 
   out << "gcattn reproduce: calibration workload (docs/validation.md)\n"

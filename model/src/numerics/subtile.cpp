@@ -13,8 +13,8 @@ SubTileModel::SubTileModel(const HardwareParams& p, const Site& site)
       out_conv_(OutputConverter::from(p)),
       cpc_offset_(converter_offsets(p.nonideal, site, Unit::ChargeToPulse, p.cols,
                                     ChargeToPulse::offset_lsb(p))),
-      out_offset_(converter_offsets(p.nonideal, site, Unit::OutputConverter, p.rows,
-                                    out_conv_.lsb())) {
+      out_offset_(
+          converter_offsets(p.nonideal, site, Unit::OutputConverter, p.rows, out_conv_.lsb())) {
   k_.set_nonideality(p.nonideal, site, Unit::KArray);
   v_.set_nonideality(p.nonideal, site, Unit::VArray);
   if (p.quantize) {
@@ -51,7 +51,7 @@ SubTileActivity SubTileModel::attend(const double* q_frac, double now_s, std::in
   }
   act.k_read_activity = k_.read_rows(q_frac, now_s, now_token, s);
   for (int c = 0; c < cols(); ++c) {
-    phi[c] = !k_.valid(c)            ? 0.0
+    phi[c] = !k_.valid(c)          ? 0.0
              : cpc_offset_.empty() ? cpc_.phi(s[c])
                                    : cpc_.phi(s[c], cpc_offset_[static_cast<std::size_t>(c)]);
     act.active_columns += k_.valid(c);

@@ -110,7 +110,9 @@ class OutputConverter {
     return from_normalised(clamp(a * inv_a_sat_ + offset, -1.0, 1.0), code);
   }
   /// One step of the output grid in units of a_sat (the unit of converter offsets in LSB).
-  double lsb() const { return mode_ == OutputMode::Counter ? 1.0 / counter_.max_count() : ref_.step(); }
+  double lsb() const {
+    return mode_ == OutputMode::Counter ? 1.0 / counter_.max_count() : ref_.step();
+  }
   /// Signed digital code (grid index) of a: what the counter holds.
   long code(double a) const {
     const double x = clamp(a * inv_a_sat_, -1.0, 1.0);

@@ -23,8 +23,7 @@ class SubTile : public sc_core::sc_module {
   /// mem: where the arrays' cells and the sub-tile's result rows live (the accelerator's arena);
   /// site: where it sits (its devices' variation and noise, as SubTileModel's).
   SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
-          std::pmr::memory_resource* mem = std::pmr::get_default_resource(),
-          const Site& site = {});
+          std::pmr::memory_resource* mem = std::pmr::get_default_resource(), const Site& site = {});
   const char* kind() const override { return "gcattn::sc::SubTile"; }
 
   int rows() const { return k_array.rows(); }
