@@ -69,7 +69,7 @@ int cmd_run(const Args& args, std::ostream& out) {
       "usage: gcattn run --trace FILE [--config P] [--set key=value ...] [--tokens N] [--mode "
       "lt|at]\n"
       "                  [--host-gap NS] [--scalers FILE] [--report-json F] [--report-csv F] "
-      "[--vcd F]\n"
+      "[--vcd F] [--seeds N]\n"
       "Replays a KV-cache trace (docs/trace-format.md) through the accelerator's TLM host "
       "interface:\n"
       "per token and layer the player writes K, V and Q, issues the command, waits for the "

@@ -210,6 +210,11 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
                {"calibration_tokens", cr.tokens},
                {"calibrated_on", tr.path()}};
   }
+  if (hw.nonideal.any()) {
+    rep.notes.push_back(
+        "device variation or noise on (variation.*, noise.*; docs/nonidealities.md): the scalers "
+        "are fitted on the nominal hardware, accuracy.nominal compares with it");
+  }
   // The accelerator holds float32 scaler words; the references use exactly those.
   const ScalerTable hw_scalers = scalers.rounded_to_float();
 
