@@ -25,8 +25,8 @@ struct MonteCarlo {
 };
 
 boost::json::object area_json(const AreaBreakdown& a);
-/// {chips, seeds: [...], summary: {softmax|ideal|attn_out: {cosine|relative_rms: {mean, std,
-/// min, max}}}}; std is the sample standard deviation (0 for one chip).
+/// {chips, seeds: [...], summary: {softmax|ideal|attn_out|nominal: {cosine|relative_rms: {mean,
+/// std, min, max}}}}; std is the sample standard deviation (0 for one chip).
 boost::json::object monte_carlo_json(const MonteCarlo& mc);
 void write_area_summary(const AreaBreakdown& a, std::ostream& out);
 void write_monte_carlo_summary(const MonteCarlo& mc, std::ostream& out);
