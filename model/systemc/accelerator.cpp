@@ -11,10 +11,11 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
       params_(AcceleratorParams::from(cfg)),
       energy_(EnergyModel::from(cfg)),
       stats_(params_.layers, params_.heads),
-      layers_("layer", static_cast<std::size_t>(params_.layers),
-              [this](const char* n, std::size_t) {
-                return new Layer(n, params_.hw, params_.heads, &arena_);
-              }),
+      layers_(
+          "layer", static_cast<std::size_t>(params_.layers),
+          [this](const char* n, std::size_t l) {
+            return new Layer(n, params_.hw, params_.heads, &arena_, static_cast<int>(l));
+          }),
       controller_("controller", params_, PhaseSchedule::from(cfg), energy_, layers_, stats_),
       dma_("dma", params_),
       host_("host", params_, controller_, dma_, stats_) {

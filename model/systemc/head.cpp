@@ -3,12 +3,14 @@
 namespace gcattn::sc {
 
 Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
-           std::pmr::memory_resource* mem)
+           std::pmr::memory_resource* mem, int layer, int head)
     : sc_core::sc_module(name),
       query_dacs("query_dacs", p),
       write_driver("write_driver", p),
       subtiles("subtile", static_cast<std::size_t>(p.subtiles()),
-               [&p, mem](const char* n, std::size_t) { return new SubTile(n, p, mem); }),
+               [&p, mem, layer, head](const char* n, std::size_t m) {
+                 return new SubTile(n, p, mem, Site{layer, head, static_cast<int>(m)});
+               }),
       accumulator("accumulator", p.rows),
       p_(p),
       write_codes_(p.quantize && subtiles[0].k_array.model().has_write_grid()),

@@ -9,12 +9,12 @@ constexpr int kMaxDim = 4096;  // array.rows and array.cols (configs/schema.json
 }  // namespace
 
 SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
-                 std::pmr::memory_resource* mem)
+                 std::pmr::memory_resource* mem, const Site& site)
     : sc_core::sc_module(name),
-      k_array("k_array", p, mem),
-      v_array("v_array", p, mem),
-      cpc("cpc", p),
-      out_conv("out_conv", p),
+      k_array("k_array", p, mem, site, Unit::KArray),
+      v_array("v_array", p, mem, site, Unit::VArray),
+      cpc("cpc", p, site),
+      out_conv("out_conv", p, site),
       s_(mem),
       phi_(mem),
       a_(mem),

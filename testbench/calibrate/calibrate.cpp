@@ -259,7 +259,10 @@ double percentile(std::vector<double> v, double p) {
   return a + (b - a) * (pos - static_cast<double>(i));
 }
 
-Result calibrate(const trace::TraceReader& tr, const HardwareParams& hw, const Options& opt) {
+Result calibrate(const trace::TraceReader& tr, const HardwareParams& chip, const Options& opt) {
+  // The scalers are the design's: fitted on the nominal hardware, without the variation and
+  // noise of a particular chip (docs/nonidealities.md).
+  const HardwareParams hw = nominal_hardware(chip);
   if (tr.d_head() != hw.rows) {
     throw cli::InputError(
         tr.path() + ": d_head " + std::to_string(tr.d_head()) +

@@ -76,8 +76,9 @@ struct Result {
 };
 
 /// Calibrates every (layer, head) of the trace; (layer, head) pairs run on opt.pool and the result
-/// is the same for any thread count. hw is the configured hardware (its
-/// default_scalers are ignored). Throws cli::InputError when the trace does not fit hw
+/// is the same for any thread count. hw is the configured hardware (its default_scalers are
+/// ignored; its variation and noise too: the scalers are fitted on the nominal hardware). Throws
+/// cli::InputError when the trace does not fit hw
 /// (d_head != array.rows) or is empty.
 Result calibrate(const trace::TraceReader& trace, const HardwareParams& hw, const Options& opt);
 

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/options.h"
+#include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/subtile.h"
@@ -408,7 +409,7 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       "heads, full window, q uniform in [0, 1], k and v uniform over the write-DAC range) and\n"
       "prints the paper's published figures next to the simulated ones. --json writes the rows\n"
       "as a list of {quantity, unit, published, simulated}; --check exits with status 5 when a\n"
-      "figure misses its tolerance (latency 1 %, energies 5 %).";
+      "figure misses its tolerance (latency 1 %, energies 5 %, area per head 10 %).";
   po::options_description desc("reproduce options");
   desc.add_options()("help,h", "show this help")(
       "json", po::value<std::string>(), "write the rows as JSON to FILE")(
@@ -485,6 +486,8 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     out << "\n";
   }
   const EnergyLedger& e = r.per_head_token;
+  const AreaBreakdown area =
+      area_of(AreaParams::from(cfg), HardwareParams::from(cfg), w.layers, w.heads);
   const double total = e.total();
   const double layer_nj = total * w.heads * 1e-3;
   // Every published figure with its simulated counterpart.
@@ -497,6 +500,7 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     if (q == "energy_total_per_head_pj") return total;
     if (q == "energy_per_layer_nj") return layer_nj;
     if (q == "energy_per_token_uj") return layer_nj * w.layers * 1e-3;
+    if (q == "area_per_head_mm2") return area.head_um2 * 1e-6;
     throw ConfigError(pub.id + ": published quantity '" + q + "' has no simulated counterpart in gcattn reproduce");
   };
   std::vector<Row> rows;
@@ -518,6 +522,12 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     rows.push_back({std::string("component_") + category_name(category_of(c)) + "_" + component_name(c) + "_pj",
                     "pJ", std::nullopt, e.component(c), 0.0});
   }
+  // The area breakdown (bottom-up; the per-head total is the published figure above).
+  for (const auto& i : area.subtile)
+    rows.push_back({"area_subtile_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
+  for (const auto& i : area.head)
+    rows.push_back({"area_head_" + i.name + "_um2", "um^2", std::nullopt, i.total_um2, 0.0});
+  rows.push_back({"area_model_mm2", "mm^2", std::nullopt, area.model_um2 * 1e-6, 0.0});
 
   out << "gcattn reproduce: calibration workload (docs/validation.md)\n"
       << "  configuration " << cfg.name() << "; " << w.layers << " layers x " << w.heads

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/monte_carlo.h"
 #include "cli/options.h"
 #include "io/npy.h"
 #include "player/run_session.h"
@@ -106,6 +107,7 @@ int cmd_run(const Args& args, std::ostream& out) {
       "[--vcd F]\n"
       "                  [--timeline F.json [--timeline-layers L] [--timeline-window S:E]\n"
       "                  [--timeline-tracks T]]\n"
+      "[--vcd F] [--seeds N]\n"
       "Replays a KV-cache trace (docs/trace-format.md) through the accelerator's TLM host "
       "interface:\n"
       "per token and layer the player writes K, V and Q, issues the command, waits for the "
@@ -160,13 +162,19 @@ int cmd_run(const Args& args, std::ostream& out) {
       "START:END in ns: keep only events overlapping this window of simulated time")(
       "timeline-tracks", po::value<std::string>(),
       "all, or a comma-separated list of: phases, registers, windows, dma, irq, gaps (default "
-      "all)");
+      "all)")(
+      "seeds", po::value<int>()->default_value(0),
+      "Monte Carlo over N chips: variation.seed + i and noise.seed + i, i < N, each in a child "
+      "process; the report's monte_carlo section gives the accuracy's mean and spread "
+      "(docs/nonidealities.md)");
   add_config_options(desc);
   add_threads_option(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
   Config cfg = resolve_config(vm);
+  const int seeds = vm["seeds"].as<int>();
+  if (seeds < 0 || seeds > 10000) throw UsageError("--seeds must be in [0, 10000]");
   if (vm.count("functional"))
     cfg.set("model.functional", on_off(vm, "functional") ? "true" : "false", "--functional");
   if (vm.count("completion"))
@@ -193,6 +201,8 @@ int cmd_run(const Args& args, std::ostream& out) {
   ro.calibration.method = calibrate::parse_method(vm["calibrate-method"].as<std::string>());
   ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
   ro.accuracy = on_off(vm, "accuracy");
+  if (seeds > 0 && !(ro.accuracy && cfg.boolean("model.functional")))
+    throw UsageError("--seeds compares accuracy: it needs --accuracy on and --functional on");
   if (vm.count("gpu")) ro.gpus = vm["gpu"].as<std::vector<std::string>>();
   if (vm.count("vcd")) {
     sc::VcdOptions v;
@@ -219,7 +229,11 @@ int cmd_run(const Args& args, std::ostream& out) {
     SigintScope sigint;
     res = player::run_trace(cfg, ro);
   }
-  const report::Report& rep = res.report;
+  report::Report& rep = res.report;
+  if (seeds > 0 && rep.complete) {
+    run_monte_carlo(args, seeds, static_cast<std::uint64_t>(cfg.integer("variation.seed")),
+                    static_cast<std::uint64_t>(cfg.integer("noise.seed")), rep);
+  }
   if (vm.count("report-json")) report::write_json(rep, vm["report-json"].as<std::string>());
   if (vm.count("report-csv")) report::write_csv(rep, vm["report-csv"].as<std::string>());
   if (vm.count("outputs"))

@@ -57,6 +57,14 @@ AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& sc
   const std::size_t lh = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(heads_);
   const std::size_t d = static_cast<std::size_t>(d_);
   const std::size_t H = static_cast<std::size_t>(heads_);
+  if (opt_.nominal && hw.nonideal.any()) {
+    const HardwareParams nominal = nominal_hardware(hw);
+    nominal_.reserve(lh);
+    for (int l = 0; l < layers_; ++l) {
+      for (int h = 0; h < heads_; ++h) nominal_.emplace_back(nominal, scalers.at(l, h));
+    }
+    nominal_out_.resize(H * d);
+  }
   if (opt_.ideal) {
     ideal_.reserve(lh);
     for (int l = 0; l < layers_; ++l) {
@@ -85,7 +93,8 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
   const int slot = static_cast<int>(token % window_);
   const int n = static_cast<int>(std::min<std::int64_t>(token + 1, window_));
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
-  const bool use[kRefs] = {opt_.softmax, opt_.ideal, opt_.attn_out && attn_out != nullptr};
+  const bool use[kRefs] = {opt_.softmax, opt_.ideal, opt_.attn_out && attn_out != nullptr,
+                           !nominal_.empty()};
   // Head h of this step: its references and sums against them, into its own slots.
   auto head_step = [&](int h) {
     const std::size_t hi = static_cast<std::size_t>(layer) * static_cast<std::size_t>(heads_) +
@@ -127,6 +136,14 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
       for (std::size_t i = 0; i < d; ++i) ref[i] = attn_out[off + i];
       sums[kAttnOut] = compare(x, ref, d);
     }
+    if (use[kNominal]) {
+      HeadModel& m = nominal_[hi];
+      double* y = &nominal_out_[off];
+      m.write_token(token, k + off, v + off, 0.0);
+      m.attend(token, q + off, 0.0, y);
+      for (std::size_t i = 0; i < d; ++i) ref[i] = static_cast<double>(static_cast<float>(y[i]));
+      sums[kNominal] = compare(x, ref, d);
+    }
   };
   if (pool_) {
     pool_->for_each(heads_, head_step);
@@ -151,7 +168,7 @@ void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const 
 
 report::AccuracySet AccuracyTracker::overall() const {
   report::AccuracySet s;
-  report::Agreement* out[kRefs] = {&s.softmax, &s.ideal, &s.attn_out};
+  report::Agreement* out[kRefs] = {&s.softmax, &s.ideal, &s.attn_out, &s.nominal};
   for (int r = 0; r < kRefs; ++r) {
     Acc all;
     for (const auto& a : layer_acc_[r]) {
@@ -168,14 +185,14 @@ report::AccuracySet AccuracyTracker::overall() const {
 report::AccuracySet AccuracyTracker::layer(int l) const {
   const auto i = static_cast<std::size_t>(l);
   return {layer_acc_[kSoftmax][i].result(), layer_acc_[kIdeal][i].result(),
-          layer_acc_[kAttnOut][i].result()};
+          layer_acc_[kAttnOut][i].result(), layer_acc_[kNominal][i].result()};
 }
 
 report::AccuracySet AccuracyTracker::head(int l, int h) const {
   const std::size_t i =
       static_cast<std::size_t>(l) * static_cast<std::size_t>(heads_) + static_cast<std::size_t>(h);
   return {head_acc_[kSoftmax][i].result(), head_acc_[kIdeal][i].result(),
-          head_acc_[kAttnOut][i].result()};
+          head_acc_[kAttnOut][i].result(), head_acc_[kNominal][i].result()};
 }
 
 }  // namespace gcattn::player

@@ -5,7 +5,9 @@
 //    stored tokens (the last array.window_tokens tokens);
 //  - ideal: the ideal hardware (linear cell, no quantisation, no leakage) with the same per-head
 //    scalers as the accelerator (rounded to float32 as its scaler window);
-//  - attn_out: the trace's recorded attention output, when the trace has one.
+//  - attn_out: the trace's recorded attention output, when the trace has one;
+//  - nominal: only with device variation or noise on, gcattn::HeadModel (double precision) on the
+//    same hardware without them (the chip as designed), with the same scalers.
 // The softmax and ideal references are the single-precision kernels of
 // gcattn/numerics/fast_reference.h (they agree with the double-precision models to about 1e-6;
 // the metrics below to better than 1e-5). Metrics: per head, the mean over tokens of the cosine
@@ -20,6 +22,7 @@
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/fast_reference.h"
+#include "gcattn/numerics/head.h"
 #include "gcattn/parallel/worker_pool.h"
 #include "player/scalers.h"
 #include "report/report.h"
@@ -37,6 +40,7 @@ struct AccuracyOptions {
   bool softmax = true;
   bool ideal = true;
   bool attn_out = true;  // only used when the trace has attn_out
+  bool nominal = true;   // only used with variation or noise on
 };
 
 class AccuracyTracker {
@@ -65,7 +69,7 @@ class AccuracyTracker {
     void add_layer(double xy, double xx, double yy, double err2, double ref2);
     report::Agreement result() const;
   };
-  enum Ref { kSoftmax = 0, kIdeal = 1, kAttnOut = 2, kRefs = 3 };
+  enum Ref { kSoftmax = 0, kIdeal = 1, kAttnOut = 2, kNominal = 3, kRefs = 4 };
   struct Sums {  // one head output against one reference
     double xy = 0, xx = 0, yy = 0, err2 = 0;
     Sums& operator+=(const Sums& o) {
@@ -79,6 +83,7 @@ class AccuracyTracker {
   AccuracyOptions opt_;
   WorkerPool* pool_;
   std::vector<IdealHeadF32> ideal_;  // [layer][head]
+  std::vector<HeadModel> nominal_;   // [layer][head], with variation or noise on
   SoftmaxCache cache_;
   std::vector<float> kring_;           // [layer][head] raw k of the window, key_block_index layout
   std::size_t kring_stride_ = 0;       // floats per head
@@ -86,10 +91,11 @@ class AccuracyTracker {
   std::vector<Acc> head_acc_[kRefs];   // [layer][head]
   std::vector<Acc> layer_acc_[kRefs];  // [layer]
   // Per head of the running step, sized once: reference outputs, scores, sums.
-  std::vector<double> ref_;  // [head][d]
-  std::vector<float> w_;     // [head][window + 8]
-  std::vector<float> acc_;   // [head][d]
-  std::vector<Sums> sums_;   // [head][ref]
+  std::vector<double> ref_;          // [head][d]
+  std::vector<double> nominal_out_;  // [head][d]
+  std::vector<float> w_;             // [head][window + 8]
+  std::vector<float> acc_;           // [head][d]
+  std::vector<Sums> sums_;           // [head][ref]
 };
 
 }  // namespace gcattn::player

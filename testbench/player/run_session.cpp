@@ -12,6 +12,7 @@
 #include <tlm>
 
 #include "cli/errors.h"
+#include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/power/gpu_reference.h"
 #include "gcattn/power/published.h"
@@ -223,6 +224,11 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
                {"calibration_tokens", cr.tokens},
                {"calibrated_on", tr.path()}};
   }
+  if (hw.nonideal.any()) {
+    rep.notes.push_back(
+        "device variation or noise on (variation.*, noise.*; docs/nonidealities.md): the scalers "
+        "are fitted on the nominal hardware, accuracy.nominal compares with it");
+  }
   // The accelerator holds float32 scaler words; the references use exactly those.
   const ScalerTable hw_scalers = scalers.rounded_to_float();
 
@@ -423,6 +429,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     const double age = std::round(static_cast<double>(hw.window_tokens - 1) * i / (points - 1));
     lk.curve.push_back({age, age * t.token_period_ns, retention(age)});
   }
+
+  rep.area = area_of(AreaParams::from(cfg), hw, L, H);
 
   rep.scalers = std::move(sc_info);
   rep.config = json::parse(cfg.to_json(false));

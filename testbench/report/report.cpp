@@ -23,9 +23,11 @@ json::value agreement(const Agreement& a) {
 }
 
 json::object accuracy_set(const AccuracySet& s) {
-  return json::object{{"softmax", agreement(s.softmax)},
-                      {"ideal", agreement(s.ideal)},
-                      {"attn_out", agreement(s.attn_out)}};
+  json::object o{{"softmax", agreement(s.softmax)},
+                 {"ideal", agreement(s.ideal)},
+                 {"attn_out", agreement(s.attn_out)}};
+  if (s.nominal.available) o["nominal"] = agreement(s.nominal);  // only with variation or noise
+  return o;
 }
 
 json::object split(const EnergySplit& e) {
@@ -212,6 +214,8 @@ json::object to_json(const Report& r) {
                               {"oldest_age_tokens", json_number(lk.oldest_age_tokens)},
                               {"oldest_retention", json_number(lk.oldest_retention)},
                               {"curve", std::move(curve)}};
+  o["area"] = area_json(r.area);
+  if (!r.monte_carlo.chips.empty()) o["monte_carlo"] = monte_carlo_json(r.monte_carlo);
 
   json::array scaler_rows;
   for (const auto& h : r.heads_table) {
@@ -307,11 +311,14 @@ void write_summary(const Report& r, std::ostream& out) {
     line("softmax", r.accuracy.softmax);
     line("ideal", r.accuracy.ideal);
     line("attn_out", r.accuracy.attn_out);
+    line("nominal", r.accuracy.nominal);
   }
   if (r.leakage.mode != "off") {
     out << "leakage: oldest stored token (" << fmt(r.leakage.oldest_age_tokens, 5)
         << " tokens) keeps " << fmt(100.0 * r.leakage.oldest_retention, 3) << " % of its signal\n";
   }
+  write_monte_carlo_summary(r.monte_carlo, out);
+  write_area_summary(r.area, out);
   if (!r.gpu.rows.empty()) {
     out << "GPU comparison (per token, " << r.layers << " layers x " << r.heads
         << " heads; accelerator " << eng(r.gpu.accelerator_latency_per_token_ns * 1e-9, "s") << ", "

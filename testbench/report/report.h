@@ -11,7 +11,9 @@
 
 #include <boost/json.hpp>
 
+#include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
+#include "report/nonideal_sections.h"
 
 namespace gcattn::report {
 
@@ -30,6 +32,7 @@ struct AccuracySet {
   Agreement softmax;   // float softmax attention of the same q, k, v over the same window
   Agreement ideal;     // ideal hardware (linear cell, no quantisation, no leakage), same scalers
   Agreement attn_out;  // the trace's recorded attention output (when the trace has it)
+  Agreement nominal;   // the same hardware without variation and noise (when they are on)
 };
 
 struct LayerAccuracy {
@@ -141,6 +144,8 @@ struct Report {
   std::vector<HeadRow> heads_table;
   GpuComparison gpu;
   Leakage leakage;
+  AreaBreakdown area;      // of the simulated accelerator (layers x heads of the run)
+  MonteCarlo monte_carlo;  // --seeds N: the chips' accuracy (empty otherwise)
 
   boost::json::value scalers = nullptr;  // {source, method, path, calibration_tokens, ...}
   boost::json::value config = nullptr;   // the resolved configuration

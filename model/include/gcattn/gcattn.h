@@ -15,6 +15,7 @@
 
 #include "gcattn/gcattn_regs.h"
 
+#include "gcattn/area/area_model.h"
 #include "gcattn/config/config.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/power/energy_model.h"

@@ -50,10 +50,28 @@ HardwareParams HardwareParams::from(const Config& cfg) {
   p.default_scalers.k = {cfg.number("scalers.k_gain"), cfg.number("scalers.k_offset")};
   p.default_scalers.v = {cfg.number("scalers.v_gain"), cfg.number("scalers.v_offset")};
   p.default_scalers.out = {cfg.number("scalers.out_gain"), cfg.number("scalers.out_offset")};
+  Nonideality& n = p.nonideal;
+  n.cell_gain_sigma = cfg.number("variation.cell_gain_sigma");
+  n.cell_offset_sigma_v = cfg.number("variation.cell_offset_sigma_v");
+  n.tau_sigma = cfg.number("variation.tau_sigma");
+  n.converter_offset_sigma_lsb = cfg.number("variation.converter_offset_sigma_lsb");
+  n.variation_seed = static_cast<std::uint64_t>(cfg.integer("variation.seed"));
+  n.read_sigma = cfg.number("noise.read_sigma");
+  n.write_sigma_v = cfg.number("noise.write_sigma_v");
+  n.noise_seed = static_cast<std::uint64_t>(cfg.integer("noise.seed"));
+  return p;
+}
+
+HardwareParams nominal_hardware(HardwareParams p) {
+  Nonideality zero;  // every sigma 0; the seeds stay (they are part of the configuration)
+  zero.variation_seed = p.nonideal.variation_seed;
+  zero.noise_seed = p.nonideal.noise_seed;
+  p.nonideal = zero;
   return p;
 }
 
 HardwareParams ideal_hardware(HardwareParams p) {
+  p = nominal_hardware(p);
   p.cell_kind = CellKind::Linear;
   p.quantize = false;
   p.leakage_mode = LeakageMode::Off;

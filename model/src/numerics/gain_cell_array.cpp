@@ -74,7 +74,11 @@ GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell
       code_(mem),
       t_write_s_(static_cast<std::size_t>(cols), 0.0, mem),
       token_(static_cast<std::size_t>(cols), 0, mem),
-      valid_(static_cast<std::size_t>(cols), 0, mem) {}
+      valid_(static_cast<std::size_t>(cols), 0, mem),
+      gain_(mem),
+      offset_(mem),
+      rate_(mem),
+      write_noise_(mem) {}
 
 void GainCellArrayModel::set_write_grid(double step_v, int min_index, int max_index) {
   if (!(step_v > 0.0) || max_index < min_index || max_index - min_index > 255 || !u_.empty() ||
@@ -110,6 +114,7 @@ void GainCellArrayModel::stamp(int col, double t_s, std::int64_t token) {
   token_[col] = token;
   n_valid_ += !valid_[col];
   valid_[col] = 1;
+  if (varied_) vary_column(col, token);
 }
 
 // The cells are allocated on the first write: most arrays of a short run are never written,
@@ -461,6 +466,7 @@ double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::i
     std::fill(out_cols, out_cols + cols_, 0.0);
     return 0.0;
   }
+  if (varied_) return read_rows_varied(in_rows, now_s, now_token, out_cols);
 #if GCATTN_AVX512_READS
   if (coded_ && use_avx512(level_u_.size())) {
     return read_rows_coded_avx512(in_rows, code_.data(), level_u_.data(),
@@ -485,6 +491,7 @@ double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::i
     std::fill(out_rows, out_rows + rows_, 0.0);
     return 0.0;
   }
+  if (varied_) return read_cols_varied(in_cols, now_s, now_token, out_rows);
 #if GCATTN_AVX512_READS
   if (coded_ && use_avx512(level_u_.size())) {
     return read_cols_coded_avx512(in_cols, code_.data(), level_u_.data(),

@@ -4,19 +4,21 @@
 
 namespace gcattn {
 
-HeadModel::HeadModel(const HardwareParams& p, const HeadScalers& scalers)
+HeadModel::HeadModel(const HardwareParams& p, const HeadScalers& scalers, int layer, int head)
     : p_(p),
       scalers_(scalers),
       q_dac_(PulseWidthDac::from(p)),
       kv_dac_(WriteDac::from(p)),
-      subtiles_(static_cast<std::size_t>(p.subtiles()), SubTileModel(p)),
       k_volts_(static_cast<std::size_t>(p.rows)),
       v_volts_(static_cast<std::size_t>(p.rows)),
       q_frac_(static_cast<std::size_t>(p.rows)),
       s_(static_cast<std::size_t>(p.window_tokens)),
       phi_(static_cast<std::size_t>(p.window_tokens)),
       a_(static_cast<std::size_t>(p.rows)),
-      sub_out_(static_cast<std::size_t>(p.subtiles()) * static_cast<std::size_t>(p.rows)) {}
+      sub_out_(static_cast<std::size_t>(p.subtiles()) * static_cast<std::size_t>(p.rows)) {
+  subtiles_.reserve(static_cast<std::size_t>(p.subtiles()));
+  for (int m = 0; m < p.subtiles(); ++m) subtiles_.emplace_back(p, Site{layer, head, m});
+}
 
 void HeadModel::write_token(std::int64_t token, const float* k_raw, const float* v_raw,
                             double t_s) {

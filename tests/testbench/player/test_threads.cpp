@@ -91,3 +91,23 @@ TEST_CASE("gcattn calibrate: scalers are identical for 1 and 4 threads",
   CHECK(bad.exit_code == 2);
   CHECK(bad.output.find("--threads") != std::string::npos);
 }
+
+TEST_CASE("gcattn run: with device variation and noise on, 1 and 3 threads give one report",
+          "[cli][run][threads][variation]") {
+  const test::TempDir dir("threads_variation");
+  const std::string trace = test::small_trace(dir, 2, 5, 64, 40, false, 5);
+  const std::string varied =
+      " --set variation.cell_gain_sigma=0.05 --set variation.tau_sigma=0.3"
+      " --set variation.converter_offset_sigma_lsb=0.5 --set noise.read_sigma=0.02"
+      " --set noise.write_sigma_v=0.01 --set leakage.mode=time";
+  for (int threads : {1, 3}) {
+    const auto r = test::run_process(test::gcattn_command(
+        "run --trace " + q(trace) + varied + " --threads " + std::to_string(threads) +
+        " --report-json " + q(dir / (std::to_string(threads) + ".json")) + " --outputs " +
+        q(dir / (std::to_string(threads) + ".npy"))));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(stable(dir / "1.json") == stable(dir / "3.json"));
+  CHECK(slurp(dir / "1.npy") == slurp(dir / "3.npy"));
+}

@@ -18,6 +18,27 @@ struct AffineScaler {
   double apply(double x) const { return gain * x + offset; }
 };
 
+/// Device variation (static, sampled once per cell or converter from `variation_seed`) and
+/// noise (dynamic, drawn per event from `noise_seed`); docs/nonidealities.md. All zero: the
+/// paper's identical, noiseless devices, simulated by the unchanged fast path.
+struct Nonideality {
+  double cell_gain_sigma = 0.0;             // relative, per cell read current
+  double cell_offset_sigma_v = 0.0;         // V, per cell storage-node offset
+  double tau_sigma = 0.0;                   // sigma of ln(tau), per cell
+  double converter_offset_sigma_lsb = 0.0;  // LSB, per converter
+  std::uint64_t variation_seed = 0;
+  double read_sigma = 0.0;     // relative, per cell and read
+  double write_sigma_v = 0.0;  // V, per cell and write
+  std::uint64_t noise_seed = 0;
+
+  /// Whether a gain-cell array deviates from the nominal one (cells or noise).
+  bool arrays() const {
+    return cell_gain_sigma > 0.0 || cell_offset_sigma_v > 0.0 || tau_sigma > 0.0 ||
+           read_sigma > 0.0 || write_sigma_v > 0.0;
+  }
+  bool any() const { return arrays() || converter_offset_sigma_lsb > 0.0; }
+};
+
 /// The per-head scalers of PAPER.md section 3 (x_hw = gain * x + offset).
 struct HeadScalers {
   AffineScaler q, k, v, out;
@@ -50,6 +71,7 @@ struct HardwareParams {
   OutputMode out_mode = OutputMode::Reference;
   bool quantize = true;
   HeadScalers default_scalers;
+  Nonideality nonideal;
 
   int subtiles() const { return window_tokens / cols; }
 
@@ -57,7 +79,10 @@ struct HardwareParams {
   static HardwareParams from(const Config& cfg);
 };
 
-/// The ideal-hardware variant: linear cell, no quantisation, no leakage (same clamps).
+/// The ideal-hardware variant: linear cell, no quantisation, no leakage, no variation or noise
+/// (same clamps).
 HardwareParams ideal_hardware(HardwareParams p);
+/// The same design without variation and noise (what calibration assumes).
+HardwareParams nominal_hardware(HardwareParams p);
 
 }  // namespace gcattn

@@ -74,7 +74,12 @@ class ChargeToPulse {
  public:
   explicit ChargeToPulse(double s_sat) : inv_s_sat_(1.0 / s_sat) {}
   static ChargeToPulse from(const HardwareParams& p) { return ChargeToPulse(p.s_sat_ua); }
+  /// One LSB of an offset, as a fraction of the full-scale pulse: the pulses' time resolution,
+  /// taken as the query DAC's (assumed; the converter is not quantised itself).
+  static double offset_lsb(const HardwareParams& p) { return 1.0 / (p.q_levels - 1); }
   double phi(double s) const { return clamp(s * inv_s_sat_, 0.0, 1.0); }
+  /// phi of a converter with an input-referred offset (a fraction of the full-scale pulse).
+  double phi(double s, double offset) const { return clamp(s * inv_s_sat_ + offset, 0.0, 1.0); }
 
  private:
   double inv_s_sat_;
@@ -98,13 +103,15 @@ class OutputConverter {
   /// Both at once, quantising once: the value is derived from the code (reference grid:
   /// step * index; counter: count / n), which is exactly what convert() computes.
   double convert(double a, long& code) const {
-    const double x = clamp(a * inv_a_sat_, -1.0, 1.0);
-    if (mode_ == OutputMode::Counter) {
-      code = counter_.count(x);
-      return quantize_ ? static_cast<double>(code) / counter_.max_count() : x;
-    }
-    code = ref_.index(x);
-    return quantize_ ? ref_.step() * static_cast<double>(code) : x;
+    return from_normalised(clamp(a * inv_a_sat_, -1.0, 1.0), code);
+  }
+  /// The same for a converter with an input-referred offset (in units of a_sat).
+  double convert(double a, double offset, long& code) const {
+    return from_normalised(clamp(a * inv_a_sat_ + offset, -1.0, 1.0), code);
+  }
+  /// One step of the output grid in units of a_sat (the unit of converter offsets in LSB).
+  double lsb() const {
+    return mode_ == OutputMode::Counter ? 1.0 / counter_.max_count() : ref_.step();
   }
   /// Signed digital code (grid index) of a: what the counter holds.
   long code(double a) const {
@@ -113,6 +120,14 @@ class OutputConverter {
   }
 
  private:
+  double from_normalised(double x, long& code) const {
+    if (mode_ == OutputMode::Counter) {
+      code = counter_.count(x);
+      return quantize_ ? static_cast<double>(code) / counter_.max_count() : x;
+    }
+    code = ref_.index(x);
+    return quantize_ ? ref_.step() * static_cast<double>(code) : x;
+  }
   double inv_a_sat_;
   UniformQuantizer ref_;
   CounterQuantizer counter_;

@@ -10,8 +10,13 @@
 
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/physics/leakage.h"
+#include "gcattn/physics/variation.h"
 
 namespace gcattn {
+
+namespace detail {
+struct VariedColumn;  // gain_cell_array_varied.cpp
+}  // namespace detail
 
 class GainCellArrayModel {
  public:
@@ -31,6 +36,16 @@ class GainCellArrayModel {
   /// with 8x less memory traffic and one cubic per level instead of per cell. A value off the
   /// grid switches the array to dense storage (until clear()). Call before the first write.
   void set_write_grid(double step_v, int min_index, int max_index);
+  /// Device variation and noise of this array (HardwareParams::nonideal) as the `unit` (K or V
+  /// array) of the sub-tile at `site`. With every sigma of the cells and noise zero the array stays
+  /// the nominal one and reads take the fast path above, unchanged. Otherwise every cell's current
+  /// is evaluated on its own: (1 + gain) * g(delta_cell * (u + write noise) + offset) * (1 + read
+  /// noise), the static values sampled on the first write (functions of seed, site and cell only),
+  /// the noise drawn per write (token, cell) and read (read token, cell). Call before the first
+  /// write.
+  void set_nonideality(const Nonideality& n, const Site& site, Unit unit);
+  /// Whether the cells deviate from the nominal ones (set_nonideality with a sigma > 0).
+  bool varied() const { return varied_; }
   /// Writes a column with stored voltages volts[rows] at time t_s as token `token`.
   void write_column(int col, const double* volts, double t_s, std::int64_t token);
   /// Writes a column given as grid codes: code[r] is the grid index of the stored voltage minus
@@ -96,6 +111,13 @@ class GainCellArrayModel {
   void to_dense();
   void store_dense(int col, const double* volts);
   void stamp(int col, double t_s, std::int64_t token);
+  // The varied path (set_nonideality; gain_cell_array_varied.cpp).
+  void vary_column(int col, std::int64_t token);
+  detail::VariedColumn column_cells(int col, double now_s, std::int64_t now_token) const;
+  double read_rows_varied(const double* in_rows, double now_s, std::int64_t now_token,
+                          double* out_cols) const;
+  double read_cols_varied(const double* in_cols, double now_s, std::int64_t now_token,
+                          double* out_rows) const;
   int rows_, cols_;
   CellModel cell_;
   Leakage leakage_;
@@ -113,6 +135,18 @@ class GainCellArrayModel {
   std::pmr::vector<std::int64_t> token_;
   std::pmr::vector<std::uint8_t> valid_;
   int n_valid_ = 0;
+  // Variation and noise: the sigmas and the keys of their streams; per cell [cols][rows] the
+  // current gain (1 + sigma z), storage-node offset (V), decay-rate factor (1 / tau multiplier)
+  // and the noise of the latest write (V), allocated on the first write for those that vary.
+  struct Variation {
+    double gain_sigma = 0.0, offset_sigma_v = 0.0, tau_sigma = 0.0, read_sigma = 0.0,
+           write_sigma_v = 0.0;
+    std::uint64_t gain_key = 0, offset_key = 0, tau_key = 0, read_key = 0, write_key = 0;
+    bool sampled = false;  // the static tables exist (first write)
+  };
+  bool varied_ = false;
+  Variation var_;
+  std::pmr::vector<float> gain_, offset_, rate_, write_noise_;
 };
 
 }  // namespace gcattn

@@ -13,7 +13,9 @@ namespace gcattn {
 
 class HeadModel {
  public:
-  HeadModel(const HardwareParams& p, const HeadScalers& scalers);
+  /// layer, head: where the head sits in the accelerator (its devices' variation and noise,
+  /// p.nonideal; the same as the accelerator's head (layer, head) of the same configuration).
+  HeadModel(const HardwareParams& p, const HeadScalers& scalers, int layer = 0, int head = 0);
   explicit HeadModel(const HardwareParams& p) : HeadModel(p, p.default_scalers) {}
 
   int dim() const { return p_.rows; }

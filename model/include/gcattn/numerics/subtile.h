@@ -2,10 +2,12 @@
 // A sub-tile: one K array and one V array holding the same cols tokens, the first-stage
 // charge-to-pulse converters (one per column) and the signed output converters (one per row).
 #include <cstdint>
+#include <vector>
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/gain_cell_array.h"
+#include "gcattn/physics/variation.h"
 
 namespace gcattn {
 
@@ -32,7 +34,8 @@ struct SubTileActivity {
 
 class SubTileModel {
  public:
-  explicit SubTileModel(const HardwareParams& p);
+  /// site: where the sub-tile sits (its devices' variation and noise, p.nonideal).
+  explicit SubTileModel(const HardwareParams& p, const Site& site = {});
 
   int rows() const { return k_.rows(); }
   int cols() const { return k_.cols(); }
@@ -54,6 +57,8 @@ class SubTileModel {
   GainCellArrayModel k_, v_;
   ChargeToPulse cpc_;
   OutputConverter out_conv_;
+  // Static converter offsets (variation.converter_offset_sigma_lsb): empty when zero.
+  std::vector<double> cpc_offset_, out_offset_;
 };
 
 }  // namespace gcattn

@@ -24,6 +24,16 @@ class Leakage {
     }
     return 1.0;
   }
+  /// ln factor(): the exponent (0 without leakage). A cell whose time constant is the nominal one
+  /// divided by r decays by exp(r * log_factor()) (variation.tau_sigma).
+  double log_factor(double elapsed_s, std::int64_t age_tokens) const {
+    switch (mode_) {
+      case LeakageMode::Time: return -elapsed_s * inv_tau_s_;
+      case LeakageMode::TokenAge: return -per_token_ * static_cast<double>(age_tokens);
+      case LeakageMode::Off: break;
+    }
+    return 0.0;
+  }
   LeakageMode mode() const { return mode_; }
 
  private:

@@ -18,9 +18,11 @@ namespace gcattn::sc {
 
 class GainCellArray {
  public:
-  /// mem: where the cells live (GainCellArrayModel).
+  /// mem: where the cells live (GainCellArrayModel); site and unit: which array it is (its
+  /// cells' variation and noise, GainCellArrayModel::set_nonideality).
   GainCellArray(const char* name, const HardwareParams& p,
-                std::pmr::memory_resource* mem = std::pmr::get_default_resource());
+                std::pmr::memory_resource* mem = std::pmr::get_default_resource(),
+                const Site& site = {}, Unit unit = Unit::KArray);
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::GainCellArray"; }
 

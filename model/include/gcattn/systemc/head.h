@@ -19,9 +19,11 @@ namespace gcattn::sc {
 
 class Head : public sc_core::sc_module {
  public:
-  /// mem: where the sub-tiles keep their cells and rows (the accelerator's arena).
+  /// mem: where the sub-tiles keep their cells and rows (the accelerator's arena); layer, head:
+  /// where the head sits (its devices' variation and noise, as HeadModel's).
   Head(const sc_core::sc_module_name& name, const HardwareParams& p,
-       std::pmr::memory_resource* mem = std::pmr::get_default_resource());
+       std::pmr::memory_resource* mem = std::pmr::get_default_resource(), int layer = 0,
+       int head = 0);
   const char* kind() const override { return "gcattn::sc::Head"; }
 
   int dim() const { return p_.rows; }

@@ -6,18 +6,24 @@
 #include <cstdlib>
 
 #include <string>
+#include <vector>
 
 #include <systemc>
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
+#include "gcattn/physics/variation.h"
 
 namespace gcattn::sc {
 
 class OutputConverters {
  public:
-  OutputConverters(const char* name, const HardwareParams& p)
-      : name_(name), conv_(OutputConverter::from(p)), rows_(p.rows) {}
+  /// site: the sub-tile's (its converters' offsets, variation.converter_offset_sigma_lsb).
+  OutputConverters(const char* name, const HardwareParams& p, const Site& site = {})
+      : name_(name),
+        conv_(OutputConverter::from(p)),
+        rows_(p.rows),
+        offset_(converter_offsets(p.nonideal, site, Unit::OutputConverter, p.rows, conv_.lsb())) {}
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::OutputConverters"; }
 
@@ -25,9 +31,11 @@ class OutputConverters {
   long convert(const double* a, double* out, long* code) const {
     const OutputConverter conv = conv_;  // a copy: stores through double* could alias it
     const int rows = rows_;
+    const double* off = offset_.empty() ? nullptr : offset_.data();
     long steps = 0;
     for (int r = 0; r < rows; ++r) {
-      out[r] = conv.convert(a[r], code[r]);  // quantised once, the value from the code
+      // quantised once, the value from the code
+      out[r] = off ? conv.convert(a[r], off[r], code[r]) : conv.convert(a[r], code[r]);
       steps += std::labs(code[r]);
     }
     return steps;
@@ -38,6 +46,7 @@ class OutputConverters {
   std::string name_;
   OutputConverter conv_;
   int rows_;
+  std::vector<double> offset_;  // per converter; empty without offsets
 };
 
 }  // namespace gcattn::sc

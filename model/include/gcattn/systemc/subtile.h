@@ -20,9 +20,10 @@ namespace gcattn::sc {
 
 class SubTile : public sc_core::sc_module {
  public:
-  /// mem: where the arrays' cells and the sub-tile's result rows live (the accelerator's arena).
+  /// mem: where the arrays' cells and the sub-tile's result rows live (the accelerator's arena);
+  /// site: where it sits (its devices' variation and noise, as SubTileModel's).
   SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
-          std::pmr::memory_resource* mem = std::pmr::get_default_resource());
+          std::pmr::memory_resource* mem = std::pmr::get_default_resource(), const Site& site = {});
   const char* kind() const override { return "gcattn::sc::SubTile"; }
 
   int rows() const { return k_array.rows(); }
