@@ -48,11 +48,9 @@ HeadInputs gather(const trace::TraceReader& tr, int layer, int head, std::size_t
   in.q.resize(n * d);
   in.k.resize(n * d);
   in.v.resize(n * d);
-  for (std::size_t t = 0; t < n; ++t) {
-    std::copy_n(tr.q(t, layer, head), d, &in.q[t * d]);
-    std::copy_n(tr.k(t, layer, head), d, &in.k[t * d]);
-    std::copy_n(tr.v(t, layer, head), d, &in.v[t * d]);
-  }
+  tr.read_head(trace::Field::Q, layer, head, n, in.q.data());  // thread-safe, unlike q()
+  tr.read_head(trace::Field::K, layer, head, n, in.k.data());
+  tr.read_head(trace::Field::V, layer, head, n, in.v.data());
   return in;
 }
 
@@ -70,26 +68,16 @@ struct HeadRun {
   double cov = 0;  // covariance of x and y
 };
 
-// The configured hardware (pre-output-scaler digital sums x) next to the float softmax y over
-// the hardware's window, token by token. Single pass; variances from centred sums of the
-// per-token means would need a second pass, so the moments are accumulated around the first
-// token's means (shifted data: no catastrophic cancellation for offsets much larger than the
-// spread).
+// The configured hardware (pre-output-scaler digital sums x) next to the softmax reference y
+// ([n][d], softmax_window_f32; null: zero, for runs whose y statistics are not used), token by
+// token, in one pass. The moments are accumulated around the first token's means (shifted data:
+// no cancellation when the mean is far larger than the spread).
 HeadRun run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in, std::size_t n,
-                 double period_s, bool with_softmax, float* keep_y = nullptr) {
+                 double period_s, const float* y_all) {
   s.out = AffineScaler{1.0, 0.0};
   HeadModel head(hw, s);
   const std::size_t d = static_cast<std::size_t>(hw.rows);
-  const auto window = static_cast<std::size_t>(hw.window_tokens);
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hw.rows)));
   std::vector<double> x(d), y(d, 0.0);
-  std::vector<float> w(std::min(window, n) + 8), acc(d), kb;
-  if (with_softmax) {  // the keys in the blocked layout of the softmax kernel
-    kb.resize((n + 7) / 8 * 8 * d);
-    for (std::size_t t = 0; t < n; ++t) {
-      for (std::size_t i = 0; i < d; ++i) kb[key_block_index(t, i, d)] = in.k[t * d + i];
-    }
-  }
   HeadRun r;
   r.tokens.resize(n);
   double kx = 0, ky = 0;  // shifts
@@ -98,14 +86,8 @@ HeadRun run_head(const HardwareParams& hw, HeadScalers s, const HeadInputs& in, 
     const double now = static_cast<double>(t) * period_s;
     head.write_token(static_cast<std::int64_t>(t), &in.k[t * d], &in.v[t * d], now);
     head.attend(static_cast<std::int64_t>(t), &in.q[t * d], now, x.data());
-    if (with_softmax) {
-      const std::size_t first = t + 1 > window ? t + 1 - window : 0;
-      softmax_attention_f32(&in.q[t * d], kb.data(), static_cast<int>(first), &in.v[first * d],
-                            static_cast<int>(t + 1 - first), hw.rows, scale, w.data(), acc.data(),
-                            y.data());
-    }
-    if (keep_y) {
-      for (std::size_t i = 0; i < d; ++i) keep_y[t * d + i] = static_cast<float>(y[i]);
+    if (y_all) {
+      for (std::size_t i = 0; i < d; ++i) y[i] = y_all[t * d + i];
     }
     TokenSums& ts = r.tokens[t];
     for (std::size_t i = 0; i < d; ++i) {
@@ -308,13 +290,20 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& chip, const
     s.k = range_kv(in.k, opt.percentile, hw);
     s.v = range_kv(in.v, opt.percentile, hw);
     s.out = AffineScaler{1.0, 0.0};
-    float* keep = opt.keep_softmax ? &r.softmax[static_cast<std::size_t>(i) * n * d] : nullptr;
-    const HeadRun hw_run = run_head(hw, s, in, n, period_s, true, keep);
+    // The softmax reference, kept in the result for the accuracy report when asked.
+    std::vector<float> own;
+    float* y = opt.keep_softmax ? &r.softmax[static_cast<std::size_t>(i) * n * d] : nullptr;
+    if (!y) {
+      own.resize(n * d);
+      y = own.data();
+    }
+    softmax_window_f32(in.q.data(), in.k.data(), in.v.data(), n, hw.rows, hw.window_tokens, y);
+    const HeadRun hw_run = run_head(hw, s, in, n, period_s, y);
     if (opt.method == Method::Range) {
       s.out = least_squares(hw_run);
     } else {
       // Intermediate model: linear cell, its output scaler matched to the softmax statistics.
-      const HeadRun lin = run_head(linear, s, in, n, period_s, false);
+      const HeadRun lin = run_head(linear, s, in, n, period_s, nullptr);
       const Stats input[3] = {stats_of(in.q.data(), in.q.size()),
                               stats_of(in.k.data(), in.k.size()),
                               stats_of(in.v.data(), in.v.size())};

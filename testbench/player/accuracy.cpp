@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <utility>
+
+#include "gcattn/numerics/fast_reference.h"
+#include "trace/trace_file.h"
 
 namespace gcattn::player {
 
@@ -32,28 +37,71 @@ report::Agreement AccuracyTracker::Acc::result() const {
   return a;
 }
 
-AccuracyTracker::Sums AccuracyTracker::compare(const float* x, const double* ref, std::size_t d) {
+template <typename T>
+AccuracyTracker::Sums AccuracyTracker::compare(const float* x, const T* ref, std::size_t d) {
   Sums s;
   for (std::size_t i = 0; i < d; ++i) {
-    const double xi = x[i];
-    s.xy += xi * ref[i];
+    const double xi = x[i], ri = static_cast<double>(ref[i]);
+    s.xy += xi * ri;
     s.xx += xi * xi;
-    s.yy += ref[i] * ref[i];
-    s.err2 += (xi - ref[i]) * (xi - ref[i]);
+    s.yy += ri * ri;
+    s.err2 += (xi - ri) * (xi - ri);
   }
   return s;
 }
 
+ReferenceOutputs compute_references(const trace::TraceReader& tr, const HardwareParams& hw,
+                                    const ScalerTable& scalers, std::size_t tokens,
+                                    const AccuracyOptions& opt, WorkerPool* pool,
+                                    std::vector<float> softmax,
+                                    const volatile std::sig_atomic_t* stop) {
+  const int L = scalers.layers, H = scalers.heads;
+  const auto d = static_cast<std::size_t>(hw.rows);
+  const std::size_t per_head = tokens * d;
+  const std::size_t total = static_cast<std::size_t>(L) * static_cast<std::size_t>(H) * per_head;
+  ReferenceOutputs r;
+  r.tokens = tokens;
+  const bool softmax_given = opt.softmax && softmax.size() == total;
+  if (opt.softmax) r.softmax = softmax_given ? std::move(softmax) : std::vector<float>(total);
+  if (opt.ideal) r.ideal.resize(total);
+  auto head = [&](int i) {
+    if ((stop && *stop) || (softmax_given && !opt.ideal)) return;
+    const int l = i / H, h = i % H;
+    std::vector<float> q(per_head), k(per_head), v(per_head);
+    tr.read_head(trace::Field::Q, l, h, tokens, q.data());
+    tr.read_head(trace::Field::K, l, h, tokens, k.data());
+    tr.read_head(trace::Field::V, l, h, tokens, v.data());
+    const std::size_t base = static_cast<std::size_t>(i) * per_head;
+    if (opt.softmax && !softmax_given)
+      softmax_window_f32(q.data(), k.data(), v.data(), tokens, hw.rows, hw.window_tokens,
+                         &r.softmax[base]);
+    if (opt.ideal) {
+      IdealHeadF32 m(hw, scalers.at(l, h));
+      std::vector<double> y(d);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        m.write_token(static_cast<std::int64_t>(t), &k[t * d], &v[t * d]);
+        m.attend(static_cast<std::int64_t>(t), &q[t * d], y.data());
+        // The accelerator returns float32 words: compare on the same grid.
+        for (std::size_t j = 0; j < d; ++j) r.ideal[base + t * d + j] = static_cast<float>(y[j]);
+      }
+    }
+  };
+  if (pool) {
+    pool->for_each(L * H, head);
+  } else {
+    for (int i = 0; i < L * H; ++i) head(i);
+  }
+  return r;
+}
+
 AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& scalers,
-                                 AccuracyOptions opt, WorkerPool* pool, SoftmaxCache cache,
-                                 std::size_t replay_tokens)
+                                 AccuracyOptions opt, ReferenceOutputs refs, WorkerPool* pool)
     : layers_(scalers.layers),
       heads_(scalers.heads),
       d_(hw.rows),
-      window_(hw.window_tokens),
       opt_(opt),
-      pool_(pool),
-      cache_(std::move(cache)) {
+      refs_(std::move(refs)),
+      pool_(pool) {
   const std::size_t lh = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(heads_);
   const std::size_t d = static_cast<std::size_t>(d_);
   const std::size_t H = static_cast<std::size_t>(heads_);
@@ -65,87 +113,44 @@ AccuracyTracker::AccuracyTracker(const HardwareParams& hw, const ScalerTable& sc
     }
     nominal_out_.resize(H * d);
   }
-  if (opt_.ideal) {
-    ideal_.reserve(lh);
-    for (int l = 0; l < layers_; ++l) {
-      for (int h = 0; h < heads_; ++h) ideal_.emplace_back(hw, scalers.at(l, h));
-    }
-  }
-  const bool cached = replay_tokens > 0 && cache_.tokens >= replay_tokens;
-  if (opt_.softmax && !cached) {
-    kring_stride_ = (static_cast<std::size_t>(window_) + 7) / 8 * 8 * d;
-    kring_.assign(lh * kring_stride_, 0.0f);
-    vring_.assign(lh * static_cast<std::size_t>(window_) * d, 0.0f);
-    w_.resize(H * (static_cast<std::size_t>(window_) + 8));
-  }
   for (int r = 0; r < kRefs; ++r) {
     head_acc_[r].assign(lh, Acc{});
     layer_acc_[r].assign(static_cast<std::size_t>(layers_), Acc{});
   }
-  ref_.resize(H * d);
-  acc_.resize(H * d);
   sums_.resize(H * kRefs);
 }
 
 void AccuracyTracker::step(int layer, std::int64_t token, const float* q, const float* k,
                            const float* v, const float* attn_out, const float* out) {
   const std::size_t d = static_cast<std::size_t>(d_);
-  const int slot = static_cast<int>(token % window_);
-  const int n = static_cast<int>(std::min<std::int64_t>(token + 1, window_));
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
-  const bool use[kRefs] = {opt_.softmax, opt_.ideal, opt_.attn_out && attn_out != nullptr,
-                           !nominal_.empty()};
-  // Head h of this step: its references and sums against them, into its own slots.
+  const auto t = static_cast<std::size_t>(token);
+  if (t >= refs_.tokens && (!refs_.softmax.empty() || !refs_.ideal.empty()))
+    throw std::logic_error("AccuracyTracker: token " + std::to_string(token) +
+                           " beyond the references computed");
+  const bool use[kRefs] = {!refs_.softmax.empty(), !refs_.ideal.empty(),
+                           opt_.attn_out && attn_out != nullptr, !nominal_.empty()};
+  // Head h of this step: its sums against each reference, into its own slots.
   auto head_step = [&](int h) {
     const std::size_t hi = static_cast<std::size_t>(layer) * static_cast<std::size_t>(heads_) +
                            static_cast<std::size_t>(h);
     const std::size_t off = static_cast<std::size_t>(h) * d;
+    const std::size_t at = (hi * refs_.tokens + t) * d;
     const float* x = out + off;
-    double* ref = &ref_[off];
     Sums* sums = &sums_[static_cast<std::size_t>(h) * kRefs];
-    if (use[kSoftmax]) {
-      // The window (K in the blocked layout of the softmax kernel, V by slot), when the tracker
-      // keeps one: every token goes in, cached or not, for the tokens past the cache.
-      const std::size_t kbase = hi * kring_stride_,
-                        vbase = hi * static_cast<std::size_t>(window_) * d;
-      if (!kring_.empty()) {
-        for (std::size_t i = 0; i < d; ++i)
-          kring_[kbase + key_block_index(static_cast<std::size_t>(slot), i, d)] = k[off + i];
-        std::copy_n(v + off, d, &vring_[vbase + static_cast<std::size_t>(slot) * d]);
-      }
-      if (static_cast<std::size_t>(token) < cache_.tokens) {
-        const float* c = &cache_.values[(hi * cache_.tokens + static_cast<std::size_t>(token)) * d];
-        for (std::size_t i = 0; i < d; ++i) ref[i] = c[i];
-      } else {
-        softmax_attention_f32(
-            q + off, &kring_[kbase], 0, &vring_[vbase], n, d_, scale,
-            &w_[static_cast<std::size_t>(h) * (static_cast<std::size_t>(window_) + 8)], &acc_[off],
-            ref);
-      }
-      sums[kSoftmax] = compare(x, ref, d);
-    }
-    if (use[kIdeal]) {
-      IdealHeadF32& m = ideal_[hi];
-      m.write_token(token, k + off, v + off);
-      m.attend(token, q + off, ref);
-      // The accelerator returns float32 words: compare on the same grid.
-      for (std::size_t i = 0; i < d; ++i) ref[i] = static_cast<double>(static_cast<float>(ref[i]));
-      sums[kIdeal] = compare(x, ref, d);
-    }
-    if (use[kAttnOut]) {
-      for (std::size_t i = 0; i < d; ++i) ref[i] = attn_out[off + i];
-      sums[kAttnOut] = compare(x, ref, d);
-    }
+    if (use[kSoftmax]) sums[kSoftmax] = compare(x, &refs_.softmax[at], d);
+    if (use[kIdeal]) sums[kIdeal] = compare(x, &refs_.ideal[at], d);
+    if (use[kAttnOut]) sums[kAttnOut] = compare(x, attn_out + off, d);
     if (use[kNominal]) {
       HeadModel& m = nominal_[hi];
       double* y = &nominal_out_[off];
       m.write_token(token, k + off, v + off, 0.0);
       m.attend(token, q + off, 0.0, y);
-      for (std::size_t i = 0; i < d; ++i) ref[i] = static_cast<double>(static_cast<float>(y[i]));
-      sums[kNominal] = compare(x, ref, d);
+      for (std::size_t i = 0; i < d; ++i) y[i] = static_cast<double>(static_cast<float>(y[i]));
+      sums[kNominal] = compare(x, y, d);
     }
   };
-  if (pool_) {
+  // Only the nominal reference has work worth handing to the pool.
+  if (pool_ && use[kNominal]) {
     pool_->for_each(heads_, head_step);
   } else {
     for (int h = 0; h < heads_; ++h) head_step(h);

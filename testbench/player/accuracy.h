@@ -8,33 +8,29 @@
 //  - attn_out: the trace's recorded attention output, when the trace has one;
 //  - nominal: only with device variation or noise on, gcattn::HeadModel (double precision) on the
 //    same hardware without them (the chip as designed), with the same scalers.
-// The softmax and ideal references are the single-precision kernels of
-// gcattn/numerics/fast_reference.h (they agree with the double-precision models to about 1e-6;
-// the metrics below to better than 1e-5). Metrics: per head, the mean over tokens of the cosine
-// similarity of the head output and the pooled relative RMS error
-// sqrt(sum ||x - ref||^2 / sum ||ref||^2); per layer the same on the concatenated head outputs of
-// the layer; overall pooled over layers. The heads of a step run on the worker pool when one is
-// given; per-head results are combined in head order, so the metrics do not depend on the thread
-// count. No allocation per step.
+// The softmax and ideal references do not depend on the simulation: compute_references() runs
+// them before it, head by head (a head's window stays in the caches) with the heads on the
+// worker pool, in the single-precision kernels of gcattn/numerics/fast_reference.h (they agree
+// with the double-precision models to about 1e-6), and keeps one float per output. Metrics: per
+// head, the mean over tokens of the cosine similarity of the head output and the pooled relative
+// RMS error sqrt(sum ||x - ref||^2 / sum ||ref||^2); per layer the same on the concatenated head
+// outputs of the layer; overall pooled over layers. Per-head results are combined in head order,
+// so the metrics do not depend on the thread count. No allocation per step.
+#include <csignal>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "gcattn/config/hardware_params.h"
-#include "gcattn/numerics/fast_reference.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/parallel/worker_pool.h"
 #include "player/scalers.h"
 #include "report/report.h"
 
-namespace gcattn::player {
+namespace gcattn::trace {
+class TraceReader;
+}
 
-/// Softmax references computed elsewhere (the calibration of `gcattn run` computes exactly these
-/// on its prefix): [layer][head][token][d] floats for tokens [0, tokens).
-struct SoftmaxCache {
-  std::vector<float> values;
-  std::size_t tokens = 0;
-};
+namespace gcattn::player {
 
 struct AccuracyOptions {
   bool softmax = true;
@@ -43,14 +39,28 @@ struct AccuracyOptions {
   bool nominal = true;   // only used with variation or noise on
 };
 
+/// Reference outputs of tokens [0, tokens): [layer][head][token][d] floats (empty: not computed).
+struct ReferenceOutputs {
+  std::vector<float> softmax, ideal;
+  std::size_t tokens = 0;
+};
+
+/// The softmax and ideal references of the first `tokens` tokens of a trace (as opt asks), heads
+/// on the pool. softmax: reference outputs already computed for exactly these tokens (the
+/// calibration in `gcattn run` computes them), or empty. A set stop flag skips the heads not yet
+/// started (the caller stops anyway).
+ReferenceOutputs compute_references(const trace::TraceReader& tr, const HardwareParams& hw,
+                                    const ScalerTable& scalers, std::size_t tokens,
+                                    const AccuracyOptions& opt, WorkerPool* pool,
+                                    std::vector<float> softmax = {},
+                                    const volatile std::sig_atomic_t* stop = nullptr);
+
 class AccuracyTracker {
  public:
-  /// pool: runs the heads of a step (null: on the calling thread). cache: softmax references
-  /// of the first cache.tokens tokens; when they cover every token to be replayed (replay_tokens),
-  /// the tracker keeps no window of its own.
+  /// refs: from compute_references for every token to be replayed. pool: runs the heads of a
+  /// step (null: on the calling thread).
   AccuracyTracker(const HardwareParams& hw, const ScalerTable& scalers, AccuracyOptions opt,
-                  WorkerPool* pool = nullptr, SoftmaxCache cache = {},
-                  std::size_t replay_tokens = 0);
+                  ReferenceOutputs refs, WorkerPool* pool = nullptr);
 
   /// One layer step at token position `token`: q, k, v, attn_out (may be null) are the layer's
   /// model-space rows [head][d]; out is what the accelerator returned, [head][d].
@@ -77,25 +87,18 @@ class AccuracyTracker {
       return *this;
     }
   };
-  static Sums compare(const float* x, const double* ref, std::size_t d);
+  template <typename T>
+  static Sums compare(const float* x, const T* ref, std::size_t d);
 
-  int layers_, heads_, d_, window_;
+  int layers_, heads_, d_;
   AccuracyOptions opt_;
+  ReferenceOutputs refs_;
   WorkerPool* pool_;
-  std::vector<IdealHeadF32> ideal_;  // [layer][head]
-  std::vector<HeadModel> nominal_;   // [layer][head], with variation or noise on
-  SoftmaxCache cache_;
-  std::vector<float> kring_;           // [layer][head] raw k of the window, key_block_index layout
-  std::size_t kring_stride_ = 0;       // floats per head
-  std::vector<float> vring_;           // [layer][head][window][d] raw v of the window
+  std::vector<HeadModel> nominal_;     // [layer][head], with variation or noise on
   std::vector<Acc> head_acc_[kRefs];   // [layer][head]
   std::vector<Acc> layer_acc_[kRefs];  // [layer]
-  // Per head of the running step, sized once: reference outputs, scores, sums.
-  std::vector<double> ref_;          // [head][d]
-  std::vector<double> nominal_out_;  // [head][d]
-  std::vector<float> w_;             // [head][window + 8]
-  std::vector<float> acc_;           // [head][d]
-  std::vector<Sums> sums_;           // [head][ref]
+  std::vector<double> nominal_out_;    // [head][d] of the running step
+  std::vector<Sums> sums_;             // [head][ref] of the running step
 };
 
 }  // namespace gcattn::player

@@ -177,7 +177,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   WorkerPool pool(opt.threads);
   // Scalers: from a file, or calibrated here on a prefix of the trace.
   ScalerTable scalers;
-  SoftmaxCache softmax_cache;  // from the calibration in the run
+  std::vector<float> softmax_refs;  // the calibration's softmax reference, when it covers the run
   json::object sc_info;
   std::size_t checked_tokens = 0;  // checked for NaN/Inf up front (the calibration prefix)
   if (!opt.scalers_path.empty()) {
@@ -205,7 +205,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     tr.check_finite(0, co.tokens);
     checked_tokens = co.tokens;
     calibrate::Result cr = calibrate::calibrate(tr, hw, co);
-    if (!cr.interrupted) softmax_cache = {std::move(cr.softmax), cr.tokens};
+    if (!cr.interrupted && cr.tokens == tokens) softmax_refs = std::move(cr.softmax);
     tr.release_tokens(0, co.tokens);  // the player reads them again, a token at a time
     // Interrupted: the player sees the stop request at its first step, so the report says
     // incomplete with nothing simulated; the partial scalers are never used.
@@ -234,8 +234,12 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
 
   std::unique_ptr<AccuracyTracker> acc;
   if (functional && opt.accuracy)
-    acc = std::make_unique<AccuracyTracker>(hw, hw_scalers, opt.accuracy_refs, &pool,
-                                            std::move(softmax_cache), tokens);
+    acc = std::make_unique<AccuracyTracker>(
+        hw, hw_scalers, opt.accuracy_refs,
+        compute_references(tr, hw, hw_scalers, tokens, opt.accuracy_refs, &pool,
+                           std::move(softmax_refs), opt.stop),
+        &pool);
+  tr.release_tokens(0, tokens);  // the references have read every token
   if (!functional)
     rep.notes.push_back(
         "model.functional = false: outputs are not computed, accuracy is not measured");

@@ -285,6 +285,24 @@ void TraceReader::read_token(Field f, std::size_t t, float* out) const {
   file_.read_f32(*info, t * meta_.row(), meta_.row(), out);
 }
 
+void TraceReader::read_head(Field f, int layer, int head, std::size_t tokens, float* out) const {
+  const TensorInfo* info = info_[static_cast<std::size_t>(f)];
+  if (!info) throw std::logic_error(path() + ": trace has no attn_out tensor");
+  if (tokens > meta_.tokens || layer < 0 || layer >= meta_.layers || head < 0 ||
+      head >= meta_.heads) {
+    throw std::out_of_range("TraceReader::read_head: (layer " + std::to_string(layer) + ", head " +
+                            std::to_string(head) + ", " + std::to_string(tokens) +
+                            " tokens) outside the trace");
+  }
+  const std::size_t d = static_cast<std::size_t>(meta_.d_head);
+  const std::size_t offset =
+      (static_cast<std::size_t>(layer) * static_cast<std::size_t>(meta_.heads) +
+       static_cast<std::size_t>(head)) *
+      d;
+  for (std::size_t t = 0; t < tokens; ++t)
+    file_.read_f32(*info, t * meta_.row() + offset, d, out + t * d);
+}
+
 const float* TraceReader::token_values(Field f, std::size_t t) const {
   const auto i = static_cast<std::size_t>(f);
   if (direct_[i] && t < meta_.tokens) {

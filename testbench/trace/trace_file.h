@@ -77,6 +77,9 @@ class TraceReader {
 
   /// Copies token t's [layers, heads, d_head] values of a field into out (meta().row() floats).
   void read_token(Field f, std::size_t t, float* out) const;
+  /// Copies the values of one (layer, head) for tokens [0, tokens) into out, [token][d_head].
+  /// Thread-safe (no scratch), unlike row().
+  void read_head(Field f, int layer, int head, std::size_t tokens, float* out) const;
   /// Token t's [layers, heads, d_head] values of a field without a copy where possible: F32, a
   /// pointer into the mapping; F16, converted into a scratch token owned by the reader, valid
   /// until the next call for the same field.

@@ -70,8 +70,9 @@ __attribute__((always_inline)) inline void scores_blocked(const float* q, const 
   }
 }
 
-// out[i] = sum_j w[j] * v[j * d + i] for i in [0, d), keys in order, zero weights skipped. The
-// sums of 64 dimensions stay in registers.
+// out[i] = sum_j w[j] * v[j * d + i] for i in [0, d), keys in order. The sums of 64 dimensions
+// stay in registers. Zero weights are not skipped: phi is 0 for a data-dependent half of the
+// columns, and the mispredicted branch cost more than the products.
 __attribute__((always_inline)) inline void weighted_rows(const float* w, const float* v, int n,
                                                          int d, float* out) {
   const auto D = static_cast<std::size_t>(d);
@@ -79,7 +80,6 @@ __attribute__((always_inline)) inline void weighted_rows(const float* w, const f
   for (; i0 + 64 <= d; i0 += 64) {
     v8f a0 = splat(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (int j = 0; j < n; ++j) {
-      if (w[j] == 0.0f) continue;
       const v8f x = splat(w[j]);
       const float* r = v + static_cast<std::size_t>(j) * D + static_cast<std::size_t>(i0);
       a0 += x * load8(r);
@@ -104,7 +104,6 @@ __attribute__((always_inline)) inline void weighted_rows(const float* w, const f
   if (i0 < d) {  // the dimensions past the last multiple of 64
     std::fill(out + i0, out + d, 0.0f);
     for (int j = 0; j < n; ++j) {
-      if (w[j] == 0.0f) continue;
       const float* r = v + static_cast<std::size_t>(j) * D;
       for (int i = i0; i < d; ++i) out[i] += w[j] * r[i];
     }
@@ -167,6 +166,25 @@ void softmax_attention_f32(const float* q, const float* kb, int first, const flo
   weighted_rows(w, v, n, d, acc);
   const double inv = 1.0 / z;
   for (int i = 0; i < d; ++i) out[i] = acc[i] * inv;
+}
+
+void softmax_window_f32(const float* q, const float* k, const float* v, std::size_t n, int d,
+                        int window, float* out) {
+  const auto D = static_cast<std::size_t>(d);
+  const auto W = static_cast<std::size_t>(window);
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  std::vector<float> kb((n + 7) / 8 * 8 * D), w(std::min(W, n) + 8), acc(D);
+  std::vector<double> y(D);
+  for (std::size_t t = 0; t < n; ++t) {
+    for (std::size_t i = 0; i < D; ++i) kb[key_block_index(t, i, D)] = k[t * D + i];
+  }
+  for (std::size_t t = 0; t < n; ++t) {
+    const std::size_t first = t + 1 > W ? t + 1 - W : 0;
+    softmax_attention_f32(q + t * D, kb.data(), static_cast<int>(first), v + first * D,
+                          static_cast<int>(t + 1 - first), d, scale, w.data(), acc.data(),
+                          y.data());
+    for (std::size_t i = 0; i < D; ++i) out[t * D + i] = static_cast<float>(y[i]);
+  }
 }
 
 IdealHeadF32::IdealHeadF32(const HardwareParams& p, const HeadScalers& scalers)

@@ -66,11 +66,13 @@ test::ProcessResult run_in_source(const std::string& args) {
 
 TEST_CASE("gcattn run with zero variation equals the binary before variation, byte for byte",
           "[cli][run][variation]") {
-  // Goldens: written with this command line by the binary before the variation model (the
-  // parent commit of its merge; regenerate them when the calibration or references change).
+  // Goldens: written with this command line by the binary before the variation model (f3368db,
+  // the parent commit of its merge), with scalers from a file and without the accuracy
+  // references: what is compared is the simulated hardware alone.
   const test::TempDir dir("zero_variation");
   const auto r = run_in_source(
       "run --trace traces/shakespeare-gpt2-mini.safetensors --tokens 8"
+      " --scalers tests/testbench/player/golden/scalers_8_tokens.json --accuracy off"
       " --report-json " +
       q(dir / "run.json") + " --outputs " + q(dir / "out.npy"));
   INFO(r.output);

@@ -33,6 +33,12 @@ inline std::size_t key_block_index(std::size_t j, std::size_t r, std::size_t d) 
 void softmax_attention_f32(const float* q, const float* kb, int first, const float* v, int n, int d,
                            float scale, float* w, float* acc, double* out);
 
+/// The softmax reference of every token of one head: out[t] = softmax attention of q[t] over the
+/// keys and values of tokens max(0, t + 1 - window) .. t (the hardware's window). q, k, v, out
+/// are [n][d] row-major. Scratch is allocated once per call.
+void softmax_window_f32(const float* q, const float* k, const float* v, std::size_t n, int d,
+                        int window, float* out);
+
 /// The ideal hardware of a configuration (ideal_hardware(): linear cell, no quantisation, no
 /// leakage) for one head, in single precision: stored deviations per window slot, scores
 /// slope * q.u, phi = clamp(S / s_sat, 0, 1), each sub-tile's charge slope * sum phi u clamped
