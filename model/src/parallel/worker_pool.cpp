@@ -21,10 +21,20 @@ WorkerPool::WorkerPool(int threads) {
   }
 }
 
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
 WorkerPool::~WorkerPool() {
   {
     std::lock_guard<std::mutex> lock(m_);
-    stop_ = true;
+    stop_.store(true);
   }
   start_.notify_all();
   for (auto& w : workers_) w.join();
@@ -35,35 +45,43 @@ void WorkerPool::dispatch(Task task, void* ctx) {
     std::lock_guard<std::mutex> lock(m_);
     task_ = task;
     ctx_ = ctx;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_.notify_all();
   task(ctx, 0);  // the caller takes part 0
+  for (int i = 0; i < kSpinPauses; ++i) {
+    if (pending_.load(std::memory_order_acquire) == 0) return;
+    cpu_relax();
+  }
   std::unique_lock<std::mutex> lock(m_);
-  done_.wait(lock, [this] { return pending_ == 0; });
+  done_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
 }
 
 void WorkerPool::loop(int part) {
   std::uint64_t seen = 0;
   for (;;) {
-    Task task;
-    void* ctx;
-    {
+    for (int i = 0; i < kSpinPauses && generation_.load(std::memory_order_acquire) == seen &&
+                    !stop_.load(std::memory_order_relaxed);
+         ++i) {
+      cpu_relax();
+    }
+    if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(m_);
-      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      task = task_;
-      ctx = ctx_;
+      start_.wait(lock, [&] {
+        return stop_.load(std::memory_order_relaxed) ||
+               generation_.load(std::memory_order_acquire) != seen;
+      });
     }
+    if (stop_.load(std::memory_order_relaxed)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const Task task = task_;
+    void* const ctx = ctx_;
     task(ctx, part);
-    bool last;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      last = --pending_ == 0;
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(m_);  // so that a caller about to sleep sees it first
+      done_.notify_one();
     }
-    if (last) done_.notify_one();
   }
 }
 

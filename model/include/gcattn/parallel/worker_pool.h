@@ -1,10 +1,13 @@
 #pragma once
 // A fixed pool of worker threads for fork-join loops: the heads of a layer step in the
 // accelerator, the heads of the accuracy references and of calibration, the columns of a
-// matrix-vector product in the GPT-2 engine. Idle workers sleep on a condition variable instead
-// of spinning: the machine this runs on is often shared, and spinning threads that lose their
-// core to another process make every join wait for a scheduler time slice (an OpenMP pool with
-// the default active wait policy was 8x slower than one thread on a loaded 2-core machine).
+// matrix-vector product in the GPT-2 engine. A layer step hands out two sections of about 50 us
+// each, thousands of times a second, and waking a sleeping thread on this virtual machine takes
+// about as long; so an idle worker (and the caller waiting for a join) first spins for a bounded
+// time (kSpinPauses, about 50 us) and only then sleeps on a condition variable. Never longer: the
+// machine is often shared, and threads that spin until work comes make every join wait for a
+// scheduler time slice when they lose their core (an OpenMP pool with the default active wait
+// policy was 8x slower than one thread on a loaded 2-core machine).
 //
 // Results never depend on the number of threads: for_each hands out independent items, and
 // callers combine per-item results in item order.
@@ -89,14 +92,16 @@ class WorkerPool {
   void dispatch(Task task, void* ctx);
   void loop(int part);
 
+  static constexpr int kSpinPauses = 1000;
+
   std::vector<std::thread> workers_;
   std::mutex m_;
   std::condition_variable start_, done_;
-  Task task_ = nullptr;
+  Task task_ = nullptr;  // written before generation_ is raised (release), read after (acquire)
   void* ctx_ = nullptr;
-  std::uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace gcattn
