@@ -187,10 +187,10 @@ const char* method_name(Method m) {
   return m == Method::Paper ? "paper" : "range";
 }
 
-Method parse_method(const std::string& name) {
+Method parse_method(const std::string& name, const std::string& option) {
   if (name == "range") return Method::Range;
   if (name == "paper") return Method::Paper;
-  throw cli::UsageError("--method must be range or paper, got '" + name + "'");
+  throw cli::UsageError(option + " must be range or paper, got '" + name + "'");
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -233,6 +233,10 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& hw, const O
   for (int l = 0; l < tr.layers(); ++l) {
     HeadAccuracy layer_acc;
     for (int h = 0; h < tr.heads(); ++h) {
+      if (opt.stop && *opt.stop) {
+        r.interrupted = true;
+        return r;
+      }
       const HeadInputs in = gather(tr, l, h, n);
       const std::vector<double> y = softmax_reference(in, n, hw.rows, hw.window_tokens);
       HeadScalers s;

@@ -14,6 +14,7 @@
 //    tolerance * sigma_target. On a trace both models see the same q, k, v (no upstream layers
 //    propagate differences), so the q, k, v statistics match from the start and the adaptation
 //    acts on the output scalers.
+#include <csignal>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -30,8 +31,8 @@ namespace gcattn::calibrate {
 
 enum class Method { Range, Paper };
 const char* method_name(Method m);
-/// "range" or "paper"; throws cli::UsageError otherwise.
-Method parse_method(const std::string& name);
+/// "range" or "paper"; throws cli::UsageError naming option otherwise.
+Method parse_method(const std::string& name, const std::string& option = "--method");
 
 struct Options {
   Method method = Method::Range;
@@ -43,6 +44,7 @@ struct Options {
   double alpha_max = 1.0, alpha_min = 0.1;
   int alpha_decay_steps = 50;
   double tolerance = 1e-4;  // relative to the target standard deviation
+  const volatile std::sig_atomic_t* stop = nullptr;  // polled before each head (stop signals)
 };
 
 /// Accuracy of the configured hardware on the calibration prefix with the final scalers.
@@ -59,6 +61,7 @@ struct Result {
   int unconverged_heads = 0;    // paper: heads that hit max_iterations
   std::vector<PrefixAccuracy> per_layer;
   PrefixAccuracy overall;
+  bool interrupted = false;  // stopped by opt.stop; scalers of the remaining heads are defaults
 };
 
 /// Calibrates every (layer, head) of the trace. hw is the configured hardware (its

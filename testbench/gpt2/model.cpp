@@ -39,6 +39,7 @@ Gpt2Model::Gpt2Model(const Gpt2Weights& weights, int threads) : w_(weights) {
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   threads_ = threads > 0 ? threads : static_cast<int>(hw);
   pool_ = std::make_unique<WorkerPool>(threads_);
+  threads_ = pool_->threads();  // fewer when the system refused some
   const Gpt2Config& c = w_.config;
   const auto C = static_cast<std::size_t>(c.n_embd), P = static_cast<std::size_t>(c.n_positions);
   x_.resize(C);

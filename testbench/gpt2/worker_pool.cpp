@@ -1,11 +1,18 @@
 #include "gpt2/worker_pool.h"
 
 #include <algorithm>
+#include <system_error>
 
 namespace gcattn::gpt2 {
 
 WorkerPool::WorkerPool(int threads) {
-  for (int part = 1; part < std::max(1, threads); ++part) workers_.emplace_back([this, part] { loop(part); });
+  for (int part = 1; part < std::max(1, threads); ++part) {
+    try {
+      workers_.emplace_back([this, part] { loop(part); });
+    } catch (const std::system_error&) {
+      break;  // the system refused another thread: work with those that started
+    }
+  }
 }
 
 WorkerPool::~WorkerPool() {

@@ -14,7 +14,9 @@ namespace gcattn::gpt2 {
 
 class WorkerPool {
  public:
-  /// threads: total threads including the caller (1: everything runs on the caller).
+  /// threads: total threads including the caller (1: everything runs on the caller). When the
+  /// system refuses to start a thread, the pool keeps those that started (threads() says how
+  /// many) rather than failing or waiting for ever.
   explicit WorkerPool(int threads);
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
