@@ -375,10 +375,11 @@ int trace_verify(const Args& args, std::ostream& out) {
   if (!parse_options(args, desc, vm, out, usage, &pos)) return kExitOk;
   const double tol = vm["tolerance"].as<double>();
   if (!(tol >= 0.0)) throw UsageError("--tolerance must be >= 0");
+  const int threads = thread_count(vm);
   const trace::TraceReader tr(vm["file"].as<std::string>());
   if (tr.meta().synthetic) throw InputError(tr.path() + ": a synthetic trace has no model to verify against");
   const gpt2::Checkpoint ckpt = gpt2::load_checkpoint(vm["model"].as<std::string>());
-  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, thread_count(vm), tol);
+  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, threads, tol);
   out << "trace verify: " << tr.path() << " against " << ckpt.dir << ", " << tr.tokens() << " tokens\n";
   for (int f = 0; f < 4; ++f) {
     if (!r.field[f].present) continue;

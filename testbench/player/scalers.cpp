@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include <boost/json.hpp>
 
@@ -123,7 +124,7 @@ ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
   if (const auto* m = o.if_contains("trace"); m && m->is_string())
     t.trace = std::string(m->as_string());
   if (const auto* m = o.if_contains("calibration_tokens")) {
-    t.calibration_tokens = p.integer(*m, "calibration_tokens", UINT32_MAX);
+    t.calibration_tokens = p.integer(*m, "calibration_tokens", std::numeric_limits<std::uint64_t>::max());
   }
   const auto& sv = p.need(o, "scalers");
   if (!sv.is_array() || sv.as_array().size() != static_cast<std::size_t>(t.layers)) {
