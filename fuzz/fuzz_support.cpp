@@ -8,7 +8,7 @@
 
 // The testbench library links the SystemC kernel, whose library defines main() and calls
 // sc_main(); libFuzzer brings its own main(), so this one is never called.
-int sc_main(int, char*[]) {
+extern "C" int sc_main(int, char*[]) {
   return 0;
 }
 
