@@ -176,6 +176,10 @@ const ParamSpec* ParameterSchema::find(std::string_view key) const {
 }
 
 std::string ParameterSchema::suggest(std::string_view key) const {
+  // Edit distance is quadratic: a key far longer than any parameter name gets no suggestion
+  // (a megabyte-long key in a file would otherwise take seconds).
+  constexpr std::size_t kMaxSuggestKey = 128;
+  if (key.size() > kMaxSuggestKey) return {};
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (const auto& p : params_) {
