@@ -21,9 +21,10 @@ std::string scratch_file(const std::string& name, std::string_view bytes) {
     std::filesystem::create_directories(d);
     std::atexit([] {
       std::error_code ec;
-      std::filesystem::remove_all(std::filesystem::temp_directory_path() /
-                                      ("gcattn_fuzz_" + std::to_string(static_cast<long>(::getpid()))),
-                                  ec);
+      std::filesystem::remove_all(
+          std::filesystem::temp_directory_path() /
+              ("gcattn_fuzz_" + std::to_string(static_cast<long>(::getpid()))),
+          ec);
     });
     return d;
   }();

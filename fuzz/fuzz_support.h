@@ -21,10 +21,10 @@ std::pair<std::string_view, std::string_view> split(std::string_view data, std::
 }  // namespace gcattn::fuzz
 
 /// An invariant of accepted input; a violation aborts (a crash for libFuzzer).
-#define FUZZ_CHECK(cond)                                                                  \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
+#define FUZZ_CHECK(cond)                                                                   \
+  do {                                                                                     \
+    if (!(cond)) {                                                                         \
       std::fprintf(stderr, "invariant violated: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                       \
-    }                                                                                     \
+      std::abort();                                                                        \
+    }                                                                                      \
   } while (0)

@@ -24,9 +24,9 @@ void check_round_trip(const gpt2::Tokenizer& tok, std::string_view text) {
 }
 
 const gpt2::Tokenizer& shipped() {
-  static const gpt2::Tokenizer t = gpt2::Tokenizer::load(
-      GCATTN_SOURCE_DIR "/traces/models/shakespeare-gpt2-mini/vocab.json",
-      GCATTN_SOURCE_DIR "/traces/models/shakespeare-gpt2-mini/merges.txt");
+  static const gpt2::Tokenizer t =
+      gpt2::Tokenizer::load(GCATTN_SOURCE_DIR "/traces/models/shakespeare-gpt2-mini/vocab.json",
+                            GCATTN_SOURCE_DIR "/traces/models/shakespeare-gpt2-mini/merges.txt");
   return t;
 }
 
@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto [vocab, merges] = fuzz::split(rest, "\n--8<--\n");
   try {
     const gpt2::Gpt2Config c = gpt2::Gpt2Config::parse(config, "config.json");
-    FUZZ_CHECK(c.n_layer > 0 && c.n_head > 0 && c.n_embd > 0 && c.n_positions > 0 && c.vocab_size > 0);
+    FUZZ_CHECK(c.n_layer > 0 && c.n_head > 0 && c.n_embd > 0 && c.n_positions > 0 &&
+               c.vocab_size > 0);
     FUZZ_CHECK(c.n_embd % c.n_head == 0);
   } catch (const cli::InputError&) {
   }

@@ -43,7 +43,7 @@ struct Options {
   int max_iterations = 100;
   double alpha_max = 1.0, alpha_min = 0.1;
   int alpha_decay_steps = 50;
-  double tolerance = 1e-4;  // relative to the target standard deviation
+  double tolerance = 1e-4;                           // relative to the target standard deviation
   const volatile std::sig_atomic_t* stop = nullptr;  // polled before each head (stop signals)
 };
 

@@ -63,7 +63,8 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
 
   const std::string path = vm["output"].as<std::string>();
   io::PathCheck paths;
-  paths.input("--trace", vm["trace"].as<std::string>()).input("--config", vm["config"].as<std::string>());
+  paths.input("--trace", vm["trace"].as<std::string>())
+      .input("--config", vm["config"].as<std::string>());
   paths.output("--output", path).check();
 
   const trace::TraceReader tr(vm["trace"].as<std::string>());

@@ -127,7 +127,8 @@ int cmd_run(const Args& args, std::ostream& out) {
     throw UsageError("--quantum must be a positive number of ns");
   ro.quantum = sc_core::sc_time(quantum, sc_core::SC_NS);
   if (vm.count("scalers")) ro.scalers_path = vm["scalers"].as<std::string>();
-  ro.calibration.method = calibrate::parse_method(vm["calibrate-method"].as<std::string>(), "--calibrate-method");
+  ro.calibration.method =
+      calibrate::parse_method(vm["calibrate-method"].as<std::string>(), "--calibrate-method");
   ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
   ro.accuracy = on_off(vm, "accuracy");
   if (vm.count("gpu")) ro.gpus = vm["gpu"].as<std::vector<std::string>>();
@@ -154,8 +155,9 @@ int cmd_run(const Args& args, std::ostream& out) {
   }
   ro.keep_outputs = vm.count("outputs") > 0;
   if (ro.keep_outputs && !cfg.boolean("model.functional")) {
-    throw UsageError("--outputs needs the functional model (model.functional = true): with "
-                     "--functional off no outputs are computed");
+    throw UsageError(
+        "--outputs needs the functional model (model.functional = true): with "
+        "--functional off no outputs are computed");
   }
   // Every output is checked before the simulation starts (docs/reliability.md).
   io::PathCheck paths;

@@ -2,6 +2,8 @@
 // Output files written atomically: the bytes go to a temporary file in the target's folder,
 // which is renamed over the target only when complete. A failed or interrupted write never
 // leaves a truncated file under the real name, and the temporary file is removed on failure.
+// A device or pipe (/dev/null, /dev/stdout) is written in place, in order; a symbolic link's
+// target is replaced, not the link.
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,7 @@ class AtomicFile {
   int fd_ = -1;
   std::size_t end_ = 0;
   bool committed_ = false;
+  bool stream_ = false;  // a device or pipe, written in place
 };
 
 /// Writes bytes to path atomically (AtomicFile, one write, commit).

@@ -19,7 +19,8 @@ void require_file(const std::string& path, const std::string& what) {
   if (S_ISDIR(st.st_mode)) throw cli::InputError(path + ": is a directory, expected " + what);
 }
 
-std::string read_input_file(const std::string& path, std::size_t max_bytes, const std::string& what) {
+std::string read_input_file(const std::string& path, std::size_t max_bytes,
+                            const std::string& what) {
   require_file(path, what);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw cli::InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
@@ -37,8 +38,8 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes, cons
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > max_bytes) {
       ::close(fd);
-      throw cli::InputError(path + ": larger than " + std::to_string(max_bytes) + " bytes, too large for " +
-                            what);
+      throw cli::InputError(path + ": larger than " + std::to_string(max_bytes) +
+                            " bytes, too large for " + what);
     }
   }
   ::close(fd);

@@ -13,6 +13,7 @@ void require_file(const std::string& path, const std::string& what);
 
 /// Reads the file; throws cli::InputError when require_file fails, when it cannot be read or
 /// when it holds more than max_bytes.
-std::string read_input_file(const std::string& path, std::size_t max_bytes, const std::string& what);
+std::string read_input_file(const std::string& path, std::size_t max_bytes,
+                            const std::string& what);
 
 }  // namespace gcattn::io

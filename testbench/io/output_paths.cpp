@@ -13,10 +13,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Identity of an existing path: device and inode (catches hard and symbolic links).
+// Identity of an existing regular file: device and inode (catches hard and symbolic links).
+// Devices and pipes (/dev/null twice, /dev/stdout) are not files an output could destroy.
 std::optional<std::pair<dev_t, ino_t>> inode(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   return std::make_pair(st.st_dev, st.st_ino);
 }
 
@@ -25,7 +26,9 @@ std::optional<std::pair<dev_t, ino_t>> inode(const std::string& path) {
 struct Identity {
   std::optional<std::pair<dev_t, ino_t>> inode;
   std::string canonical;
+  bool special = false;  // a device or pipe: written in place, may be named twice
   bool operator==(const Identity& o) const {
+    if (special || o.special) return false;
     if (inode && o.inode) return *inode == *o.inode;
     return canonical == o.canonical;
   }
@@ -34,6 +37,8 @@ struct Identity {
 Identity identity(const std::string& path) {
   Identity id;
   id.inode = inode(path);
+  struct stat st {};
+  id.special = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
   std::error_code ec;
   const fs::path c = fs::weakly_canonical(fs::absolute(path, ec), ec);
   id.canonical = ec ? path : c.string();

@@ -167,8 +167,8 @@ void check_time_range(const Config& cfg, std::size_t layer_steps, double host_ga
     os << "host.gap_ns = " << host_gap_ns << " ns over " << layer_steps
        << " layer steps needs up to " << need_ns * 1e-9
        << " s of simulated time, more than the SystemC kernel represents (" << max_ns * 1e-9
-       << " s at its resolution of "
-       << sc_core::sc_get_time_resolution().to_string() << "); lower host.gap_ns (--host-gap) below "
+       << " s at its resolution of " << sc_core::sc_get_time_resolution().to_string()
+       << "); lower host.gap_ns (--host-gap) below "
        << std::max(0.0, max_ns / (2.0 * static_cast<double>(layer_steps)) -
                             PhaseSchedule::from(cfg).total_ns())
        << " ns or replay fewer tokens (--tokens)";
@@ -218,7 +218,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     checked_tokens = co.tokens;
     co.stop = opt.stop;  // a stop signal during calibration: the player then stops at once
     const calibrate::Result cr = calibrate::calibrate(tr, hw, co);
-    if (cr.interrupted) rep.notes.push_back("interrupted during the calibration: nothing simulated");
+    if (cr.interrupted)
+      rep.notes.push_back("interrupted during the calibration: nothing simulated");
     scalers = cr.scalers;
     std::ostringstream note;
     note << "no --scalers given: calibrated the scalers here (method "

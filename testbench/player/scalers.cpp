@@ -74,12 +74,12 @@ struct Parser {
   }
   // A non-negative integer no larger than max (uint64 values above INT64_MAX included).
   std::uint64_t integer(const json::value& v, const char* key, std::uint64_t max) const {
-    const bool ok = (v.is_int64() && v.get_int64() >= 0 &&
-                     static_cast<std::uint64_t>(v.get_int64()) <= max) ||
-                    (v.is_uint64() && v.get_uint64() <= max);
+    const bool ok =
+        (v.is_int64() && v.get_int64() >= 0 && static_cast<std::uint64_t>(v.get_int64()) <= max) ||
+        (v.is_uint64() && v.get_uint64() <= max);
     if (!ok) {
-      fail(key, "must be an integer from 0 to " + std::to_string(max) + ", got " +
-                    json::serialize(v));
+      fail(key,
+           "must be an integer from 0 to " + std::to_string(max) + ", got " + json::serialize(v));
     }
     return v.is_int64() ? static_cast<std::uint64_t>(v.get_int64()) : v.get_uint64();
   }
@@ -124,7 +124,8 @@ ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
   if (const auto* m = o.if_contains("trace"); m && m->is_string())
     t.trace = std::string(m->as_string());
   if (const auto* m = o.if_contains("calibration_tokens")) {
-    t.calibration_tokens = p.integer(*m, "calibration_tokens", std::numeric_limits<std::uint64_t>::max());
+    t.calibration_tokens =
+        p.integer(*m, "calibration_tokens", std::numeric_limits<std::uint64_t>::max());
   }
   const auto& sv = p.need(o, "scalers");
   if (!sv.is_array() || sv.as_array().size() != static_cast<std::size_t>(t.layers)) {

@@ -14,8 +14,8 @@
 // Token ids are the token positions (there is no vocabulary).
 #include <csignal>
 #include <cstddef>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -35,8 +35,8 @@ inline ProcessResult run_process(const std::string& command) {
 /// Starts gcattn with these arguments in the background (exec'd by the shell, so the pid is the
 /// program's), stdout and stderr to log.
 inline pid_t spawn_gcattn(const std::string& args, const std::string& log) {
-  const std::string sh = std::string("export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1; exec '") + GCATTN_BINARY +
-                         "' " + args + " >'" + log + "' 2>&1";
+  const std::string sh = std::string("export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1; exec '") +
+                         GCATTN_BINARY + "' " + args + " >'" + log + "' 2>&1";
   const char* argv[] = {"/bin/sh", "-c", sh.c_str(), nullptr};
   pid_t pid = -1;
   if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0)

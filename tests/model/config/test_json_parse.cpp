@@ -87,7 +87,8 @@ TEST_CASE("JSON: the exact parser keeps Boost.JSON's errors and values", "[confi
   gcattn::parse_json_exact("[1] x", ec, &used);
   CHECK(ec);
   const json::value v = gcattn::parse_json_exact(
-      R"({"s": "x\u00e9", "i": -3, "u": 18446744073709551615, "b": true, "n": null, "d": 1e400})", ec);
+      R"({"s": "x\u00e9", "i": -3, "u": 18446744073709551615, "b": true, "n": null, "d": 1e400})",
+      ec);
   REQUIRE(!ec);
   CHECK(v.at("s").as_string() == "x\xc3\xa9");
   CHECK(v.at("i").as_int64() == -3);

@@ -1,6 +1,7 @@
 // Output files: written through a temporary file and renamed into place; checked before use.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -78,7 +79,8 @@ TEST_CASE("PathCheck: outputs that would destroy an input or each other are refu
   CHECK_THAT(refused(io::PathCheck().input("--trace", in).output("--report-json", in)),
              Contains("--report-json") && Contains("--trace") && Contains("same file"));
   const std::string other = (dir / "." / "trace.safetensors").string();
-  CHECK_THAT(refused(io::PathCheck().input("--trace", in).output("-o", other)), Contains("same file"));
+  CHECK_THAT(refused(io::PathCheck().input("--trace", in).output("-o", other)),
+             Contains("same file"));
   fs::create_symlink(in, dir / "link");
   CHECK_THAT(refused(io::PathCheck().input("--trace", in).output("-o", (dir / "link").string())),
              Contains("same file"));
@@ -90,7 +92,8 @@ TEST_CASE("PathCheck: outputs that would destroy an input or each other are refu
   CHECK_THAT(refused(io::PathCheck().output("--report-json", f).output("--report-csv", f)),
              Contains("--report-csv") && Contains("--report-json"));
   // A directory, a missing folder.
-  CHECK_THAT(refused(io::PathCheck().output("--outputs", dir.path().string())), Contains("directory"));
+  CHECK_THAT(refused(io::PathCheck().output("--outputs", dir.path().string())),
+             Contains("directory"));
   CHECK_THAT(refused(io::PathCheck().output("--vcd", (dir / "no" / "w.vcd").string())),
              Contains("does not exist"));
   CHECK_THAT(refused(io::PathCheck().output("--vcd", "")), Contains("empty"));
@@ -102,4 +105,24 @@ TEST_CASE("PathCheck: outputs that would destroy an input or each other are refu
                     .output("--report-csv", (dir / "r.csv").string())
                     .output("--x", "paper_out"))
             .empty());
+}
+
+TEST_CASE("AtomicFile: devices are written in place and symbolic links are kept", "[io][atomic]") {
+  const test::TempDir dir("atomic_special");
+  // /dev/null must stay the device (a rename over it would replace it with a file).
+  io::write_file_atomic("/dev/null", "discarded");
+  struct stat st {};
+  REQUIRE(::stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  CHECK_NOTHROW(io::PathCheck()
+                    .output("--report-json", "/dev/null")
+                    .output("--report-csv", "/dev/null")
+                    .check());
+  // A link to a file: the file gets the new content, the link still points to it.
+  std::ofstream(dir / "real.txt") << "old";
+  fs::create_symlink(dir / "real.txt", dir / "link.txt");
+  io::write_file_atomic((dir / "link.txt").string(), "new");
+  CHECK(fs::is_symlink(dir / "link.txt"));
+  CHECK(slurp(dir / "real.txt") == "new");
+  CHECK(entries(dir) == 2);
 }

@@ -118,12 +118,14 @@ TEST_CASE("Scalers file: out-of-range integers and huge counts are input errors"
     return write_text(dir, s);
   };
   // Before: boost::json's to_number threw an unclassified exception (exit 1, internal error).
-  CHECK_THROWS_WITH(player::read_scalers(mutate("\"layers\": 1", "\"layers\": 18446744073709551615")),
-                    Contains("'layers'"));
+  CHECK_THROWS_WITH(
+      player::read_scalers(mutate("\"layers\": 1", "\"layers\": 18446744073709551615")),
+      Contains("'layers'"));
   CHECK_THROWS_WITH(player::read_scalers(mutate("\"layers\": 1", "\"layers\": -1")),
                     Contains("'layers'"));
-  CHECK_THROWS_WITH(player::read_scalers(mutate("\"calibration_tokens\": 0", "\"calibration_tokens\": -5")),
-                    Contains("'calibration_tokens'"));
+  CHECK_THROWS_WITH(
+      player::read_scalers(mutate("\"calibration_tokens\": 0", "\"calibration_tokens\": -5")),
+      Contains("'calibration_tokens'"));
   CHECK_THROWS_WITH(
       player::read_scalers(mutate("\"calibration_tokens\": 0", "\"calibration_tokens\": 1e400")),
       Contains("'calibration_tokens'"));
