@@ -28,7 +28,8 @@ for t in $targets; do
     -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="build/fuzz/artifacts/$t-" \
     "build/fuzz/corpus/$t" "fuzz/corpus/$t" "tests/fuzz_regressions/$t" </dev/null \
     2>&1 | tee "build/fuzz/fuzz_$t.log" | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|invariant violated|SUMMARY)" || true
-  if grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|SUMMARY: libFuzzer" "build/fuzz/fuzz_$t.log"; then
+  if grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|SUMMARY: libFuzzer" "build/fuzz/fuzz_$t.log" ||
+    ! grep -q "stat::number_of_executed_units" "build/fuzz/fuzz_$t.log"; then
     echo "fuzz_$t: FAILED (log build/fuzz/fuzz_$t.log, inputs build/fuzz/artifacts/)" >&2
     exit 1
   fi
