@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
+  clang-14 libclang-rt-14-dev
   libsystemc-dev
   catch2
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Sets up (Debian packages), builds the release preset and runs the whole test suite.
+# Sets up (Debian packages), builds and runs the whole test suite with GCC (preset release) and
+# with Clang (preset clang), then runs each libFuzzer target for a few seconds (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
-cmake --preset release
-cmake --build --preset release -j "$(nproc)"
-ctest --preset release -j "$(nproc)"
+for preset in release clang; do
+  cmake --preset "$preset"
+  cmake --build --preset "$preset" -j "$(nproc)"
+  ctest --preset "$preset" -j "$(nproc)"
+done
+bash scripts/fuzz.sh "${GCATTN_FUZZ_SECONDS:-10}"

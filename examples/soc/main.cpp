@@ -29,7 +29,9 @@
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/power/energy_model.h"
 #include "gcattn/timing/phase_schedule.h"
+#include "io/atomic_file.h"
 #include "io/npy.h"
+#include "io/output_paths.h"
 #include "platform.h"
 #include "player/run_session.h"
 #include "player/scalers.h"
@@ -148,6 +150,15 @@ int run(const std::vector<std::string>& args) {
   o.platform.bus_hop = sc_core::sc_time(positive(bus, "bus-latency-ns", true), sc_core::SC_NS);
   Config cfg = gcattn::cli::resolve_config(vm);
 
+  // Every output is checked before the simulation (docs/reliability.md).
+  gcattn::io::PathCheck paths;
+  paths.input("--trace", o.trace).input("--config", vm["config"].as<std::string>());
+  if (!o.scalers.empty()) paths.input("--scalers", o.scalers);
+  if (!o.report_json.empty()) paths.output("--report-json", o.report_json);
+  if (!o.outputs.empty()) paths.output("--outputs", o.outputs);
+  if (!o.vcd.empty()) paths.output("--vcd", gcattn::sc::vcd_file_path(o.vcd));
+  paths.check();
+
   // --- The trace and the accelerator geometry (as `gcattn run` sets it) ---
   std::ifstream probe(o.trace);
   if (!probe.good()) {
@@ -188,6 +199,8 @@ int run(const std::vector<std::string>& args) {
                      std::to_string(tr.tokens()) + " tokens");
   }
 
+  gcattn::player::check_time_range(cfg, T * static_cast<std::size_t>(L), gap_ns);
+
   // --- Scalers: from a file, or calibrated like `gcattn run` does ---
   gcattn::player::ScalerTable scalers;
   json::object scaler_info;
@@ -201,7 +214,7 @@ int run(const std::vector<std::string>& args) {
     scaler_info = {{"source", "file"}, {"path", o.scalers}};
   } else {
     gcattn::calibrate::Options co;
-    co.method = gcattn::calibrate::parse_method(o.calibrate_method);
+    co.method = gcattn::calibrate::parse_method(o.calibrate_method, "--calibrate-method");
     co.tokens = o.calibrate_tokens == 0 || o.calibrate_tokens > T ? T : o.calibrate_tokens;
     co.token_period_ns = gcattn::player::estimated_token_period_ns(cfg, L, gap_ns);
     const auto cr = gcattn::calibrate::calibrate(tr, hw, co);
@@ -249,7 +262,11 @@ int run(const std::vector<std::string>& args) {
   if (!o.vcd.empty()) {
     gcattn::sc::VcdOptions vo;
     vo.file = o.vcd;
-    plat.accel.enable_vcd(vo);
+    try {
+      plat.accel.enable_vcd(vo);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--vcd: ") + e.what());
+    }
     vcd_path = plat.accel.vcd()->path();
     sc_core::sc_trace_file* tf = plat.accel.vcd()->trace_file();
     sc_core::sc_trace(tf, plat.cpu.waiting, "soc.cpu_waiting_irq");
@@ -453,9 +470,7 @@ int run(const std::vector<std::string>& args) {
       << " per layer step), " << plat.cpu.interrupts << " interrupts\n";
 
   if (!o.report_json.empty()) {
-    std::ofstream f(o.report_json);
-    if (!f) throw InputError(o.report_json + ": cannot write the report");
-    f << json::serialize(report) << "\n";
+    gcattn::io::write_file_atomic(o.report_json, json::serialize(report) + "\n");
     out << "report: " << o.report_json << "\n";
   }
   if (!o.outputs.empty()) {

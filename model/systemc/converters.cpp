@@ -32,8 +32,9 @@ typedef int v4i __attribute__((vector_size(16)));
 typedef unsigned char v16u __attribute__((vector_size(16)));
 
 // Lane 0 shuffled into every lane: a broadcast (an initializer list becomes eight inserts).
+// __builtin_shufflevector: GCC >= 12 and Clang.
 inline v8i splat8(std::int32_t x) {
-  return __builtin_shuffle(v8i{x}, v8i{});
+  return __builtin_shufflevector(v8i{x}, v8i{}, 0, 0, 0, 0, 0, 0, 0, 0);
 }
 inline v4d splat(double x) {
   return v4d{x, x, x, x};
@@ -81,7 +82,7 @@ inline void store_codes(std::uint8_t* code, const v8i& c) {
   std::memcpy(&lo, &c, sizeof lo);
   std::memcpy(&hi, reinterpret_cast<const unsigned char*>(&c) + sizeof lo, sizeof hi);
   const v16u bytes =
-      __builtin_shuffle(lo, hi, v16u{0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0});
+      __builtin_shufflevector(lo, hi, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
   std::memcpy(code, &bytes, 8);
 }
 inline v4d low4(const v8i& v) {

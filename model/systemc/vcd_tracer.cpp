@@ -1,6 +1,9 @@
 #include "gcattn/systemc/vcd_tracer.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -13,6 +16,11 @@ std::string range_error(const char* what, int value, int count, const char* key)
 }
 
 }  // namespace
+
+std::string vcd_file_path(const std::string& file) {
+  const bool has_ext = file.size() > 4 && file.compare(file.size() - 4, 4, ".vcd") == 0;
+  return has_ext ? file : file + ".vcd";
+}
 
 VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts,
                      const AcceleratorParams& params, sc_core::sc_vector<Layer>& layers,
@@ -44,10 +52,16 @@ VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts
     throw std::invalid_argument("VCD window: start " + opts.start.to_string() +
                                 " must be before end " + opts.end.to_string());
   }
-  std::string base = opts.file;
-  if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
-    base.resize(base.size() - 4);
-  path_ = base + ".vcd";
+  path_ = vcd_file_path(opts.file);
+  const std::string base = path_.substr(0, path_.size() - 4);
+  // SystemC opens the file only when the simulation starts and fails badly when it cannot
+  // (SIGFPE while closing the half-made trace file): open it here first.
+  if (std::FILE* f = std::fopen(path_.c_str(), "a")) {
+    std::fclose(f);
+  } else {
+    throw std::invalid_argument("VCD: cannot create " + path_ + ": " + std::strerror(errno) +
+                                " (does the folder exist and is it writable?)");
+  }
   tf_ = sc_core::sc_create_vcd_trace_file(base.c_str());
   if (tf_ == nullptr) throw std::invalid_argument("VCD: cannot create " + path_);
   tf_->set_time_unit(1, sc_core::SC_PS);

@@ -224,10 +224,10 @@ const char* method_name(Method m) {
   return m == Method::Paper ? "paper" : "range";
 }
 
-Method parse_method(const std::string& name) {
+Method parse_method(const std::string& name, const std::string& option) {
   if (name == "range") return Method::Range;
   if (name == "paper") return Method::Paper;
-  throw cli::UsageError("--method must be range or paper, got '" + name + "'");
+  throw cli::UsageError(option + " must be range or paper, got '" + name + "'");
 }
 
 double percentile(std::vector<double> v, double p) {

@@ -34,8 +34,8 @@ namespace gcattn::calibrate {
 
 enum class Method { Range, Paper };
 const char* method_name(Method m);
-/// "range" or "paper"; throws cli::UsageError otherwise.
-Method parse_method(const std::string& name);
+/// "range" or "paper"; throws cli::UsageError naming option otherwise.
+Method parse_method(const std::string& name, const std::string& option = "--method");
 
 struct Options {
   Method method = Method::Range;

@@ -9,6 +9,8 @@
 #include "cli/errors.h"
 #include "cli/options.h"
 #include "gcattn/parallel/worker_pool.h"
+#include "cli/stop_signals.h"
+#include "io/output_paths.h"
 #include "player/run_session.h"
 #include "player/scalers.h"
 #include "trace/trace_file.h"
@@ -61,13 +63,27 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
       throw UsageError("--host-gap must be a finite number of ns >= 0");
   }
 
+  const std::string path = vm["output"].as<std::string>();
+  io::PathCheck paths;
+  paths.input("--trace", vm["trace"].as<std::string>())
+      .input("--config", vm["config"].as<std::string>());
+  paths.output("--output", path).check();
+
+  const trace::TraceReader tr(vm["trace"].as<std::string>());
+  if (opt.tokens > tr.tokens()) {
+    throw UsageError("--tokens " + std::to_string(opt.tokens) + " exceeds the " +
+                     std::to_string(tr.tokens()) + " tokens of " + tr.path());
+  }
+  opt.token_period_ns = player::estimated_token_period_ns(cfg, tr.layers(), gap);
   WorkerPool pool(threads_option(vm));
   opt.pool = &pool;
-  const trace::TraceReader tr(vm["trace"].as<std::string>());
-  opt.token_period_ns = player::estimated_token_period_ns(cfg, tr.layers(), gap);
+  const StopSignals stop;
+  opt.stop = stop.flag();
   const calibrate::Result r = calibrate::calibrate(tr, hw, opt);
-  if (r.interrupted) throw InterruptedError("interrupted: no scalers written");
-  const std::string path = vm["output"].as<std::string>();
+  if (r.interrupted) {
+    out << "calibrate: interrupted (" << stop.name() << "); no scalers written\n";
+    return kExitInterrupted;
+  }
   player::write_scalers(path, r.scalers);
 
   out << "calibrated " << tr.layers() << " layers x " << tr.heads() << " heads on the first "

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <optional>
@@ -17,6 +16,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "io/atomic_file.h"
+#include "io/output_paths.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/options.h"
@@ -457,11 +458,9 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
   // Configuration and output problems surface before the simulation runs.
   (void)PhaseSchedule::from(cfg);
   (void)EnergyModel::from(cfg);
-  std::ofstream json_out;
   const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : std::string();
   if (!json_path.empty()) {
-    json_out.open(json_path);
-    if (!json_out) throw InputError(json_path + ": cannot open for writing");
+    io::PathCheck().input("--config", vm["config"].as<std::string>()).output("--json", json_path).check();
   }
   const WorkloadResult r = path == "systemc" ? run_systemc(cfg, w) : run_numerics(cfg, w);
   if (vm["calibrate"].as<bool>()) {
@@ -581,9 +580,7 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       o["simulated"] = row.simulated;
       arr.push_back(std::move(o));
     }
-    json_out << boost::json::serialize(arr) << "\n";
-    json_out.flush();
-    if (!json_out) throw InputError(json_path + ": write failed");
+    io::write_file_atomic(json_path, boost::json::serialize(arr) + "\n");
   }
   if (vm["check"].as<bool>() && !misses.empty()) {
     std::string list;

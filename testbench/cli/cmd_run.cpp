@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <csignal>
 #include <iostream>
 #include <optional>
 #include <ostream>
@@ -14,28 +13,13 @@
 #include "cli/errors.h"
 #include "cli/monte_carlo.h"
 #include "cli/options.h"
+#include "cli/stop_signals.h"
 #include "io/npy.h"
+#include "io/output_paths.h"
 #include "player/run_session.h"
 
 namespace gcattn::cli {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_sigint(int) {
-  g_stop = 1;
-}
-
-// Restores the previous SIGINT disposition when the run ends (also on errors).
-class SigintScope {
- public:
-  SigintScope() { prev_ = std::signal(SIGINT, on_sigint); }
-  ~SigintScope() { std::signal(SIGINT, prev_ == SIG_ERR ? SIG_DFL : prev_); }
-  SigintScope(const SigintScope&) = delete;
-  SigintScope& operator=(const SigintScope&) = delete;
-
- private:
-  void (*prev_)(int) = SIG_DFL;
-};
 
 bool on_off(const po::variables_map& vm, const char* name) {
   const std::string v = vm[name].as<std::string>();
@@ -47,13 +31,13 @@ bool on_off(const po::variables_map& vm, const char* name) {
 // "L:H:S" for --vcd-scope, "START:END" (ns) for --vcd-window.
 std::vector<double> split_numbers(const std::string& text, std::size_t n, const char* option) {
   std::vector<double> v;
-  std::stringstream ss(text);
+  std::stringstream ss(text + (text.empty() || text.back() == ':' ? " " : ""));
   std::string part;
   while (std::getline(ss, part, ':')) {
     try {
       std::size_t used = 0;
       v.push_back(std::stod(part, &used));
-      if (used != part.size()) throw std::invalid_argument(part);
+      if (used != part.size() || !std::isfinite(v.back())) throw std::invalid_argument(part);
     } catch (const std::exception&) {
       throw UsageError(std::string(option) + " '" + text + "': '" + part + "' is not a number");
     }
@@ -198,7 +182,8 @@ int cmd_run(const Args& args, std::ostream& out) {
     throw UsageError("--quantum must be a positive number of ns");
   ro.quantum = sc_core::sc_time(quantum, sc_core::SC_NS);
   if (vm.count("scalers")) ro.scalers_path = vm["scalers"].as<std::string>();
-  ro.calibration.method = calibrate::parse_method(vm["calibrate-method"].as<std::string>());
+  ro.calibration.method =
+      calibrate::parse_method(vm["calibrate-method"].as<std::string>(), "--calibrate-method");
   ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
   ro.accuracy = on_off(vm, "accuracy");
   if (seeds > 0 && !(ro.accuracy && cfg.boolean("model.functional")))
@@ -208,6 +193,11 @@ int cmd_run(const Args& args, std::ostream& out) {
     sc::VcdOptions v;
     v.file = vm["vcd"].as<std::string>();
     const auto s = split_numbers(vm["vcd-scope"].as<std::string>(), 3, "--vcd-scope");
+    for (double x : s) {
+      if (!(x >= 0.0 && x <= 1e6 && x == std::floor(x)))
+        throw UsageError("--vcd-scope '" + vm["vcd-scope"].as<std::string>() +
+                         "': layer, head and sub-tile are whole numbers >= 0");
+    }
     v.layer = static_cast<int>(s[0]);
     v.head = static_cast<int>(s[1]);
     v.subtile = static_cast<int>(s[2]);
@@ -217,16 +207,31 @@ int cmd_run(const Args& args, std::ostream& out) {
   ro.timeline = timeline_options(vm);
   ro.keep_outputs = vm.count("outputs") > 0;
   ro.threads = threads_option(vm);
+  if (ro.keep_outputs && !cfg.boolean("model.functional")) {
+    throw UsageError(
+        "--outputs needs the functional model (model.functional = true): with "
+        "--functional off no outputs are computed");
+  }
+  // Every output is checked before the simulation starts (docs/reliability.md).
+  io::PathCheck paths;
+  paths.input("--trace", ro.trace_path);
+  if (vm.count("scalers")) paths.input("--scalers", ro.scalers_path);
+  if (vm.count("config")) paths.input("--config", vm["config"].as<std::string>());
+  for (const char* o : {"report-json", "report-csv", "outputs"}) {
+    if (vm.count(o)) paths.output(std::string("--") + o, vm[o].as<std::string>());
+  }
+  if (ro.vcd) paths.output("--vcd", sc::vcd_file_path(ro.vcd->file));
+  if (ro.timeline) paths.output("--timeline", ro.timeline->file);
+  paths.check();
   ro.command_line.push_back("gcattn");
   ro.command_line.push_back("run");
   ro.command_line.insert(ro.command_line.end(), args.begin(), args.end());
   if (isatty(STDERR_FILENO)) ro.progress = &std::cerr;
-  g_stop = 0;
-  ro.stop = &g_stop;
 
   player::RunResult res;
   {
-    SigintScope sigint;
+    const StopSignals stop;
+    ro.stop = stop.flag();
     res = player::run_trace(cfg, ro);
   }
   report::Report& rep = res.report;

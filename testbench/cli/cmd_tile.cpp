@@ -7,6 +7,7 @@
 #include "cli/errors.h"
 #include "cli/options.h"
 #include "io/npy.h"
+#include "io/output_paths.h"
 #include "tile/tile_runner.h"
 
 namespace gcattn::cli {
@@ -44,6 +45,14 @@ int cmd_tile(const Args& args, std::ostream& out) {
 
   const std::string qpath = vm["q"].as<std::string>(), kpath = vm["k"].as<std::string>(),
                     vpath = vm["v"].as<std::string>();
+  const std::filesystem::path dir(vm["out-dir"].as<std::string>());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw InputError(dir.string() + ": cannot create output directory: " + ec.message());
+  io::PathCheck paths;
+  paths.input("--q", qpath).input("--k", kpath).input("--v", vpath);
+  for (const char* name : {"S.npy", "phi.npy", "out.npy"}) paths.output("--out-dir", (dir / name).string());
+  paths.check();
   const io::NpyArray q = io::read_npy(qpath), k = io::read_npy(kpath), v = io::read_npy(vpath);
   check_tile_input(p, TileInput::Q, qpath, q.shape, q.data);
   check_tile_input(p, TileInput::K, kpath, k.shape, k.data);
@@ -51,10 +60,6 @@ int cmd_tile(const Args& args, std::ostream& out) {
   check_tile_tokens(qpath, q.shape[0], kpath, k.shape[0], vpath, v.shape[0]);
 
   const TileResult r = run_tile(p, q.data, k.data, v.data, q.shape[0]);
-  const std::filesystem::path dir(vm["out-dir"].as<std::string>());
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw InputError(dir.string() + ": cannot create output directory: " + ec.message());
   io::write_npy_f32((dir / "S.npy").string(), {r.tokens, r.tokens}, r.s);
   io::write_npy_f32((dir / "phi.npy").string(), {r.tokens, r.tokens}, r.phi);
   io::write_npy_f32((dir / "out.npy").string(), {r.tokens, r.dim}, r.out);

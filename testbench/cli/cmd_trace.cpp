@@ -2,19 +2,20 @@
 // (docs/trace-format.md).
 #include <algorithm>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <iterator>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/errors.h"
 #include "cli/options.h"
+#include "cli/stop_signals.h"
 #include "gpt2/checkpoint.h"
+#include "io/input_file.h"
+#include "io/output_paths.h"
 #include "gpt2/trace_recorder.h"
 #include "trace/synth.h"
 #include "trace/trace_file.h"
@@ -23,24 +24,26 @@
 namespace gcattn::cli {
 namespace {
 
-volatile std::sig_atomic_t g_trace_stop = 0;
-extern "C" void on_trace_sigint(int) { g_trace_stop = 1; }
+// More worker threads than this is a typing mistake (the engine splits one matrix-vector
+// product over them; gains stop long before).
+constexpr int kMaxThreads = 256;
+constexpr std::size_t kMaxPromptBytes = 1u << 24;  // 16 MiB: far beyond any context window
 
-// SIGINT stops a long recording cleanly (no partial file left); the previous disposition is
-// restored when the command ends, also on errors.
-class SigintScope {
- public:
-  SigintScope() {
-    g_trace_stop = 0;
-    prev_ = std::signal(SIGINT, on_trace_sigint);
+int thread_count(const po::variables_map& vm) {
+  const int t = vm["threads"].as<int>();
+  if (t < 0 || t > kMaxThreads) {
+    throw UsageError("--threads must be from 0 (all cores) to " + std::to_string(kMaxThreads) + ", got " +
+                     std::to_string(t));
   }
-  ~SigintScope() { std::signal(SIGINT, prev_ == SIG_ERR ? SIG_DFL : prev_); }
-  SigintScope(const SigintScope&) = delete;
-  SigintScope& operator=(const SigintScope&) = delete;
+  return t;
+}
 
- private:
-  void (*prev_)(int) = SIG_DFL;
-};
+// Paths of a checkpoint directory that trace gpt2 reads (an output must not be one of them).
+void add_checkpoint_inputs(io::PathCheck& paths, const std::string& dir) {
+  for (const char* f : {"config.json", "model.safetensors", "vocab.json", "merges.txt"}) {
+    paths.input("--model", (std::filesystem::path(dir) / f).string());
+  }
+}
 
 const char* kTraceUsage =
     "usage: gcattn trace <gpt2|synth|info|verify> [options]   (gcattn trace <sub> --help)\n"
@@ -114,16 +117,17 @@ int trace_gpt2(const Args& args, std::ostream& out) {
   if (vm.count("prompt") == vm.count("prompt-file")) throw UsageError("give exactly one of --prompt and --prompt-file\n" + usage);
   const long long tokens = vm["tokens"].as<long long>();
   if (tokens < 1) throw UsageError("--tokens must be >= 1, got " + std::to_string(tokens));
-  if (vm["threads"].as<int>() < 0) throw UsageError("--threads must be >= 0");
-
   gpt2::RecordOptions opts;
+  opts.threads = thread_count(vm);
+  io::PathCheck paths;
+  add_checkpoint_inputs(paths, vm["model"].as<std::string>());
+  if (vm.count("prompt-file")) paths.input("--prompt-file", vm["prompt-file"].as<std::string>());
+  paths.output("--output", vm["output"].as<std::string>()).check();
+
   if (vm.count("prompt")) {
     opts.prompt = vm["prompt"].as<std::string>();
   } else {
-    const std::string f = vm["prompt-file"].as<std::string>();
-    std::ifstream in(f, std::ios::binary);
-    if (!in) throw InputError(f + ": cannot open the prompt file");
-    opts.prompt.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    opts.prompt = io::read_input_file(vm["prompt-file"].as<std::string>(), kMaxPromptBytes, "the prompt file (UTF-8 text)");
   }
   if (const std::size_t bad = trace::first_invalid_utf8(opts.prompt); bad != opts.prompt.size()) {
     throw InputError((vm.count("prompt") ? std::string("--prompt") : vm["prompt-file"].as<std::string>()) +
@@ -146,7 +150,6 @@ int trace_gpt2(const Args& args, std::ostream& out) {
   }
   opts.dtype = parse_dtype_option(vm["dtype"].as<std::string>());
   opts.attn_out = !vm["no-attn-out"].as<bool>();
-  opts.threads = vm["threads"].as<int>();
   if (vm.count("name")) opts.model_name = vm["name"].as<std::string>();
   opts.tool = tool_name("gpt2");
   opts.tool_args = args;
@@ -154,11 +157,11 @@ int trace_gpt2(const Args& args, std::ostream& out) {
   const std::string path = vm["output"].as<std::string>();
   const gpt2::Checkpoint ckpt = gpt2::load_checkpoint(vm["model"].as<std::string>());
   const gpt2::Gpt2Config& c = ckpt.config();
-  const SigintScope sigint;
-  opts.stop = &g_trace_stop;
+  const StopSignals stop;
+  opts.stop = stop.flag();
   const gpt2::RecordResult r = gpt2::record_trace(ckpt, opts, path, vm["quiet"].as<bool>() ? nullptr : &std::cerr);
   if (r.interrupted) {
-    out << "trace gpt2: interrupted after " << r.tokens_done << " of " << opts.tokens << " tokens; no trace written\n";
+    out << "trace gpt2: interrupted (" << stop.name() << ") after " << r.tokens_done << " of " << opts.tokens << " tokens; no trace written\n";
     return kExitInterrupted;
   }
 
@@ -245,7 +248,19 @@ int trace_synth(const Args& args, std::ostream& out) {
   o.tool = tool_name("synth");
   o.tool_args = args;
   const std::string path = vm["output"].as<std::string>();
-  trace::write_synthetic_trace(path, o);
+  io::PathCheck().output("--output", path).check();
+  const StopSignals stop;
+  o.stop = stop.flag();
+  std::optional<trace::TraceMeta> written;
+  try {
+    written = trace::write_synthetic_trace(path, o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!written) {
+    out << "trace synth: interrupted (" << stop.name() << "); no trace written\n";
+    return kExitInterrupted;
+  }
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   out << "trace synth: " << o.model << " " << o.layers << " layers x " << o.heads << " heads x d_head " << o.d_head
@@ -360,10 +375,11 @@ int trace_verify(const Args& args, std::ostream& out) {
   if (!parse_options(args, desc, vm, out, usage, &pos)) return kExitOk;
   const double tol = vm["tolerance"].as<double>();
   if (!(tol >= 0.0)) throw UsageError("--tolerance must be >= 0");
+  const int threads = thread_count(vm);
   const trace::TraceReader tr(vm["file"].as<std::string>());
   if (tr.meta().synthetic) throw InputError(tr.path() + ": a synthetic trace has no model to verify against");
   const gpt2::Checkpoint ckpt = gpt2::load_checkpoint(vm["model"].as<std::string>());
-  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, vm["threads"].as<int>(), tol);
+  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, threads, tol);
   out << "trace verify: " << tr.path() << " against " << ckpt.dir << ", " << tr.tokens() << " tokens\n";
   for (int f = 0; f < 4; ++f) {
     if (!r.field[f].present) continue;

@@ -33,10 +33,4 @@ class SimulationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Stopped by a signal before there was anything to report.
-class InterruptedError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 }  // namespace gcattn::cli

@@ -64,9 +64,6 @@ int run_cli(const Args& args, std::ostream& out, std::ostream& err) {
     } catch (const InputError& e) {
       err << "gcattn " << c.name << ": input error: " << e.what() << "\n";
       return kExitInput;
-    } catch (const InterruptedError& e) {
-      err << "gcattn " << c.name << ": " << e.what() << "\n";
-      return kExitInterrupted;
     } catch (const SimulationError& e) {
       err << "gcattn " << c.name << ": simulation error: " << e.what() << "\n";
       return kExitSimulation;

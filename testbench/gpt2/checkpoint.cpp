@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "cli/errors.h"
+#include "io/input_file.h"
 #include "trace/safetensors.h"
 
 namespace gcattn::gpt2 {
@@ -99,10 +100,7 @@ Gpt2Config Gpt2Config::parse(std::string_view text, const std::string& origin) {
 }
 
 Gpt2Config Gpt2Config::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open (a GPT-2 checkpoint directory holds config.json)");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse(text, path);
+  return parse(io::read_input_file(path, 1u << 20, "config.json of a GPT-2 checkpoint directory"), path);
 }
 
 Gpt2Config published_config(std::string_view name) {

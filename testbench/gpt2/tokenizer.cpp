@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "cli/errors.h"
+#include "io/input_file.h"
 #include "trace/utf8.h"
 
 namespace gcattn::gpt2 {
@@ -32,10 +33,11 @@ bool in_ranges(const CodeRange (&r)[N], char32_t cp) {
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) { throw InputError(origin + ": " + what); }
 
+// vocab.json of GPT-2 is 1 MB, merges.txt 456 kB.
+constexpr std::size_t kMaxTokenizerFileBytes = std::size_t(1) << 28;
+
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open (does it exist?)");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return io::read_input_file(path, kMaxTokenizerFileBytes, "a GPT-2 tokenizer file (vocab.json, merges.txt)");
 }
 
 std::string hex_byte(unsigned char c) {

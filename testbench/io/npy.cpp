@@ -1,16 +1,19 @@
 #include "io/npy.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "cli/errors.h"
+#include "io/atomic_file.h"
+#include "io/input_file.h"
 
 namespace gcattn::io {
 namespace {
+
+constexpr std::size_t kMaxNpyBytes = std::size_t(1) << 34;  // 16 GiB: far above any sub-tile input
 
 using cli::InputError;
 
@@ -43,9 +46,7 @@ std::string dict_field(const std::string& header, const std::string& key, const 
 }  // namespace
 
 NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file (does it exist?)");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes = read_input_file(path, kMaxNpyBytes, "a .npy array");
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) {
     fail(path, "not a NumPy .npy file (bad magic); save arrays with numpy.save");
   }
@@ -85,15 +86,22 @@ NpyArray read_npy(const std::string& path) {
   std::string dim;
   std::size_t count = 1;
   while (std::getline(ss, dim, ',')) {
-    if (dim.find_first_not_of(' ') == std::string::npos) continue;
-    try {
-      a.shape.push_back(static_cast<std::size_t>(std::stoull(dim)));
-    } catch (const std::exception&) {
-      fail(path, "malformed shape " + shape);
+    const auto first = dim.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const auto last = dim.find_last_not_of(' ');
+    // Digits only: no sign, no suffix, no overflow.
+    std::size_t d = 0;
+    const char* b = dim.data() + first;
+    const char* e = dim.data() + last + 1;
+    const auto [end, ec] = std::from_chars(b, e, d);
+    if (ec != std::errc() || end != e || *b == '+' || *b == '-') {
+      fail(path, "malformed shape " + shape + ": '" + std::string(b, e) + "' is not a dimension");
     }
-    count *= a.shape.back();
+    a.shape.push_back(d);
+    if (__builtin_mul_overflow(count, d, &count)) fail(path, "shape " + shape + " has too many elements");
   }
-  const std::size_t need = count * item;
+  std::size_t need = 0;
+  if (__builtin_mul_overflow(count, item, &need)) fail(path, "shape " + shape + " has too many elements");
   if (bytes.size() - offset < need) {
     fail(path, "truncated: shape " + shape + " needs " + std::to_string(need) + " data bytes, file has " +
                    std::to_string(bytes.size() - offset));
@@ -125,15 +133,14 @@ void write_npy_f32(const std::string& path, const std::vector<std::size_t>& shap
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw cli::InputError(path + ": cannot create file");
-  out.write("\x93NUMPY\x01\x00", 8);
+  AtomicFile out(path);
   const std::uint16_t n = static_cast<std::uint16_t>(header.size());
   const char len[2] = {static_cast<char>(n & 0xff), static_cast<char>(n >> 8)};
-  out.write(len, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * 4));
-  if (!out) throw cli::InputError(path + ": write failed");
+  out.write(std::string_view("\x93NUMPY\x01\x00", 8));
+  out.write(std::string_view(len, 2));
+  out.write(header);
+  out.write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size() * 4));
+  out.commit();
 }
 
 }  // namespace gcattn::io

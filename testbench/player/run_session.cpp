@@ -13,6 +13,7 @@
 
 #include "cli/errors.h"
 #include "gcattn/area/area_model.h"
+#include "cli/stop_signals.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/power/gpu_reference.h"
 #include "gcattn/power/published.h"
@@ -156,6 +157,26 @@ double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_
   return layers * (PhaseSchedule::from(cfg).total_ns() + host_gap_ns);
 }
 
+void check_time_range(const Config& cfg, std::size_t layer_steps, double host_gap_ns) {
+  // Host transfers and polling add to the worst-case step and the gap; a factor 2 covers them
+  // (a host-interface transfer is far shorter than a layer step).
+  const double step_ns = PhaseSchedule::from(cfg).total_ns() + host_gap_ns;
+  const double need_ns = 2.0 * static_cast<double>(layer_steps) * step_ns;
+  const double max_ns = sc_core::sc_max_time().to_seconds() * 1e9;
+  if (need_ns > max_ns) {
+    std::ostringstream os;
+    os << "host.gap_ns = " << host_gap_ns << " ns over " << layer_steps
+       << " layer steps needs up to " << need_ns * 1e-9
+       << " s of simulated time, more than the SystemC kernel represents (" << max_ns * 1e-9
+       << " s at its resolution of " << sc_core::sc_get_time_resolution().to_string()
+       << "); lower host.gap_ns (--host-gap) below "
+       << std::max(0.0, max_ns / (2.0 * static_cast<double>(layer_steps)) -
+                            PhaseSchedule::from(cfg).total_ns())
+       << " ns or replay fewer tokens (--tokens)";
+    throw ConfigError(os.str());
+  }
+}
+
 RunResult run_trace(Config cfg, const RunOptions& opt) {
   const auto wall_start = Clock::now();
   // The values are checked for NaN/infinity as they are used (the calibration prefix up front,
@@ -168,6 +189,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   const HardwareParams hw = HardwareParams::from(cfg);
   const std::size_t tokens = opt.tokens ? opt.tokens : tr.tokens();
   check_trace(tr, hw, tokens);
+  check_time_range(cfg, tokens * static_cast<std::size_t>(tr.layers()), gap_ns);
   const bool functional = cfg.boolean("model.functional");
   const int L = tr.layers(), H = tr.heads(), D = tr.d_head();
 
@@ -210,7 +232,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     // Interrupted: the player sees the stop request at its first step, so the report says
     // incomplete with nothing simulated; the partial scalers are never used.
     scalers = cr.interrupted ? ScalerTable(L, H, hw.default_scalers) : cr.scalers;
-    if (cr.interrupted) rep.notes.push_back("interrupted during the calibration");
+    if (cr.interrupted) rep.notes.push_back("interrupted during the calibration: nothing simulated");
     std::ostringstream note;
     note << "no --scalers given: calibrated the scalers here (method "
          << calibrate::method_name(co.method) << ", first " << cr.tokens << " tokens"
@@ -325,8 +347,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   const sc::AcceleratorStatistics& st = accel.statistics();
   rep.complete = !ps.stopped;
   if (ps.stopped)
-    rep.stop_reason =
-        "interrupted (SIGINT) after " + std::to_string(ps.layer_steps) + " layer steps";
+    rep.stop_reason = std::string("interrupted (") + cli::signal_name(*opt.stop) + ") after " +
+                      std::to_string(ps.layer_steps) + " layer steps";
   rep.tool = std::string("gcattn ") + GCATTN_VERSION;
   rep.command_line = opt.command_line;
   rep.mode = opt.coding == sc::Coding::LooselyTimed ? "lt" : "at";

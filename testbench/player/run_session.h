@@ -59,6 +59,11 @@ struct RunResult {
 /// cli::SimulationError (error response, model report).
 RunResult run_trace(Config cfg, const RunOptions& opt);
 
+/// Throws ConfigError naming host.gap_ns when layer_steps steps with this host gap could pass
+/// the largest simulated time the SystemC kernel represents (2^64 ps): the time would wrap and
+/// the report would be silently wrong.
+void check_time_range(const Config& cfg, std::size_t layer_steps, double host_gap_ns);
+
 /// The simulated time between two tokens the calibration assumes: layers x (worst-case layer
 /// step + host gap); host-interface transfers are not included.
 double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_ns);

@@ -1,12 +1,15 @@
 #include "player/scalers.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <cstdint>
+#include <limits>
 
 #include <boost/json.hpp>
 
 #include "cli/errors.h"
+#include "gcattn/config/json_parse.h"
+#include "io/atomic_file.h"
+#include "io/input_file.h"
 #include "report/json_text.h"
 
 namespace gcattn::player {
@@ -36,6 +39,8 @@ ScalerTable ScalerTable::rounded_to_float() const {
 namespace {
 
 const char* const kNames[4] = {"q", "k", "v", "out"};
+constexpr std::uint64_t kMaxCount = 1 << 20;  // layers, heads
+constexpr std::size_t kMaxScalersBytes = std::size_t(1) << 30;
 
 AffineScaler* member(HeadScalers& s, int i) {
   switch (i) {
@@ -67,12 +72,21 @@ struct Parser {
     if (!v) fail(key, "is missing");
     return *v;
   }
+  // A non-negative integer no larger than max (uint64 values above INT64_MAX included).
+  std::uint64_t integer(const json::value& v, const char* key, std::uint64_t max) const {
+    const bool ok =
+        (v.is_int64() && v.get_int64() >= 0 && static_cast<std::uint64_t>(v.get_int64()) <= max) ||
+        (v.is_uint64() && v.get_uint64() <= max);
+    if (!ok) {
+      fail(key,
+           "must be an integer from 0 to " + std::to_string(max) + ", got " + json::serialize(v));
+    }
+    return v.is_int64() ? static_cast<std::uint64_t>(v.get_int64()) : v.get_uint64();
+  }
   int count(const json::object& o, const char* key) const {
     const auto& v = need(o, key);
-    if (!v.is_int64() && !v.is_uint64())
-      fail(key, "must be a positive integer, got " + json::serialize(v));
-    const auto n = v.to_number<std::int64_t>();
-    if (n < 1 || n > 1 << 20) fail(key, "must be a positive integer, got " + json::serialize(v));
+    const auto n = integer(v, key, kMaxCount);
+    if (n < 1) fail(key, "must be a positive integer, got " + json::serialize(v));
     return static_cast<int>(n);
   }
   double finite(const json::value& v, const std::string& field) const {
@@ -87,7 +101,7 @@ struct Parser {
 
 ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
   json::error_code ec;
-  const json::value root = json::parse(text, ec);
+  const json::value root = parse_json_exact(text, ec);
   if (ec) throw InputError(origin + ": not valid JSON: " + ec.message());
   if (!root.is_object()) throw InputError(origin + ": a scalers file must be a JSON object");
   const auto& o = root.as_object();
@@ -109,21 +123,28 @@ ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
     t.method = std::string(m->as_string());
   if (const auto* m = o.if_contains("trace"); m && m->is_string())
     t.trace = std::string(m->as_string());
-  if (const auto* m = o.if_contains("calibration_tokens"); m && (m->is_int64() || m->is_uint64())) {
-    t.calibration_tokens = m->to_number<std::size_t>();
+  if (const auto* m = o.if_contains("calibration_tokens")) {
+    t.calibration_tokens =
+        p.integer(*m, "calibration_tokens", std::numeric_limits<std::uint64_t>::max());
   }
   const auto& sv = p.need(o, "scalers");
   if (!sv.is_array() || sv.as_array().size() != static_cast<std::size_t>(t.layers)) {
     p.fail("scalers",
            "must be an array of " + std::to_string(t.layers) + " layers (field 'layers')");
   }
+  // Every layer's shape is checked before the table is allocated: the counts alone may ask
+  // for 2^40 entries.
+  for (int l = 0; l < t.layers; ++l) {
+    const auto& lv = sv.as_array()[static_cast<std::size_t>(l)];
+    if (!lv.is_array() || lv.as_array().size() != static_cast<std::size_t>(t.heads)) {
+      p.fail("scalers[" + std::to_string(l) + "]",
+             "must be an array of " + std::to_string(t.heads) + " heads (field 'heads')");
+    }
+  }
   t.entries.resize(static_cast<std::size_t>(t.layers) * static_cast<std::size_t>(t.heads));
   for (int l = 0; l < t.layers; ++l) {
     const auto& lv = sv.as_array()[static_cast<std::size_t>(l)];
     const std::string lf = "scalers[" + std::to_string(l) + "]";
-    if (!lv.is_array() || lv.as_array().size() != static_cast<std::size_t>(t.heads)) {
-      p.fail(lf, "must be an array of " + std::to_string(t.heads) + " heads (field 'heads')");
-    }
     for (int h = 0; h < t.heads; ++h) {
       const auto& hv = lv.as_array()[static_cast<std::size_t>(h)];
       const std::string hf = lf + "[" + std::to_string(h) + "]";
@@ -151,11 +172,7 @@ ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
 }
 
 ScalerTable read_scalers(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open scalers file (does it exist?)");
-  std::ostringstream os;
-  os << in.rdbuf();
-  return parse_scalers(os.str(), path);
+  return parse_scalers(io::read_input_file(path, kMaxScalersBytes, "a scalers file (JSON)"), path);
 }
 
 std::string scalers_to_json(const ScalerTable& t) {
@@ -185,10 +202,7 @@ std::string scalers_to_json(const ScalerTable& t) {
 }
 
 void write_scalers(const std::string& path, const ScalerTable& t) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError(path + ": cannot write scalers file");
-  out << scalers_to_json(t);
-  if (!out.flush()) throw InputError(path + ": write failed");
+  io::write_file_atomic(path, scalers_to_json(t));
 }
 
 }  // namespace gcattn::player

@@ -13,6 +13,10 @@ void put_number(std::string& out, double x) {
     out += "null";
     return;
   }
+  if (x == 0.0 && std::signbit(x)) {
+    out += "-0.0";  // "-0" would read back as the integer 0
+    return;
+  }
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, x);
   out.append(buf, r.ptr);

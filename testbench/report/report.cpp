@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
 
 #include "cli/errors.h"
+#include "io/atomic_file.h"
 #include "report/json_text.h"
 
 namespace gcattn::report {
@@ -40,21 +39,6 @@ json::object split(const EnergySplit& e) {
 
 json::array pair(const AffineScaler& s) {
   return json::array{json_number(s.gain), json_number(s.offset)};
-}
-
-// Writes text to path through a temporary file renamed into place, so that a reader never sees
-// half a report (and an interrupted run never leaves one).
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw cli::InputError(path + ": cannot write (is the directory there and writable?)");
-    out << text;
-    if (!out.flush()) throw cli::InputError(path + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw cli::InputError(path + ": cannot move the report into place: " + ec.message());
 }
 
 std::string fmt(double x, int prec = 4) {
@@ -238,7 +222,7 @@ json::object to_json(const Report& r) {
 }
 
 void write_json(const Report& r, const std::string& path) {
-  write_file(path, pretty_json(to_json(r)));
+  io::write_file_atomic(path, pretty_json(to_json(r)));
 }
 
 void write_csv(const Report& r, std::ostream& out) {
@@ -270,7 +254,7 @@ void write_csv(const Report& r, std::ostream& out) {
 void write_csv(const Report& r, const std::string& path) {
   std::ostringstream os;
   write_csv(r, os);
-  write_file(path, os.str());
+  io::write_file_atomic(path, os.str());
 }
 
 void write_summary(const Report& r, std::ostream& out) {

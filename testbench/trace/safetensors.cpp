@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include "cli/errors.h"
+#include "io/atomic_file.h"
 #include "trace/half.h"
 #include "trace/utf8.h"
 
@@ -49,21 +50,6 @@ std::optional<std::uint64_t> as_index(const json::value& v) {
 
 std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
-}
-
-void write_all(int fd, const void* data, std::size_t bytes, std::size_t offset,
-               const std::string& path) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = ::pwrite(fd, p, bytes, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(path, "cannot write: " + sys_error());
-    }
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-    offset += static_cast<std::size_t>(n);
-  }
 }
 
 }  // namespace
@@ -454,9 +440,9 @@ void SafetensorsFile::release(const TensorInfo& t, std::size_t first, std::size_
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs,
-                                     Metadata metadata, std::size_t reserve_header_bytes)
-    : path_(std::move(path)), tmp_(path_ + ".partial"), metadata_(std::move(metadata)) {
+SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs, Metadata metadata,
+                                     std::size_t reserve_header_bytes)
+    : path_(std::move(path)), metadata_(std::move(metadata)) {
   for (auto& s : specs) {
     for (const auto& other : infos_) {
       if (other.name == s.name)
@@ -476,22 +462,11 @@ SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> s
   written_.assign(infos_.size(), 0);
   header_len_ = std::max(header_json().size(), reserve_header_bytes);
   header_len_ = (header_len_ + 7) / 8 * 8;
-  fd_ = ::open(tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail(tmp_, "cannot create: " + sys_error());
-  if (::ftruncate(fd_, static_cast<off_t>(8 + header_len_ + data_bytes_)) != 0) {
-    const std::string e = sys_error();
-    ::close(fd_);
-    fd_ = -1;
-    ::unlink(tmp_.c_str());
-    fail(tmp_, "cannot size the file to " + std::to_string(8 + header_len_ + data_bytes_) +
-                   " bytes: " + e);
-  }
+  file_ = std::make_unique<io::AtomicFile>(path_);
+  file_->resize(8 + header_len_ + data_bytes_);
 }
 
-SafetensorsWriter::~SafetensorsWriter() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!finished_) ::unlink(tmp_.c_str());
-}
+SafetensorsWriter::~SafetensorsWriter() = default;
 
 std::size_t SafetensorsWriter::index(std::string_view name) const {
   for (std::size_t i = 0; i < infos_.size(); ++i) {
@@ -508,7 +483,7 @@ void SafetensorsWriter::write(std::size_t i, std::size_t byte_offset, const void
                             ", " + std::to_string(byte_offset + bytes) + ") outside tensor '" +
                             t.name + "' (" + std::to_string(t.bytes()) + " bytes)");
   }
-  write_all(fd_, data, bytes, 8 + header_len_ + t.begin + byte_offset, tmp_);
+  file_->pwrite(data, bytes, 8 + header_len_ + t.begin + byte_offset);
   written_[i] += bytes;
 }
 
@@ -554,44 +529,27 @@ void SafetensorsWriter::finish() {
   };
   if (header.size() <= header_len_) {
     const std::string f = frame(std::move(header), header_len_);
-    write_all(fd_, f.data(), f.size(), 0, tmp_);
+    file_->pwrite(f.data(), f.size(), 0);
+    file_->commit();
   } else {
     // The header outgrew its reserved room: write a new file, copying the data section once.
     const std::size_t len = (header.size() + 7) / 8 * 8;
-    const std::string tmp2 = path_ + ".partial2";
-    const int out = ::open(tmp2.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (out < 0) fail(tmp2, "cannot create: " + sys_error());
-    try {
-      const std::string f = frame(std::move(header), len);
-      write_all(out, f.data(), f.size(), 0, tmp2);
-      std::vector<char> buf(1u << 20);
-      std::size_t done = 0;
-      while (done < data_bytes_) {
-        const std::size_t n = std::min(buf.size(), data_bytes_ - done);
-        const ssize_t r = ::pread(fd_, buf.data(), n, static_cast<off_t>(8 + header_len_ + done));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) fail(tmp_, "cannot read back: " + sys_error());
-        write_all(out, buf.data(), static_cast<std::size_t>(r), 8 + len + done, tmp2);
-        done += static_cast<std::size_t>(r);
-      }
-    } catch (...) {
-      ::close(out);
-      ::unlink(tmp2.c_str());
-      throw;
+    io::AtomicFile out(path_);
+    const std::string f = frame(std::move(header), len);
+    out.write(f);
+    std::vector<char> buf(1u << 20);
+    std::size_t done = 0;
+    while (done < data_bytes_) {
+      const std::size_t n = std::min(buf.size(), data_bytes_ - done);
+      const ssize_t r = ::pread(file_->fd(), buf.data(), n, static_cast<off_t>(8 + header_len_ + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) fail(file_->temp_path(), "cannot read back: " + sys_error());
+      out.write(std::string_view(buf.data(), static_cast<std::size_t>(r)));
+      done += static_cast<std::size_t>(r);
     }
-    if (::close(out) != 0) fail(tmp2, "cannot close: " + sys_error());
-    ::close(fd_);
-    fd_ = -1;
-    ::unlink(tmp_.c_str());
-    if (std::rename(tmp2.c_str(), path_.c_str()) != 0)
-      fail(path_, "cannot rename " + tmp2 + " into place: " + sys_error());
-    finished_ = true;
-    return;
+    out.commit();
+    file_.reset();  // removes the first temporary file
   }
-  const int fd = std::exchange(fd_, -1);
-  if (::close(fd) != 0) fail(tmp_, "cannot close: " + sys_error());
-  if (std::rename(tmp_.c_str(), path_.c_str()) != 0)
-    fail(path_, "cannot rename " + tmp_ + " into place: " + sys_error());
   finished_ = true;
 }
 

@@ -8,10 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "io/atomic_file.h"
 
 namespace gcattn::trace {
 
@@ -94,7 +97,7 @@ struct TensorSpec {
 };
 
 /// Streams a safetensors file: the tensor list is fixed up front, data may be written in any
-/// order and pieces (positional writes into a preallocated temporary file "<path>.partial"),
+/// order and pieces (positional writes into a preallocated temporary file, io::AtomicFile),
 /// the header is (re)written by finish(), which also renames the file into place. A writer
 /// destroyed without finish() removes its temporary file.
 class SafetensorsWriter {
@@ -119,8 +122,8 @@ class SafetensorsWriter {
 
  private:
   std::string header_json() const;
-  std::string path_, tmp_;
-  int fd_ = -1;
+  std::string path_;
+  std::unique_ptr<io::AtomicFile> file_;
   std::vector<TensorInfo> infos_;
   std::vector<std::size_t> written_;
   Metadata metadata_;

@@ -47,7 +47,7 @@ class Rng {
 
 }  // namespace
 
-TraceMeta write_synthetic_trace(const std::string& path, const SynthOptions& o) {
+std::optional<TraceMeta> write_synthetic_trace(const std::string& path, const SynthOptions& o) {
   if (o.layers < 1 || o.heads < 1 || o.d_head < 1) throw std::invalid_argument("layers, heads and d_head must be >= 1");
   if (o.tokens < 1) throw std::invalid_argument("tokens must be >= 1");
   if (o.distribution != "normal" && o.distribution != "uniform") {
@@ -107,6 +107,7 @@ TraceMeta write_synthetic_trace(const std::string& path, const SynthOptions& o) 
   if (o.attn_out) p.resize(window);
   const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(D));
   for (std::size_t t = 0; t < o.tokens; ++t) {
+    if (o.stop && *o.stop) return std::nullopt;  // the writer removes its temporary file
     if (o.distribution == "normal") {
       for (std::size_t f = 0; f < 3; ++f) {
         for (std::size_t i = 0; i < row; ++i) {
@@ -119,7 +120,15 @@ TraceMeta write_synthetic_trace(const std::string& path, const SynthOptions& o) 
     }
     if (o.dtype == DType::F16) {
       // Store-then-compute: attn_out is computed from the values the file holds.
-      for (float& x : fields) x = half_to_float(float_to_half(x));
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        const float h = half_to_float(float_to_half(fields[i]));
+        if (!std::isfinite(h)) {
+          throw std::invalid_argument(
+              "value " + std::to_string(fields[i]) + " at token " + std::to_string(t) +
+              " overflows float16 storage (largest 65504); lower --scale or use --dtype f32");
+        }
+        fields[i] = h;
+      }
     }
     const float* q = fields.data();
     const float* k = q + row;

@@ -12,8 +12,10 @@
 //            different size, biased dimensions): assumed, not fitted to a model.
 //   uniform: scale * U(-1, 1), independent.
 // Token ids are the token positions (there is no vocabulary).
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,9 +36,12 @@ struct SynthOptions {
   std::string model = "synthetic";
   std::string tool;
   std::vector<std::string> tool_args;
+  const volatile std::sig_atomic_t* stop = nullptr;  // polled per token (stop signals)
 };
 
-/// Writes the trace; returns its metadata. Throws std::invalid_argument for bad options.
-TraceMeta write_synthetic_trace(const std::string& path, const SynthOptions& o);
+/// Writes the trace; returns its metadata, or nothing when stopped by o.stop (then no file is
+/// left behind). Throws std::invalid_argument for bad options (a value that overflows F16
+/// storage included).
+std::optional<TraceMeta> write_synthetic_trace(const std::string& path, const SynthOptions& o);
 
 }  // namespace gcattn::trace

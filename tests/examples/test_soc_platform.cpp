@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -254,5 +255,30 @@ TEST_CASE("SoC example: bad input gets a clear error and a distinct exit status"
       test::run_process(soc_command("--trace " + q(t.path) + " --tokens 1 --set model.layers=7"));
   CHECK(bad_layers.exit_code == 3);
   CHECK_THAT(bad_layers.output, Contains("model.layers"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("SoC example: an output that is the trace or in a missing folder is refused",
+          "[examples][soc][cli][bad-input]") {
+  const fs::path dir = temp_dir("outputs");
+  // A copy: the case would overwrite the trace if the check failed.
+  const TraceUnderTest t{(dir / "t.safetensors").string(), 0};
+  fs::copy_file(trace_for(dir).path, t.path);
+  std::ifstream before_in(t.path, std::ios::binary);
+  const std::string before((std::istreambuf_iterator<char>(before_in)),
+                           std::istreambuf_iterator<char>());
+  // Before: the report overwrote the trace (exit 0), and a VCD in a missing folder died of SIGFPE.
+  const auto same = test::run_process(
+      soc_command("--trace " + q(t.path) + " --tokens 1 --report-json " + q(t.path)));
+  CHECK(same.exit_code == 2);
+  CHECK_THAT(same.output, Contains("--report-json") && Contains("same file"));
+  const auto vcd = test::run_process(
+      soc_command("--trace " + q(t.path) + " --tokens 1 --vcd " + q(dir / "no" / "w")));
+  CHECK(vcd.exit_code == 2);
+  CHECK_THAT(vcd.output, Contains("--vcd") && Contains("does not exist"));
+  std::ifstream after_in(t.path, std::ios::binary);
+  const std::string after((std::istreambuf_iterator<char>(after_in)),
+                          std::istreambuf_iterator<char>());
+  CHECK(after == before);
   fs::remove_all(dir);
 }

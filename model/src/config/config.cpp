@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "gcattn/config/embedded.h"
+#include "gcattn/config/json_parse.h"
 
 namespace gcattn {
 namespace json = boost::json;
@@ -51,14 +52,13 @@ std::string line_col(std::string_view text, std::size_t offset) {
 }
 
 json::value parse_json(std::string_view text, const std::string& origin) {
-  json::stream_parser parser;
   json::error_code ec;
-  std::size_t used = parser.write_some(text.data(), text.size(), ec);
-  if (!ec) parser.finish(ec);
+  std::size_t used = 0;
+  json::value v = parse_json_exact(text, ec, &used);
   if (ec) {
     throw ConfigError(origin + ": invalid JSON at " + line_col(text, used) + ": " + ec.message());
   }
-  return parser.release();
+  return v;
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -176,6 +176,10 @@ const ParamSpec* ParameterSchema::find(std::string_view key) const {
 }
 
 std::string ParameterSchema::suggest(std::string_view key) const {
+  // Edit distance is quadratic: a key far longer than any parameter name gets no suggestion
+  // (a megabyte-long key in a file would otherwise take seconds).
+  constexpr std::size_t kMaxSuggestKey = 128;
+  if (key.size() > kMaxSuggestKey) return {};
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (const auto& p : params_) {
@@ -267,17 +271,32 @@ json::value text_to_json(const ParamSpec& spec, std::string_view text) {
   if (spec.type == ParamType::NumberArray && !t.empty() && t.front() != '[') t = "[" + t + "]";
   if (spec.type == ParamType::String) return json::string(t);
   json::error_code ec;
-  json::value v = json::parse(t, ec);
+  json::value v = parse_json_exact(t, ec);
   if (ec) return json::string(t);
   return v;
 }
 
+// Configuration files are small; the bound keeps `config validate /dev/zero` from reading
+// gigabytes.
+constexpr std::size_t kMaxConfigBytes = 4u << 20;
+
 std::optional<std::string> read_file(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw ConfigError(path.string() + ": is a directory, expected a JSON configuration file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes) {
+      throw ConfigError(path.string() + ": larger than " + std::to_string(kMaxConfigBytes) +
+                        " bytes; a configuration file is a small JSON object");
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -331,7 +350,16 @@ struct ConfigLoader {
       origin = path.string();
       dir = path.parent_path();
     }
-    if (!chain.insert(origin).second) throw ConfigError(origin + ": 'extends' forms a cycle");
+    // The chain is keyed by the file itself, so "a.json" and "./a.json" are one link.
+    std::error_code canon_ec;
+    const fs::path canon = fs::weakly_canonical(origin, canon_ec);
+    const std::string link = it != presets.end() && !looks_like_path ? origin
+                             : canon_ec                             ? origin
+                                                                    : canon.string();
+    if (!chain.insert(link).second) {
+      throw ConfigError(origin + ": 'extends' forms a cycle (the file extends itself, directly or "
+                                 "through other files); end the chain with a preset");
+    }
     const json::value root = parse_json(text, origin);
     if (!root.is_object()) throw ConfigError(origin + ": a configuration must be a JSON object");
     const auto& obj = root.as_object();

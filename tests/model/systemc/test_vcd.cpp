@@ -254,3 +254,17 @@ TEST_CASE("VCD: only changes inside the simulated-time window are recorded", "[s
   CHECK(names == 11 + 3 * 64);
   if (!std::getenv("GCATTN_KEEP_VCD")) std::filesystem::remove(path);
 }
+
+TEST_CASE("VCD: a file that cannot be created is refused at enable_vcd", "[systemc][vcd]") {
+  // Before: SystemC opened the file only at sc_start and the process died with SIGFPE when
+  // closing the half-made trace file; reaching the end of this test is part of the check.
+  const Config cfg = test::small_config();
+  sc::Accelerator accel("accel", cfg);
+  sc::VcdOptions o;
+  o.file = (std::filesystem::temp_directory_path() / "gcattn_no_such_folder" / "w").string();
+  CHECK_THROWS_WITH(accel.enable_vcd(o),
+                    Catch::Contains("gcattn_no_such_folder/w.vcd") && Catch::Contains("folder"));
+  CHECK(accel.vcd() == nullptr);
+  CHECK(sc::vcd_file_path("a/b") == "a/b.vcd");
+  CHECK(sc::vcd_file_path("a/b.vcd") == "a/b.vcd");
+}

@@ -124,7 +124,7 @@ TEST_CASE(
     "[systemc][player][sigint]") {
   const test::TempDir dir("stop");
   const std::string path = test::small_trace(dir, 2, 2, 64, 10);
-  volatile std::sig_atomic_t stop = 1;
+  volatile std::sig_atomic_t stop = SIGINT;  // the flag holds the signal's number
   player::RunOptions o = options(path);
   o.stop = &stop;
   const player::RunResult res = player::run_trace(Config::paper(), o);

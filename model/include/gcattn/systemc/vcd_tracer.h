@@ -28,6 +28,9 @@ struct VcdOptions {
   sc_core::sc_time end = sc_core::sc_max_time();
 };
 
+/// The file SystemC writes for VcdOptions::file: the name with ".vcd" appended unless present.
+std::string vcd_file_path(const std::string& file);
+
 class VcdTracer : public sc_core::sc_module, public StepObserver {
  public:
   SC_HAS_PROCESS(VcdTracer);

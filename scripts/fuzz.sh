@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset fuzz: Clang 14, ASan + UBSan) and runs each for a fixed
+# time or number of runs (docs/fuzzing.md).
+#   bash scripts/fuzz.sh                 10 s per target (the test command's short run)
+#   bash scripts/fuzz.sh 600             600 s per target
+#   bash scripts/fuzz.sh runs 10000000   10 million executions per target (the long run)
+#   FUZZ_TARGETS="npy scalers" bash scripts/fuzz.sh 60
+# New corpus entries go to build/fuzz/corpus/<target> (the committed seeds stay untouched);
+# a crash writes its input to build/fuzz/artifacts/ and fails the script: add it to
+# tests/fuzz_regressions/<target>/ once fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+limit=(-max_total_time="${1:-10}")
+if [ "${1:-}" = "runs" ]; then limit=(-runs="${2:?runs N}"); fi
+targets=${FUZZ_TARGETS:-"trace npy config scalers tokenizer"}
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+# Leaks of a parser that threw are not what these runs look for (LeakSanitizer also needs
+# ptrace, which containers often lack).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$(nproc)"
+mkdir -p build/fuzz/artifacts
+for t in $targets; do
+  mkdir -p "build/fuzz/corpus/$t"
+  echo "fuzz_$t: ${limit[*]}"
+  # stdin from /dev/null: a configuration may name /dev/stdin as the file it extends.
+  "build/fuzz/bin/fuzz_$t" "${limit[@]}" -print_final_stats=1 \
+    -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="build/fuzz/artifacts/$t-" \
+    "build/fuzz/corpus/$t" "fuzz/corpus/$t" "tests/fuzz_regressions/$t" </dev/null \
+    2>&1 | tee "build/fuzz/fuzz_$t.log" | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|invariant violated|SUMMARY)" || true
+  if grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|SUMMARY: libFuzzer" "build/fuzz/fuzz_$t.log" ||
+    ! grep -q "stat::number_of_executed_units" "build/fuzz/fuzz_$t.log"; then
+    echo "fuzz_$t: FAILED (log build/fuzz/fuzz_$t.log, inputs build/fuzz/artifacts/)" >&2
+    exit 1
+  fi
+done
