@@ -1,4 +1,5 @@
 #include "gcattn/numerics/gain_cell_array.h"
+#include "vec4d.h"
 
 #include <algorithm>
 #include <atomic>
@@ -37,28 +38,11 @@
 namespace gcattn {
 namespace {
 
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4l __attribute__((vector_size(32)));
-
-inline v4d load4(const double* p) {
-  v4d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store4(double* p, const v4d& v) {
-  std::memcpy(p, &v, sizeof v);
-}
-inline v4d abs4(const v4d& x) {
-  v4l b;
-  std::memcpy(&b, &x, sizeof b);
-  b &= v4l{0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
-  v4d y;
-  std::memcpy(&y, &b, sizeof y);
-  return y;
-}
-inline double hsum(const v4d& v) {
-  return (v[0] + v[1]) + (v[2] + v[3]);
-}
+using vec4d::abs4;
+using vec4d::hsum;
+using vec4d::load4;
+using vec4d::store4;
+using vec4d::v4d;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gcattn/numerics/gain_cell_array.h"
+#include "vec4d.h"
 
 // v4d values only pass between helpers of this file: the ABI note does not apply (GCC reports it
 // at the end of the translation unit, hence no push/pop).
@@ -88,28 +89,12 @@ void GainCellArrayModel::vary_column(int col, std::int64_t token) {
 
 namespace {
 
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4l __attribute__((vector_size(32)));
-
-GCATTN_INLINE v4d load4(const double* p) {
-  v4d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-GCATTN_INLINE void store4(double* p, const v4d& v) {
-  std::memcpy(p, &v, sizeof v);
-}
-GCATTN_INLINE v4d abs4(const v4d& x) {
-  v4l b;
-  std::memcpy(&b, &x, sizeof b);
-  b &= v4l{0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
-  v4d y;
-  std::memcpy(&y, &b, sizeof y);
-  return y;
-}
-GCATTN_INLINE double hsum(const v4d& v) {
-  return (v[0] + v[1]) + (v[2] + v[3]);
-}
+using vec4d::abs4;
+using vec4d::hsum;
+using vec4d::load4;
+using vec4d::store4;
+using vec4d::v4d;
+using vec4d::v4l;
 
 // exp(x) for x <= 0 in four lanes, to about 1e-16 relative (a per-cell decay needs one per cell
 // and read; libm's is scalar). Plain IEEE operations in a fixed order: the same on every CPU.
