@@ -30,9 +30,6 @@ inline v8f load8(const float* p) {
 inline void store8(float* p, const v8f& v) {
   std::memcpy(p, &v, sizeof v);
 }
-inline float hsum8(const v8f& v) {
-  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-}
 inline v8f splat(float x) {
   return v8f{x, x, x, x, x, x, x, x};
 }

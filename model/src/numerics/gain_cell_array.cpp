@@ -32,7 +32,9 @@
 #define GCATTN_AVX512_READS 1
 // GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a known false
 // positive in avx512fintrin.h).
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace gcattn {
