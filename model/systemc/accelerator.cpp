@@ -11,11 +11,10 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
       params_(AcceleratorParams::from(cfg)),
       energy_(EnergyModel::from(cfg)),
       stats_(params_.layers, params_.heads),
-      layers_(
-          "layer", static_cast<std::size_t>(params_.layers),
-          [this](const char* n, std::size_t l) {
-            return new Layer(n, params_.hw, params_.heads, &arena_, static_cast<int>(l));
-          }),
+      layers_("layer", static_cast<std::size_t>(params_.layers),
+              [this](const char* n, std::size_t l) {
+                return new Layer(n, params_.hw, params_.heads, &arena_, static_cast<int>(l));
+              }),
       controller_("controller", params_, PhaseSchedule::from(cfg), energy_, layers_, stats_),
       dma_("dma", params_),
       host_("host", params_, controller_, dma_, stats_) {
@@ -42,25 +41,8 @@ void Accelerator::set_timeline_observer(TimelineObserver* obs) {
   dma_.set_timeline_observer(obs);
 }
 
-int Accelerator::set_threads(int threads) {
-  controller_.set_worker_pool(nullptr);  // reports an error while a command runs
-  pool_.reset();
-  shared_pool_ = nullptr;
-  if (threads != 1) {
-    pool_ = std::make_unique<WorkerPool>(threads);
-    if (pool_->threads() > 1) {
-      controller_.set_worker_pool(pool_.get());
-    } else {
-      pool_.reset();
-    }
-  }
-  return this->threads();
-}
-
 void Accelerator::set_worker_pool(WorkerPool* pool) {
   controller_.set_worker_pool(pool && pool->threads() > 1 ? pool : nullptr);
-  pool_.reset();
-  shared_pool_ = pool;
 }
 
 }  // namespace gcattn::sc

@@ -53,18 +53,11 @@ class Accelerator : public sc_core::sc_module {
   /// Simulated-time mode switch (model.functional); only while idle.
   void set_functional(bool on) { controller_.set_functional(on); }
   bool functional() const { return controller_.functional(); }
-  /// Computes the heads of a layer step on `threads` threads (default 1: everything on the
-  /// simulation thread, as a virtual platform that owns the machine's cores expects; 0: one per
-  /// hardware thread). Results, statistics and VCD are identical for every thread count; the
-  /// workers never call SystemC. Only while idle. Returns the threads actually running (the
-  /// system may refuse some).
-  int set_threads(int threads);
-  /// The same with a pool the caller owns and shares (null: single-threaded); it must outlive
-  /// the simulation.
+  /// Computes the heads of a layer step on a worker pool the caller owns (it must outlive the
+  /// simulation; null, the default: everything on the simulation thread, as a virtual platform
+  /// that owns the machine's cores expects). Results, statistics and VCD are identical for every
+  /// thread count; the workers never call SystemC. Only while idle.
   void set_worker_pool(WorkerPool* pool);
-  int threads() const {
-    return pool_ ? pool_->threads() : shared_pool_ ? shared_pool_->threads() : 1;
-  }
 
   /// Starts VCD tracing; call before sc_start (the signals are created during elaboration).
   /// Throws std::invalid_argument for a bad scope or window.
@@ -86,8 +79,6 @@ class Accelerator : public sc_core::sc_module {
   DmaEngine dma_;
   HostInterface host_;
   std::unique_ptr<VcdTracer> vcd_;
-  std::unique_ptr<WorkerPool> pool_;   // set_threads (null: single-threaded or shared)
-  WorkerPool* shared_pool_ = nullptr;  // set_worker_pool
 };
 
 }  // namespace gcattn::sc
