@@ -21,6 +21,8 @@ int cmd_reproduce(const Args& args, std::ostream& out);
 int cmd_run(const Args& args, std::ostream& out);
 int cmd_calibrate(const Args& args, std::ostream& out);
 int cmd_sweep(const Args& args, std::ostream& out);
+int cmd_eval(const Args& args, std::ostream& out);
+int cmd_generate(const Args& args, std::ostream& out);
 
 /// The Markdown parameter reference (docs/configuration.md embeds it between markers).
 void write_parameter_reference(const Config& paper, std::ostream& out);

@@ -26,6 +26,10 @@ const Command kCommands[] = {
     {"calibrate",
      "compute per-head q/k/v/output scalers from a trace prefix (range or paper method)",
      cmd_calibrate},
+    {"eval", "a GPT-2's perplexity on a text with its attention on the accelerator (closed loop)",
+     cmd_eval},
+    {"generate", "closed-loop text generation with attention on the simulated accelerator",
+     cmd_generate},
     {"sweep", "design-space sweeps: local, GNU parallel or Slurm; status; a results table",
      cmd_sweep},
 };

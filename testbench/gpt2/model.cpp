@@ -151,7 +151,10 @@ const float* Gpt2Model::step(int id, TokenRecord* record) {
     linear(L.c_attn_w, L.c_attn_b, a_.data(), qkv_.data());
     std::copy_n(qkv_.data() + C, C, kcache_[static_cast<std::size_t>(l)].data() + pos_ * C);
     std::copy_n(qkv_.data() + 2 * C, C, vcache_[static_cast<std::size_t>(l)].data() + pos_ * C);
-    attention(l, qkv_.data(), att_.data());
+    if (hook_)
+      hook_->attend(l, pos_, qkv_.data(), qkv_.data() + C, qkv_.data() + 2 * C, att_.data());
+    else
+      attention(l, qkv_.data(), att_.data());
     if (record) {
       std::copy_n(qkv_.data(), C, record->q.data() + lo);
       std::copy_n(qkv_.data() + C, C, record->k.data() + lo);

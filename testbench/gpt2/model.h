@@ -20,6 +20,16 @@ struct TokenRecord {
   explicit TokenRecord(const Gpt2Config& cfg);
 };
 
+/// Computes a layer's attention in place of the engine's softmax (the accelerator, or the
+/// numerics of a hardware model): q, k and v of the current token, [head][d_head], out receives
+/// [head][d_head] (what feeds c_proj). The engine still keeps its own KV cache.
+class AttentionHook {
+ public:
+  virtual ~AttentionHook() = default;
+  virtual void attend(int layer, std::size_t position, const float* q, const float* k,
+                      const float* v, float* out) = 0;
+};
+
 class Gpt2Model {
  public:
   /// threads: worker threads for the matrix work (0: all cores). The weights must outlive
@@ -30,6 +40,8 @@ class Gpt2Model {
   /// Tokens in the KV cache (the position of the next step).
   std::size_t position() const { return pos_; }
   void reset() { pos_ = 0; }
+  /// Attention through `hook` (null: the engine's softmax). The hook must outlive its use.
+  void set_attention_hook(AttentionHook* hook) { hook_ = hook; }
 
   /// Runs token id at position(); returns the logits over the vocabulary (valid until the
   /// next step). Throws cli::InputError when id is not a token or the context is full.
@@ -43,6 +55,7 @@ class Gpt2Model {
   int threads_;
   std::unique_ptr<WorkerPool> pool_;
   std::size_t pos_ = 0;
+  AttentionHook* hook_ = nullptr;
   std::vector<float> x_, a_, qkv_, att_, proj_, hid_, logits_, scores_;
   std::vector<std::vector<float>> kcache_, vcache_;  // per layer [n_positions][n_embd]
 };

@@ -20,6 +20,7 @@
 
 #include "gcattn/systemc/host_driver.h"
 #include "player/accuracy.h"
+#include "player/layer_step.h"
 #include "player/scalers.h"
 
 namespace gcattn::trace {
@@ -27,8 +28,6 @@ class TraceReader;
 }
 
 namespace gcattn::player {
-
-enum class Completion { Interrupt, Poll };
 
 struct PlayerOptions {
   sc::Coding coding = sc::Coding::LooselyTimed;
@@ -42,17 +41,6 @@ struct PlayerOptions {
   // trace was opened without the full scan; the values are read once, as they are replayed).
   // The default, none: the reader checked every token at open.
   std::size_t check_finite_from = std::numeric_limits<std::size_t>::max();
-};
-
-/// What the player did, in simulated time.
-struct PlayerStats {
-  std::size_t tokens_done = 0;  // tokens whose every layer finished
-  std::uint64_t layer_steps = 0;
-  double transfer_ns = 0.0;  // register and window accesses
-  double wait_ns = 0.0;      // from the command write until completion was seen
-  double gap_ns = 0.0;       // host gaps spent
-  double end_ns = 0.0;       // simulated time when the player stopped
-  bool stopped = false;      // stop request honoured before the end
 };
 
 class TracePlayer : public sc_core::sc_module {
@@ -85,7 +73,6 @@ class TracePlayer : public sc_core::sc_module {
  private:
   void run();
   void play();
-  void wait_completion();
 
   const trace::TraceReader& trace_;
   const ScalerTable& scalers_;

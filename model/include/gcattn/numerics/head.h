@@ -23,6 +23,10 @@ class HeadModel {
   int subtile_count() const { return static_cast<int>(subtiles_.size()); }
   const HeadScalers& scalers() const { return scalers_; }
   void set_scalers(const HeadScalers& s) { scalers_ = s; }
+  /// Forgets every stored token (the accelerator's CONTROL.CLEAR_KV).
+  void clear() {
+    for (auto& s : subtiles_) s.clear();
+  }
 
   /// Model-space k, v (dim values): scaled, write-DAC'd and stored in slot token mod M.
   void write_token(std::int64_t token, const float* k_raw, const float* v_raw, double t_s);

@@ -1,0 +1,33 @@
+#include "eval/host_attention.h"
+
+namespace gcattn::eval {
+
+HostHardwareAttention::HostHardwareAttention(const HardwareParams& hw,
+                                             const player::ScalerTable& scalers, WorkerPool& pool)
+    : layers_(scalers.layers), heads_(scalers.heads), dim_(hw.rows), pool_(pool) {
+  heads_models_.reserve(static_cast<std::size_t>(layers_ * heads_));
+  for (int l = 0; l < layers_; ++l) {
+    for (int h = 0; h < heads_; ++h) heads_models_.emplace_back(hw, scalers.at(l, h), l, h);
+  }
+  out_.assign(static_cast<std::size_t>(heads_), std::vector<double>(static_cast<std::size_t>(dim_)));
+}
+
+void HostHardwareAttention::attend(int layer, std::size_t position, const float* q,
+                                   const float* k, const float* v, float* out) {
+  const auto t = static_cast<std::int64_t>(position);
+  pool_.for_each(heads_, [&](int h) {
+    HeadModel& m = heads_models_[static_cast<std::size_t>(layer * heads_ + h)];
+    const std::size_t off = static_cast<std::size_t>(h * dim_);
+    // Token-age leakage: the time argument is not used by the decay, only recorded.
+    m.write_token(t, k + off, v + off, 0.0);
+    std::vector<double>& o = out_[static_cast<std::size_t>(h)];
+    m.attend(t, q + off, 0.0, o.data());
+    for (int d = 0; d < dim_; ++d) out[off + static_cast<std::size_t>(d)] = static_cast<float>(o[d]);
+  });
+}
+
+void HostHardwareAttention::clear() {
+  for (auto& m : heads_models_) m.clear();
+}
+
+}  // namespace gcattn::eval
