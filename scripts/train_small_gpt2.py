@@ -490,7 +490,7 @@ def write_safetensors(path, tensors, metadata=None):
 
 def read_safetensors(path):
     """Parse a safetensors file with numpy only; returns {name: fp32 array}, metadata."""
-    dt = {"F16": "<f2", "F32": "<f4", "BF16": None}
+    dt = {"F16": "<f2", "F32": "<f4", "I32": "<i4", "BF16": None}
     with open(path, "rb") as f:
         buf = f.read()
     (n,) = struct.unpack("<Q", buf[:8])
