@@ -296,19 +296,25 @@ def fixed_batch(args, n, seed):
     return base.get_batch(train_data, n, args.context, generator=g)[0]
 
 
-def from_mini(args):
-    """The shipped context-256 model, position table tiled to args.context positions."""
-    w, _ = base.read_safetensors(os.path.join(MINI, "model.safetensors"))
-    with open(os.path.join(MINI, "config.json")) as f:
+def from_hf(args):
+    """A Hugging Face GPT-2 directory (--init; default the shipped context-256 model) as this
+    script's model; a position table shorter than --context is tiled to --context positions."""
+    w, _ = base.read_safetensors(os.path.join(args.init, "model.safetensors"))
+    w = {k[len("transformer."):] if k.startswith("transformer.") else k: v for k, v in w.items()
+         if not k.endswith((".attn.bias", ".attn.masked_bias")) and k != "lm_head.weight"}
+    with open(os.path.join(args.init, "config.json")) as f:
         hf = json.load(f)
+    if hf.get("activation_function", "gelu_new") != "gelu_new":
+        sys.exit(f"{args.init}: activation_function {hf['activation_function']} is not gelu_new")
     cfg = {"vocab_size": hf["vocab_size"], "n_positions": args.context, "n_embd": hf["n_embd"],
            "n_layer": hf["n_layer"], "n_head": hf["n_head"], "layer_norm_epsilon": hf["layer_norm_epsilon"],
-           "initializer_range": hf["initializer_range"]}
+           "initializer_range": hf.get("initializer_range", 0.02)}
     old = w["wpe.weight"]
     w["wpe.weight"] = np.stack([old[p % old.shape[0]] for p in range(args.context)])
     model = build(cfg, "softmax", HwParams(decay_per_token=args.decay_per_token))
     missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in w.items()}, strict=False)
-    assert not unexpected and all(".scalers." in m or m.endswith("ema") or m.endswith("ema_n") for m in missing), missing
+    if unexpected or not all(".scalers." in m or m.endswith(("ema", "ema_n")) for m in missing):
+        sys.exit(f"{args.init}: not a GPT-2 checkpoint this script reads: missing {missing}, unexpected {unexpected}")
     return model
 
 
@@ -317,7 +323,7 @@ def from_mini(args):
 # --------------------------------------------------------------------------
 
 def stage_softmax(args):
-    model = from_mini(args)
+    model = from_hf(args)
     meta = train_loop(args, model, "softmax")
     save_stage(args, "softmax", model, meta, "softmax", None)
 
@@ -420,6 +426,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stage", choices=["softmax", "linear", "adapt", "finetune", "table", "export"])
     ap.add_argument("--data", default=base.DEFAULT_DATA)
+    ap.add_argument("--init", default=MINI, help="softmax stage: the Hugging Face GPT-2 to start from")
     ap.add_argument("--ckpt-dir", default="/tmp/hw_ckpt")
     ap.add_argument("--out-softmax", default=OUT_SOFTMAX)
     ap.add_argument("--out-hw", default=OUT_HW)

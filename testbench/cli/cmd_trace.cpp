@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "eval/host_attention.h"
+#include "eval/model_card.h"
 #include "cli/errors.h"
 #include "cli/options.h"
 #include "cli/stop_signals.h"
@@ -159,6 +161,11 @@ int trace_gpt2(const Args& args, std::ostream& out) {
   const gpt2::Gpt2Config& c = ckpt.config();
   const StopSignals stop;
   opts.stop = stop.flag();
+  // A gain-cell model (gcattn.json) runs with the attention it was trained with.
+  const eval::ModelAttention attention =
+      eval::model_attention(eval::read_model_card(vm["model"].as<std::string>()), c.n_layer, c.n_head, opts.threads);
+  opts.attention = attention.hook.get();
+  opts.attention_name = attention.name;
   const gpt2::RecordResult r = gpt2::record_trace(ckpt, opts, path, vm["quiet"].as<bool>() ? nullptr : &std::cerr);
   if (r.interrupted) {
     out << "trace gpt2: interrupted (" << stop.name() << ") after " << r.tokens_done << " of " << opts.tokens << " tokens; no trace written\n";
@@ -379,7 +386,9 @@ int trace_verify(const Args& args, std::ostream& out) {
   const trace::TraceReader tr(vm["file"].as<std::string>());
   if (tr.meta().synthetic) throw InputError(tr.path() + ": a synthetic trace has no model to verify against");
   const gpt2::Checkpoint ckpt = gpt2::load_checkpoint(vm["model"].as<std::string>());
-  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, threads, tol);
+  const eval::ModelAttention attention = eval::model_attention(
+      eval::read_model_card(vm["model"].as<std::string>()), ckpt.config().n_layer, ckpt.config().n_head, threads);
+  const gpt2::VerifyResult r = gpt2::verify_trace(ckpt, tr, threads, tol, attention.hook.get());
   out << "trace verify: " << tr.path() << " against " << ckpt.dir << ", " << tr.tokens() << " tokens\n";
   for (int f = 0; f < 4; ++f) {
     if (!r.field[f].present) continue;

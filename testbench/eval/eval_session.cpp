@@ -96,24 +96,6 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
   return s;
 }
 
-// The host-side attention of a pass: the engine's softmax (no hook) or the numerics library.
-struct HostAttention {
-  std::unique_ptr<WorkerPool> pool;
-  std::unique_ptr<HostHardwareAttention> hw;
-};
-
-HostAttention host_attention(const Setup& s, int threads) {
-  HostAttention h;
-  if (!s.card.hardware() || !s.scalers) return h;
-  HardwareParams hp = s.hw;
-  // The training function's leakage: per token of age (scripts/hw_attention.py).
-  hp.leakage_mode = LeakageMode::TokenAge;
-  hp.decay_per_token = s.card.decay_per_token;
-  h.pool = std::make_unique<WorkerPool>(threads);
-  h.hw = std::make_unique<HostHardwareAttention>(hp, *s.scalers, *h.pool);
-  return h;
-}
-
 // Scores of one pass over the text.
 struct Pass {
   std::string attention;  // "accelerator", "host-softmax", "host-gaincell"
@@ -162,6 +144,11 @@ void score(gpt2::Gpt2Model& m, const gpt2::Tokenizer& tok, const std::vector<int
     }
   }
   p.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+ModelAttention host_attention(const Setup& s, int threads) {
+  if (!s.card.hardware() || !s.scalers) return {};
+  return model_attention(s.hw, s.card, *s.scalers, threads);
 }
 
 json::object pass_json(const Pass& p) {
@@ -284,12 +271,12 @@ EvalResult run_eval(const EvalOptions& o) {
   EvalResult res;
   json::object rep;
   if (o.attention != Attention::Accelerator) {
-    HostAttention ha = host_attention(s, o.threads);
+    ModelAttention ha = host_attention(s, o.threads);
     gpt2::Gpt2Model model(s.ckpt.weights, o.threads);
-    if (ha.hw) model.set_attention_hook(ha.hw.get());
+    model.set_attention_hook(ha.hook.get());
     Pass p;
-    p.attention = ha.hw ? "host-gaincell" : "host-softmax";
-    score(model, s.ckpt.tokenizer, ids, chunks, [&] { if (ha.hw) ha.hw->clear(); }, o, p);
+    p.attention = ha.hook ? "host-gaincell" : "host-softmax";
+    score(model, s.ckpt.tokenizer, ids, chunks, [&] { if (ha.hook) ha.hook->clear(); }, o, p);
     host_pass = std::move(p);
   }
   if (accel && (!host_pass || host_pass->complete)) {
@@ -416,11 +403,11 @@ GenerateResult run_generate(const GenerateOptions& o) {
        << fmt(r.energy.total_pj * 1e-3) << " nJ for " << static_cast<std::size_t>(tokens)
        << " tokens, prompt included)\n";
   } else {
-    HostAttention ha = host_attention(s, o.threads);
+    ModelAttention ha = host_attention(s, o.threads);
     gpt2::Gpt2Model model(s.ckpt.weights, o.threads);
-    if (ha.hw) model.set_attention_hook(ha.hw.get());
+    model.set_attention_hook(ha.hook.get());
     body(model);
-    os << "attention on the host (" << (ha.hw ? "gain-cell numerics" : "softmax") << ")\n";
+    os << "attention on the host (" << (ha.hook ? ha.name : std::string("softmax")) << ")\n";
   }
   const double processed = static_cast<double>(g.prompt_tokens + g.generated);
   os << "wall: " << fmt(wall_s > 0 ? processed / wall_s : 0.0) << " tokens/s (" << g.generated

@@ -1,5 +1,11 @@
 #include "eval/host_attention.h"
 
+#include <sstream>
+
+#include "cli/errors.h"
+#include "eval/model_card.h"
+#include "gcattn/config/config.h"
+
 namespace gcattn::eval {
 
 HostHardwareAttention::HostHardwareAttention(const HardwareParams& hw,
@@ -28,6 +34,40 @@ void HostHardwareAttention::attend(int layer, std::size_t position, const float*
 
 void HostHardwareAttention::clear() {
   for (auto& m : heads_models_) m.clear();
+}
+
+}  // namespace gcattn::eval
+
+namespace gcattn::eval {
+
+ModelAttention model_attention(HardwareParams hw, const ModelCard& card,
+                               const player::ScalerTable& scalers, int threads) {
+  ModelAttention a;
+  if (!card.hardware()) return a;
+  hw.leakage_mode = LeakageMode::TokenAge;
+  hw.decay_per_token = card.decay_per_token;
+  a.pool = std::make_unique<WorkerPool>(threads);
+  a.hook = std::make_unique<HostHardwareAttention>(hw, scalers.rounded_to_float(), *a.pool);
+  std::ostringstream os;
+  os << "gain-cell numerics, preset " << card.preset << ", leakage per token of age "
+     << card.decay_per_token;
+  a.name = os.str();
+  return a;
+}
+
+ModelAttention model_attention(const ModelCard& card, int layers, int heads, int threads) {
+  if (!card.hardware()) return {};
+  Config cfg = Config::load(card.preset);
+  for (const auto& [k, v] : card.overrides) cfg.set(k, v, "model card " + card.path);
+  cfg.set("model.layers", std::to_string(layers), "model");
+  cfg.set("model.heads", std::to_string(heads), "model");
+  const player::ScalerTable t = player::read_scalers(card.scalers_path);
+  if (t.layers != layers || t.heads != heads) {
+    throw cli::InputError(card.scalers_path + ": scalers for " + std::to_string(t.layers) +
+                          " layers x " + std::to_string(t.heads) + " heads, but the model has " +
+                          std::to_string(layers) + " x " + std::to_string(heads));
+  }
+  return model_attention(HardwareParams::from(cfg), card, t, threads);
 }
 
 }  // namespace gcattn::eval

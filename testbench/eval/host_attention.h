@@ -3,6 +3,8 @@
 // and head, no SystemC): the function the model was trained with (scripts/hw_attention.py), with
 // leakage by token age. `gcattn eval --attention host` on a gain-cell model.
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "gcattn/config/hardware_params.h"
@@ -29,5 +31,22 @@ class HostHardwareAttention : public gpt2::AttentionHook {
   std::vector<HeadModel> heads_models_;    // [layer][head]
   std::vector<std::vector<double>> out_;  // per head scratch
 };
+
+struct ModelCard;
+
+/// A gain-cell model's attention on the host with the pool it runs on (empty for a softmax
+/// model, whose attention is the engine's own).
+struct ModelAttention {
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<HostHardwareAttention> hook;
+  std::string name;  // for reports and trace metadata
+};
+
+/// The attention the model was trained with: hw with leakage per token of age at the card's
+/// training rate (scripts/hw_attention.py), the scalers as the accelerator stores them.
+ModelAttention model_attention(HardwareParams hw, const ModelCard& card,
+                               const player::ScalerTable& scalers, int threads);
+/// The same from the model card alone: its preset and overrides, its scalers file.
+ModelAttention model_attention(const ModelCard& card, int layers, int heads, int threads);
 
 }  // namespace gcattn::eval

@@ -77,7 +77,10 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   }
   meta.extra["decoding"] = dec.str();
   meta.extra["qkv"] = "c_attn output split into q|k|v and heads, before the 1/sqrt(d_head) scaling";
-  if (opts.attn_out) meta.extra["attn_out"] = "softmax(q k^T / sqrt(d_head)) v per head, before c_proj";
+  if (opts.attention) meta.extra["attention"] = opts.attention_name;
+  if (opts.attn_out)
+    meta.extra["attn_out"] = opts.attention ? "the model's own attention (" + opts.attention_name + ") per head, before c_proj"
+                                            : "softmax(q k^T / sqrt(d_head)) v per head, before c_proj";
 
   // The header grows at finish() by the text; reserve room for typical text so that it is
   // rewritten in place (longer text costs one extra copy of the file, nothing else).
@@ -85,6 +88,7 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   trace::TraceWriter writer(out_path, meta, opts.dtype, opts.attn_out, reserve);
 
   Gpt2Model model(ckpt.weights, opts.threads);
+  model.set_attention_hook(opts.attention);
   TokenSampler sampler(opts.sampling);
   TokenRecord rec(cfg);
   const auto t0 = Clock::now();
@@ -119,7 +123,8 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   return r;
 }
 
-VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance) {
+VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance,
+                          AttentionHook* attention) {
   const Gpt2Config& cfg = ckpt.config();
   const trace::TraceMeta& m = tr.meta();
   if (m.layers != cfg.n_layer || m.heads != cfg.n_head || m.d_head != cfg.d_head()) {
@@ -133,6 +138,7 @@ VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, 
                           std::to_string(cfg.n_positions));
   }
   Gpt2Model model(ckpt.weights, threads);
+  model.set_attention_hook(attention);
   TokenRecord rec(cfg);
   const std::size_t row = m.row();
   std::vector<float> stored(row);

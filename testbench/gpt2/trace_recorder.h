@@ -24,6 +24,10 @@ struct RecordOptions {
   std::string model_name;   // empty: the checkpoint directory's name
   std::string tool;         // e.g. "gcattn 0.1.0 trace gpt2"
   std::vector<std::string> tool_args;
+  /// The model's own attention when it is not softmax (a gain-cell model's numerics), and its
+  /// description for the metadata; null: the engine's softmax.
+  AttentionHook* attention = nullptr;
+  std::string attention_name;
   /// Checked before every token; when set, recording stops and no file is written (a trace
   /// holds a fixed number of tokens). Typically set by a SIGINT handler.
   const volatile std::sig_atomic_t* stop = nullptr;
@@ -59,6 +63,8 @@ struct VerifyResult {
 /// Re-runs the trace's tokens through the model and compares. A value passes when
 /// |trace - engine| <= tolerance * max(1, |engine|), the engine value being rounded to F16
 /// first for F16 traces.
-VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance);
+/// attention: as RecordOptions::attention (the hook the trace was recorded with), or null.
+VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance,
+                          AttentionHook* attention = nullptr);
 
 }  // namespace gcattn::gpt2
