@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Sets up (Debian packages), builds the release preset and runs the main job: the shipped GPT-2
-# KV-cache trace replayed through the accelerator's TLM-2.0 host interface. Extra arguments go to
-# `gcattn run` (e.g. --mode at, --host-gap 1000, --vcd out/waves).
+# Sets up (Debian packages), builds the release preset and runs the main job: the shipped
+# hardware-aware GPT-2 (traces/models/shakespeare-gpt2-gaincell) scores held-out text closed loop
+# on the simulated accelerator (every attention through its TLM-2.0 host interface), next to the
+# softmax baseline (traces/models/shakespeare-gpt2-softmax-1k) on the host: perplexity, and the
+# accelerator's timing, energy and GPU comparison. Then the hardware model's KV-cache trace is
+# replayed by `gcattn run`. Extra arguments go to `gcattn eval` (e.g. --mode at, --tokens 1024).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,5 +12,19 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)"
 mkdir -p out
-build/release/bin/gcattn run --trace traces/shakespeare-gpt2-mini.safetensors \
-  --report-json out/run.json --report-csv out/run.csv "$@"
+G=build/release/bin/gcattn
+# Held-out text: the last 10 % of Tiny Shakespeare (the models trained on the first 90 %).
+data=../shared/data/tinyshakespeare.txt
+if [[ -f $data ]]; then
+  tail -c +$(( $(wc -c <"$data") * 9 / 10 + 1 )) "$data" | head -c 4097 >out/heldout.txt
+else
+  echo "demo: $data not found; scoring docs/model-flow.md instead (not held-out Shakespeare)" >&2
+  head -c 4097 docs/model-flow.md >out/heldout.txt
+fi
+$G eval --model traces/models/shakespeare-gpt2-softmax-1k --text out/heldout.txt --attention host \
+  --report-json out/eval-softmax.json
+$G eval --model traces/models/shakespeare-gpt2-gaincell --text out/heldout.txt \
+  --report-json out/eval-gaincell.json "$@"
+$G run --trace traces/shakespeare-gpt2-gaincell.safetensors \
+  --scalers traces/models/shakespeare-gpt2-gaincell/scalers.json \
+  --report-json out/run.json --report-csv out/run.csv

@@ -400,10 +400,82 @@ def export_model(model, out_dir, args):
     base.write_hf_files(out_dir, plain, args)
 
 
+COMMANDS = """    P="/usr/bin/python3 scripts/train_hw_gpt2.py"
+    $P softmax --steps 120 --resume
+    $P linear --steps 80 --resume
+    $P adapt
+    $P finetune --steps 90 --lr 3e-4 --min-lr 3e-5 --warmup 5 --resume
+    $P table
+    $P export"""
+
+
+def card(args, kind, stages, table):
+    """The model card (README.md): how it was trained and the held-out perplexity table."""
+    c = stages[0][1]["cfg"]
+    times = "\n".join(f"| {name} | {ck['meta'].get('train_time_s', 0) / 60:.1f} min | "
+                      f"{len(ck['meta'].get('history', []))} steps |" for name, ck in stages)
+    rows = "\n".join(f"| {r['model']} | {r['nll_nats_per_token']:.4f} | {r['perplexity']:.3f} |"
+                     for r in table["rows"])
+    what = ("the softmax baseline at context 1024 (GPT-2's own attention)" if kind == "softmax" else
+            "the hardware model: GPT-2 whose every attention is gcattn's gain-cell attention "
+            "(paper preset: polynomial cell, 16-level pulse DAC, 8-level write DAC, HardSigmoid "
+            "with S_sat 80, 32-level output converter per 64-token sub-tile, window 1024, leakage), "
+            "trained with the paper's flow")
+    extra = "" if kind == "softmax" else """
+`scalers.json`: the per-layer, per-head scalers (q, k, v, out), the format of `gcattn run
+--scalers`. `gcattn.json`: `attention: gaincell`, the preset (`paper`), the scalers file and the
+leakage per token of age used in training (2.3e-4: the closed-loop token period of this model on
+the paper preset, 1.149 us, over tau = 5 ms). gcattn reads it in `eval`, `generate` and `trace
+gpt2`.
+"""
+    return f"""# {os.path.basename(args.out_softmax if kind == "softmax" else args.out_hw)}
+
+A small GPT-2 (`GPT2LMHeadModel`, byte-level tokens) trained on Tiny Shakespeare: {what}.
+Produced by `scripts/train_hw_gpt2.py` (docs/model-flow.md); PyTorch on 2 CPU cores.
+
+| | |
+|---|---|
+| layers / heads / width | n_layer={c['n_layer']}, n_head={c['n_head']}, n_embd={c['n_embd']} (head dim {c['n_embd'] // c['n_head']}) |
+| context | n_positions = {c['n_positions']} (the accelerator's window: all 16 sub-tiles of a head in use) |
+| vocabulary | 257 = 256 byte tokens + `<|endoftext|>` |
+| weights | float16, Hugging Face GPT-2 names (tied LM head) |
+{extra}
+## Training
+
+Data: `tinyshakespeare.txt` (not included), first 90 % for training, last 10 % held out. Random
+crops of {args.context} tokens, batch {args.batch}, AdamW (0.9, 0.95), weight decay 0.1, gradient
+clipping 1.0, cosine learning rate with warm-up. The softmax stage starts from
+`traces/models/shakespeare-gpt2-mini` (context 256) with its position table tiled to 1,024.
+Commands (from the repository root; the softmax model is the output of the first stage):
+
+{COMMANDS}
+
+| stage | wall time | steps |
+|---|---|---|
+{times}
+
+## Held-out perplexity
+
+{table['val_tokens']} held-out tokens ({table['val_tokens'] // table['context']} chunks of
+{table['context']}, each from an empty cache), PyTorch, float32 weights; the closed-loop figures
+of `gcattn eval` on the simulated accelerator are in docs/model-flow.md.
+
+| model | nll (nats/token) | perplexity |
+|---|---|---|
+{rows}
+
+"softmax weights on the hardware": the softmax baseline's weights under the hardware attention
+with no training, scalers from range calibration, or from the paper's adaptation (targets: the
+range-calibrated linear-cell model). "linear intermediate": fine-tuned with the linear cell.
+"after adaptation": the intermediate model with the nonlinear cell and adapted scalers.
+"after nonlinear fine-tuning": the shipped hardware model.
+"""
+
+
 def stage_export(args):
-    sm, _ = load_stage(args, "softmax")
+    sm, sm_ck = load_stage(args, "softmax")
     export_model(sm, args.out_softmax, args)
-    hw, _ = load_stage(args, "finetune")
+    hw, hw_ck = load_stage(args, "finetune")
     export_model(hw, args.out_hw, args)
     table = {"format": "gcattn-scalers", "version": 1, "method": "trained",
              "trace": "", "calibration_tokens": 0, "layers": len(hw.h), "heads": hw.cfg["n_head"],
@@ -419,6 +491,13 @@ def stage_export(args):
     with open(os.path.join(args.out_softmax, "gcattn.json"), "w") as f:
         json.dump({"attention": "softmax"}, f, indent=2)
         f.write("\n")
+    with open(os.path.join(args.ckpt_dir, "table.json")) as f:
+        ptable = json.load(f)
+    stages = [(n, torch.load(os.path.join(args.ckpt_dir, n + ".pt"))) for n in ("softmax", "linear", "adapted", "finetune")]
+    with open(os.path.join(args.out_softmax, "README.md"), "w") as f:
+        f.write(card(args, "softmax", stages[:1], ptable))
+    with open(os.path.join(args.out_hw, "README.md"), "w") as f:
+        f.write(card(args, "gaincell", stages, ptable))
     log(f"exported {args.out_softmax} and {args.out_hw}")
 
 

@@ -354,6 +354,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   rep.scalers = std::move(sc_info);
   rep.config = json::parse(cfg.to_json(false));
   rep.trace = trace_json(tr);
+  if (const auto it = tr.meta().extra.find("attn_out"); it != tr.meta().extra.end())
+    rep.attn_out_reference = it->second;
   rep.wall_time_s = std::chrono::duration<double>(Clock::now() - wall_start).count();
   res.report = std::move(rep);
   if (opt.keep_outputs) {

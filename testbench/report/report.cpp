@@ -145,8 +145,16 @@ json::object to_json(const Report& r) {
     ho.emplace("head", h.head);
     heads.push_back(std::move(ho));
   }
-  o["accuracy"] = json::object{{"overall", accuracy_set(r.accuracy)},
-                               {"layers", std::move(layers)},
+  o["accuracy"] = json::object{
+      {"overall", accuracy_set(r.accuracy)},
+      {"references",
+       json::object{{"softmax", "float softmax attention of the same q, k, v over the same window"},
+                    {"ideal", "ideal hardware: linear cell, no quantisation, no leakage, same scalers"},
+                    {"attn_out", r.attn_out_reference.empty()
+                                     ? "the attention output recorded in the trace"
+                                     : r.attn_out_reference},
+                    {"nominal", "the same hardware without variation and noise"}}},
+      {"layers", std::move(layers)},
                                {"heads", std::move(heads)}};
 
   json::array head_energy;
@@ -296,6 +304,8 @@ void write_summary(const Report& r, std::ostream& out) {
     line("ideal", r.accuracy.ideal);
     line("attn_out", r.accuracy.attn_out);
     line("nominal", r.accuracy.nominal);
+    if (!r.attn_out_reference.empty())
+      out << "  (attn_out: " << r.attn_out_reference << ")\n";
   }
   if (r.leakage.mode != "off") {
     out << "leakage: oldest stored token (" << fmt(r.leakage.oldest_age_tokens, 5)

@@ -140,6 +140,9 @@ struct Report {
   Timing timing;
   Energy energy;
   AccuracySet accuracy;  // overall
+  // What the trace's attn_out holds (its metadata): softmax for a softmax model, the model's own
+  // attention for a gain-cell model (then accuracy.attn_out is the figure that matters).
+  std::string attn_out_reference;
   std::vector<LayerAccuracy> layer_accuracy;
   std::vector<HeadRow> heads_table;
   GpuComparison gpu;
