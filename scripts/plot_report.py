@@ -62,8 +62,10 @@ def gpu_comparison(rep, out):
     lat = [g["accelerator"]["latency_per_token_ns"]]
     en = [g["accelerator"]["energy_per_token_pj"]]
     colors = ["#c44e52"]
-    kind_color = {"measured": "#4c72b0", "paper_ratio": "#8172b3", "bandwidth_floor": "#8c8c8c"}
-    kind_label = {"measured": "measured", "paper_ratio": "paper ratio", "bandwidth_floor": "BW floor"}
+    kind_color = {"measured": "#4c72b0", "measured_scaled": "#64b5cd", "paper_ratio": "#8172b3",
+                  "bandwidth_floor": "#8c8c8c"}
+    kind_label = {"measured": "measured", "measured_scaled": "measured, scaled to this shape",
+                  "paper_ratio": "paper ratio", "bandwidth_floor": "BW floor"}
     for r in g["rows"]:
         labels.append(f"{r['name']}\n({kind_label.get(r['kind'], r['kind'])})")
         lat.append(r["latency_per_token_ns"])

@@ -320,6 +320,7 @@ void write_summary(const Report& r, std::ostream& out) {
     auto label = [](const GpuRow& g) {
       return g.name + (g.kind == "bandwidth_floor" ? " floor"
                        : g.kind == "paper_ratio"   ? " (ratios)"
+                       : g.kind == "measured_scaled" ? " (scaled)"
                                                    : "");
     };
     std::size_t width = 0;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <stdexcept>
@@ -135,6 +136,43 @@ TEST_CASE("ideal hardware with linear cell tracks the linear-attention formula",
   CHECK(p.cell_kind == CellKind::Linear);
   CHECK_FALSE(p.quantize);
   CHECK(p.leakage_mode == LeakageMode::Off);
+  // out[d] = a_o * sum_m clamp(A_m[d] / a_sat, -1, 1) + b_o with A_m[d] = sum_{s in m} phi_s *
+  // slope * (v_s[d] - v_mid), phi_s = clamp(S_s / s_sat, 0, 1), S_s = sum_d q[d] * slope *
+  // (k_s[d] - v_mid): linear attention with a HardSigmoid, in hardware units. Values small enough
+  // that nothing saturates, over three sub-tiles.
+  HeadScalers sc = p.default_scalers;
+  sc.out = {1.5, 0.25};
+  HeadModel head(p, sc);
+  const int D = p.rows, T = 150;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> uq(0.0, 1.0), uk(0.40, 0.50), uv(0.35, 0.55);
+  std::vector<std::vector<double>> k(T, std::vector<double>(D)), v = k;
+  for (int t = 0; t < T; ++t) {
+    for (int d = 0; d < D; ++d) {
+      k[t][d] = uk(rng);
+      v[t][d] = uv(rng);
+    }
+    head.write_token_hw(t, k[t].data(), v[t].data(), 0.0);
+  }
+  std::vector<double> q(D), out(D);
+  for (double& x : q) x = uq(rng);
+  head.attend_hw(T - 1, q.data(), 0.0, out.data());
+  const double slope = p.linear_slope_ua_per_v;
+  std::vector<double> expect(D, 0.0);
+  int unsaturated = 0;
+  for (int m = 0; m * p.cols < T; ++m) {
+    std::vector<double> a(D, 0.0);
+    for (int s = m * p.cols; s < std::min(T, (m + 1) * p.cols); ++s) {
+      double S = 0.0;
+      for (int d = 0; d < D; ++d) S += q[d] * slope * (k[s][d] - p.v_mid_v);
+      const double phi = std::clamp(S / p.s_sat_ua, 0.0, 1.0);
+      unsaturated += phi > 0.0 && phi < 1.0;
+      for (int d = 0; d < D; ++d) a[d] += phi * slope * (v[s][d] - p.v_mid_v);
+    }
+    for (int d = 0; d < D; ++d) expect[d] += std::clamp(a[d] / p.a_sat_ua, -1.0, 1.0);
+  }
+  CHECK(unsaturated > T / 4);  // the HardSigmoid's linear part is exercised
+  for (int d = 0; d < D; ++d) CHECK(out[d] == Approx(1.5 * expect[d] + 0.25).epsilon(1e-12));
 }
 
 TEST_CASE("softmax reference attention and error metrics", "[numerics][reference]") {

@@ -68,7 +68,8 @@ def test_gcattn_run_shows_the_measured_row(cpu_file, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(cpu_file.read_text())
     rows = json.loads(report.read_text())["gpu"]["rows"]
-    assert [row["kind"] for row in rows] == ["measured"]  # no memory figures: no floor row
+    # 12-head measurement, 4 x 4 trace: scaled, and labelled so; no memory figures: no floor row
+    assert [row["kind"] for row in rows] == ["measured_scaled"]
     row = rows[0]
     assert row["id"] == "cpu_test" and row["name"] == doc["name"]
     shape = json.loads(report.read_text())["gpu"]["shape"]

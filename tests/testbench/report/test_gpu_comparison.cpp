@@ -57,9 +57,34 @@ TEST_CASE(
   const auto& hr = row(c, "h100", "paper_ratio");
   CHECK(hr.speedup == Approx(100.0));
   CHECK(hr.energy_ratio == Approx(70000.0));
+  // ... and against another accelerator they scale with it: twice as slow, four times the energy.
+  report::GpuInputs slow = in;
+  slow.accelerator_latency_per_token_ns *= 2.0;
+  slow.accelerator_energy_per_token_pj *= 4.0;
+  const report::GpuComparison cs = report::compare_gpus(slow, gpus);
+  CHECK(row(cs, "h100", "paper_ratio").latency_per_token_ns == Approx(100.0 * 65.0 * 12));
+  CHECK(row(cs, "h100", "paper_ratio").speedup == Approx(50.0));
+  CHECK(row(cs, "h100", "paper_ratio").energy_ratio == Approx(17500.0));
+  CHECK(row(cs, "rtx4090", "measured").speedup == Approx(344.6 / 2).epsilon(0.002));
   // No energy per bit in the Jetson file: no energy floor, never a guess.
   CHECK(std::isnan(row(c, "jetson_nano", "bandwidth_floor").energy_per_token_pj));
   CHECK(std::isnan(row(c, "jetson_nano", "bandwidth_floor").energy_ratio));
+}
+
+TEST_CASE("measured GPU rows for another shape than GPT-2 small are labelled scaled", "[report][gpu]") {
+  report::GpuInputs in;
+  in.layers = 4;
+  in.heads = 4;
+  in.d_head = 64;
+  in.window_tokens = 1024;
+  in.mean_window_tokens = 1024;
+  in.accelerator_latency_per_token_ns = 260.0;
+  in.accelerator_energy_per_token_pj = 51000.0;
+  const report::GpuComparison c = report::compare_gpus(in, {GpuReference::load("rtx4090")});
+  const auto& m = row(c, "rtx4090", "measured_scaled");
+  CHECK(m.latency_per_token_ns == Approx(22.4e3 * 4 * 4 / 12.0));
+  CHECK_THAT(m.note, Catch::Contains("scaled, not measured"));
+  for (const auto& r : c.rows) CHECK(r.kind != "measured");
 }
 
 TEST_CASE("GPU floor scales with the window occupancy and the trace shape", "[report][gpu]") {
@@ -78,6 +103,6 @@ TEST_CASE("GPU floor scales with the window occupancy and the trace shape", "[re
   const auto c = report::compare_gpus(in, {GpuReference::load("rtx4090")});
   CHECK(c.kv_bytes_per_token == Approx(2.0 * 2 * 3 * 64 * 2 * 10));
   // The paper's per-layer (12 heads) figures scale by layers x heads / 12.
-  CHECK(row(c, "rtx4090", "measured").latency_per_token_ns == Approx(22.4e3 * 2 * 3 / 12.0));
+  CHECK(row(c, "rtx4090", "measured_scaled").latency_per_token_ns == Approx(22.4e3 * 2 * 3 / 12.0));
   CHECK(row(c, "rtx4090", "measured").speedup == Approx(22.4e3 * 0.5 / 130));
 }
