@@ -55,7 +55,7 @@ void write_parameter_reference(const Config& paper, std::ostream& out) {
 
 int cmd_config(const Args& args, std::ostream& out) {
   const std::string usage =
-      "usage: gcattn config show [--config NAME|FILE] [--set key=value ...] [--json]\n"
+      "usage: gcattn config show [NAME|FILE | --config NAME|FILE] [--set key=value ...] [--json]\n"
       "       gcattn config validate FILE\n"
       "       gcattn config list\n"
       "       gcattn config doc      (Markdown reference of every parameter: docs/configuration.md)";
@@ -90,7 +90,18 @@ int cmd_config(const Args& args, std::ostream& out) {
   }
   if (action != "show") throw UsageError("unknown action '" + action + "'\n" + usage);
 
-  const Config cfg = resolve_config(vm);
+  // `config show ideal`: the positional name is the configuration (given twice, they must agree).
+  Config cfg = resolve_config(vm);
+  if (vm.count("file")) {
+    const std::string name = vm["file"].as<std::string>();
+    if (!vm["config"].defaulted() && vm["config"].as<std::string>() != name)
+      throw UsageError("config show: '" + name + "' and --config " +
+                       vm["config"].as<std::string>() + " name two configurations; give one");
+    cfg = Config::load(name);
+    if (vm.count("set")) {
+      for (const auto& a : vm["set"].as<std::vector<std::string>>()) cfg.set(a);
+    }
+  }
   HardwareParams::from(cfg);
   if (vm.count("json")) {
     out << cfg.to_json();

@@ -25,7 +25,8 @@ int cmd_tile(const Args& args, std::ostream& out) {
       "k", po::value<std::string>()->required(), "stored key volts .npy (T, rows)")(
       "v", po::value<std::string>()->required(), "stored value volts .npy (T, rows)")(
       "out-dir", po::value<std::string>()->required(), "output directory (created)")(
-      "quantize", po::value<std::string>()->default_value("on"), "on | off: quantisers everywhere")(
+      "quantize", po::value<std::string>(),
+      "on | off: quantisers everywhere (default: the preset's signal.quantize)")(
       "decay-per-token", po::value<double>(),
       "stored deviation x exp(-F * age in tokens); 0 disables leakage (default: the preset's "
       "leakage.decay_per_token, or 0 when leakage.mode = off)");
@@ -34,10 +35,13 @@ int cmd_tile(const Args& args, std::ostream& out) {
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
   Config cfg = resolve_config(vm);
-  const std::string quant = vm["quantize"].as<std::string>();
-  if (quant != "on" && quant != "off")
-    throw UsageError("--quantize must be on or off, got '" + quant + "'");
-  cfg.set("signal.quantize", quant == "on" ? "true" : "false", "--quantize");
+  // Only a flag the user gives overrides the preset (`--config ideal` stays unquantised).
+  if (vm.count("quantize")) {
+    const std::string q = vm["quantize"].as<std::string>();
+    if (q != "on" && q != "off") throw UsageError("--quantize must be on or off, got '" + q + "'");
+    cfg.set("signal.quantize", q == "on" ? "true" : "false", "--quantize");
+  }
+  const std::string quant = cfg.boolean("signal.quantize") ? "on" : "off";
   std::optional<double> decay;
   if (vm.count("decay-per-token")) decay = vm["decay-per-token"].as<double>();
   const double rate = tile_decay_per_token(cfg, decay);

@@ -198,3 +198,31 @@ TEST_CASE("gcattn exit codes distinguish usage, configuration and input errors",
   const auto val = test::run_process(test::gcattn_command("config validate /nonexistent/x.json"));
   CHECK(val.exit_code == 3);
 }
+
+TEST_CASE("gcattn tile keeps the preset's quantisation unless --quantize is given", "[cli][tile]") {
+  const fs::path dir = temp_dir("ideal");
+  save(dir, random_inputs(20, 5));
+  const auto ideal = test::run_process(test::gcattn_command(tile_args(dir) + " --config ideal"));
+  INFO(ideal.output);
+  REQUIRE(ideal.exit_code == 0);
+  CHECK_THAT(ideal.output, Contains("quantize off"));
+  const io::NpyArray out_npy = io::read_npy((dir / "out" / "out.npy").string());
+  int off_grid = 0;
+  for (double x : out_npy.data) off_grid += std::fabs(x / (2.0 / 31) - std::round(x / (2.0 / 31))) > 1e-3;
+  CHECK(off_grid > 0);
+  const auto forced =
+      test::run_process(test::gcattn_command(tile_args(dir) + " --config ideal --quantize on"));
+  CHECK_THAT(forced.output, Contains("quantize on"));
+}
+
+TEST_CASE("gcattn config show takes the configuration by position or by --config", "[cli]") {
+  const auto pos = test::run_process(test::gcattn_command("config show ideal"));
+  REQUIRE(pos.exit_code == 0);
+  CHECK_THAT(pos.output, Contains("# configuration: ideal") && Contains("\"linear\""));
+  const auto both = test::run_process(test::gcattn_command("config show ideal --config paper"));
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.output, Contains("give one"));
+  const auto set = test::run_process(test::gcattn_command("config show ideal --set cpc.s_sat_ua=60"));
+  CHECK(set.exit_code == 0);
+  CHECK_THAT(set.output, Contains("60"));
+}
