@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "fuzz_support.h"
 #include "io/npy.h"
 
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(b.shape == a.shape);
       FUZZ_CHECK(b.data == a.data);
     }
-  } catch (const cli::InputError&) {
+  } catch (const gcattn::InputError&) {
   }
   return 0;
 }

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "fuzz_support.h"
 #include "player/scalers.h"
 
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(same(p.gain, q.gain) && same(p.offset, q.offset));
       }
     }
-  } catch (const cli::InputError&) {
+  } catch (const gcattn::InputError&) {
   }
   return 0;
 }

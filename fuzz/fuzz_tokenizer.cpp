@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "fuzz_support.h"
 #include "gpt2/checkpoint.h"
 #include "gpt2/tokenizer.h"
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(c.n_layer > 0 && c.n_head > 0 && c.n_embd > 0 && c.n_positions > 0 &&
                c.vocab_size > 0);
     FUZZ_CHECK(c.n_embd % c.n_head == 0);
-  } catch (const cli::InputError&) {
+  } catch (const gcattn::InputError&) {
   }
   // Input is valid UTF-8 by contract (the CLI checks prompts first).
   const bool utf8 = trace::first_invalid_utf8(std::string(in)) == in.size();
@@ -53,10 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (utf8 && tok.size() >= 256) {
         try {
           check_round_trip(tok, config);
-        } catch (const cli::InputError&) {  // a byte the vocabulary lacks
+        } catch (const gcattn::InputError&) {  // a byte the vocabulary lacks
         }
       }
-    } catch (const cli::InputError&) {
+    } catch (const gcattn::InputError&) {
     }
   }
   if (utf8) check_round_trip(shipped(), in);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "fuzz_support.h"
 #include "trace/safetensors.h"
 #include "trace/trace_file.h"
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     FUZZ_CHECK(8 + f.header_bytes() + end == f.file_size());
-  } catch (const cli::InputError&) {
+  } catch (const gcattn::InputError&) {
   }
   try {
     const trace::TraceReader tr(path);  // full NaN/Inf scan
@@ -55,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const trace::TraceMeta back = trace::TraceMeta::from_metadata(m.to_metadata(), path);
     FUZZ_CHECK(back.tokens == m.tokens && back.layers == m.layers && back.heads == m.heads &&
                back.d_head == m.d_head && back.text == m.text && back.model == m.model);
-  } catch (const cli::InputError&) {
+  } catch (const gcattn::InputError&) {
   }
   return 0;
 }

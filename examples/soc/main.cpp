@@ -23,7 +23,7 @@
 #include <tlm>
 
 #include "calibrate/calibrate.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
 #include "driver.h"
 #include "gcattn/config/hardware_params.h"
@@ -43,9 +43,9 @@ namespace json = boost::json;
 namespace po = boost::program_options;
 using gcattn::Config;
 using gcattn::ConfigError;
-using gcattn::cli::InputError;
-using gcattn::cli::SimulationError;
-using gcattn::cli::UsageError;
+using gcattn::InputError;
+using gcattn::SimulationError;
+using gcattn::UsageError;
 
 constexpr const char* kUsage =
     "usage: gcattn_soc [--trace FILE] [--tokens N] [--config P] [--set key=value ...]\n"
@@ -490,7 +490,7 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  using namespace gcattn::cli;
+  using namespace gcattn;
   const std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return run(args);

@@ -11,7 +11,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/config/config.h"
 
 namespace gcattn::python {
@@ -42,13 +42,13 @@ void write_all(int fd, const std::string& s) {
   std::string msg;
   try {
     msg = "O" + work();
-  } catch (const cli::UsageError& e) {
+  } catch (const gcattn::UsageError& e) {
     msg = std::string("Eusage\n") + e.what();
   } catch (const ConfigError& e) {
     msg = std::string("Econfig\n") + e.what();
-  } catch (const cli::InputError& e) {
+  } catch (const gcattn::InputError& e) {
     msg = std::string("Einput\n") + e.what();
-  } catch (const cli::SimulationError& e) {
+  } catch (const gcattn::SimulationError& e) {
     msg = std::string("Esimulation\n") + e.what();
   } catch (const std::exception& e) {
     msg = std::string("Einternal\n") + e.what();

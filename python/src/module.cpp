@@ -15,7 +15,7 @@
 #include <systemc>
 
 #include "child_process.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
 #include "gcattn/config/config.h"
 #include "player/run_session.h"
@@ -52,7 +52,7 @@ std::string set_text(const py::handle& v) {
     return py::repr(v).cast<std::string>();
   if (py::isinstance<py::sequence>(v))
     return py::module_::import("json").attr("dumps")(v).cast<std::string>();
-  throw cli::UsageError("set: value " + py::repr(v).cast<std::string>() +
+  throw gcattn::UsageError("set: value " + py::repr(v).cast<std::string>() +
                         " is not a bool, number, string or sequence");
 }
 
@@ -78,10 +78,10 @@ std::pair<Config, std::vector<std::string>> resolve(const std::string& name,
 }
 
 [[noreturn]] void rethrow_child_error(const ChildResult& r) {
-  if (r.error_kind == "usage") throw cli::UsageError(r.payload);
+  if (r.error_kind == "usage") throw gcattn::UsageError(r.payload);
   if (r.error_kind == "config") throw ConfigError(r.payload);
-  if (r.error_kind == "input") throw cli::InputError(r.payload);
-  if (r.error_kind == "simulation") throw cli::SimulationError(r.payload);
+  if (r.error_kind == "input") throw gcattn::InputError(r.payload);
+  if (r.error_kind == "simulation") throw gcattn::SimulationError(r.payload);
   throw std::runtime_error(r.payload);
 }
 
@@ -96,11 +96,11 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
   require_file(trace, "trace");
   if (scalers) require_file(*scalers, "scalers file");
   if (mode != "lt" && mode != "at")
-    throw cli::UsageError("mode must be 'lt' or 'at', got '" + mode + "'");
+    throw gcattn::UsageError("mode must be 'lt' or 'at', got '" + mode + "'");
   if (host_gap_ns && !(*host_gap_ns >= 0.0 && std::isfinite(*host_gap_ns)))
-    throw cli::UsageError("host_gap_ns must be a finite number of ns >= 0");
+    throw gcattn::UsageError("host_gap_ns must be a finite number of ns >= 0");
   if (threads < 0 || threads > cli::kMaxThreads)
-    throw cli::UsageError("threads must lie in 0 (one per core) .. " +
+    throw gcattn::UsageError("threads must lie in 0 (one per core) .. " +
                           std::to_string(cli::kMaxThreads) + ", got " + std::to_string(threads));
 
   player::RunOptions ro;
@@ -265,13 +265,13 @@ PYBIND11_MODULE(_gcattn, m) {
     } catch (const MissingFile& e) {
       const std::string msg = e.what + " not found";
       PyErr_SetObject(PyExc_FileNotFoundError, py::make_tuple(ENOENT, msg, e.path).ptr());
-    } catch (const cli::UsageError& e) {
+    } catch (const gcattn::UsageError& e) {
       raise("UsageError", e.what());
     } catch (const ConfigError& e) {
       raise("ConfigError", e.what());
-    } catch (const cli::InputError& e) {
+    } catch (const gcattn::InputError& e) {
       raise("InputError", e.what());
-    } catch (const cli::SimulationError& e) {
+    } catch (const gcattn::SimulationError& e) {
       raise("SimulationError", e.what());
     }
   });

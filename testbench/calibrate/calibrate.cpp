@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/numerics/fast_reference.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/numerics/reference.h"
@@ -227,7 +227,7 @@ const char* method_name(Method m) {
 Method parse_method(const std::string& name, const std::string& option) {
   if (name == "range") return Method::Range;
   if (name == "paper") return Method::Paper;
-  throw cli::UsageError(option + " must be range or paper, got '" + name + "'");
+  throw UsageError(option + " must be range or paper, got '" + name + "'");
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -246,14 +246,14 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& chip, const
   // noise of a particular chip (docs/nonidealities.md).
   const HardwareParams hw = nominal_hardware(chip);
   if (tr.d_head() != hw.rows) {
-    throw cli::InputError(
+    throw InputError(
         tr.path() + ": d_head " + std::to_string(tr.d_head()) +
         " does not match the array rows (array.rows = " + std::to_string(hw.rows) +
         "); the head dimension must equal the array height");
   }
-  if (tr.tokens() == 0) throw cli::InputError(tr.path() + ": the trace holds no tokens");
+  if (tr.tokens() == 0) throw InputError(tr.path() + ": the trace holds no tokens");
   if (!(opt.percentile > 50.0 && opt.percentile <= 100.0)) {
-    throw cli::UsageError("--percentile must lie in (50, 100], got " +
+    throw UsageError("--percentile must lie in (50, 100], got " +
                           std::to_string(opt.percentile));
   }
   const std::size_t n = opt.tokens ? std::min(opt.tokens, tr.tokens()) : tr.tokens();

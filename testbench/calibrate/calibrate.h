@@ -34,7 +34,7 @@ namespace gcattn::calibrate {
 
 enum class Method { Range, Paper };
 const char* method_name(Method m);
-/// "range" or "paper"; throws cli::UsageError naming option otherwise.
+/// "range" or "paper"; throws UsageError naming option otherwise.
 Method parse_method(const std::string& name, const std::string& option = "--method");
 
 struct Options {
@@ -78,7 +78,7 @@ struct Result {
 /// Calibrates every (layer, head) of the trace; (layer, head) pairs run on opt.pool and the result
 /// is the same for any thread count. hw is the configured hardware (its default_scalers are
 /// ignored; its variation and noise too: the scalers are fitted on the nominal hardware). Throws
-/// cli::InputError when the trace does not fit hw
+/// InputError when the trace does not fit hw
 /// (d_head != array.rows) or is empty.
 Result calibrate(const trace::TraceReader& trace, const HardwareParams& hw, const Options& opt);
 

@@ -6,10 +6,10 @@
 
 #include "calibrate/calibrate.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
 #include "gcattn/parallel/worker_pool.h"
-#include "cli/stop_signals.h"
+#include "base/stop_signals.h"
 #include "io/output_paths.h"
 #include "player/run_session.h"
 #include "player/scalers.h"

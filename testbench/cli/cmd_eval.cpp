@@ -6,9 +6,9 @@
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
-#include "cli/stop_signals.h"
+#include "base/stop_signals.h"
 #include "eval/eval_session.h"
 #include "io/atomic_file.h"
 #include "io/output_paths.h"

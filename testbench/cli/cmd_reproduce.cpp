@@ -19,7 +19,7 @@
 #include "io/atomic_file.h"
 #include "io/output_paths.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
 #include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"

@@ -10,10 +10,10 @@
 #include <tuple>
 
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/monte_carlo.h"
 #include "cli/options.h"
-#include "cli/stop_signals.h"
+#include "base/stop_signals.h"
 #include "io/npy.h"
 #include "io/output_paths.h"
 #include "player/run_session.h"

@@ -10,7 +10,7 @@
 #include <ostream>
 
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "cli/options.h"
 #include "sweep/backends.h"
 #include "sweep/collect.h"

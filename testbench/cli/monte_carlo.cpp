@@ -15,7 +15,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 extern char** environ;
 

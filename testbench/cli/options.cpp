@@ -3,7 +3,7 @@
 #include <ostream>
 #include <string>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::cli {
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::eval {
 
@@ -32,7 +32,7 @@ void AcceleratorAttention::run() {
     body_(*this);
   } catch (const sc::HostAccessError& e) {
     error_ =
-        std::make_exception_ptr(cli::SimulationError(std::string("host interface: ") + e.what()));
+        std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
   } catch (...) {
     error_ = std::current_exception();
   }

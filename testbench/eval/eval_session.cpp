@@ -12,8 +12,8 @@
 
 #include <tlm>
 
-#include "cli/errors.h"
-#include "cli/stop_signals.h"
+#include "base/errors.h"
+#include "base/stop_signals.h"
 #include "eval/accelerator_attention.h"
 #include "eval/host_attention.h"
 #include "eval/model_card.h"
@@ -36,7 +36,7 @@ Attention parse_attention(const std::string& name) {
   if (name == "accelerator") return Attention::Accelerator;
   if (name == "host") return Attention::Host;
   if (name == "both") return Attention::Both;
-  throw cli::UsageError("--attention must be accelerator, host or both, got '" + name + "'");
+  throw UsageError("--attention must be accelerator, host or both, got '" + name + "'");
 }
 
 namespace {
@@ -70,7 +70,7 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
   s.gap_ns = s.cfg.number("host.gap_ns");
   if (!needs_scalers) return s;
   if (s.D != s.hw.rows) {
-    throw cli::InputError(o.model_dir + ": head dimension " + std::to_string(s.D) +
+    throw InputError(o.model_dir + ": head dimension " + std::to_string(s.D) +
                           " (n_embd / n_head) does not fit the arrays' " +
                           std::to_string(s.hw.rows) +
                           " rows (array.rows, one row per head dimension); use a model with "
@@ -80,14 +80,14 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
   }
   std::string path = o.scalers_path.empty() ? s.card.scalers_path : o.scalers_path;
   if (path.empty()) {
-    throw cli::InputError(
+    throw InputError(
         o.model_dir + " is a softmax model (no gcattn.json naming scalers): its attention does "
                       "not run on the gain-cell hardware as trained; give --scalers FILE "
                       "(`gcattn calibrate` on a trace of it) or use --attention host");
   }
   player::ScalerTable t = player::read_scalers(path);
   if (t.layers != s.L || t.heads != s.H) {
-    throw cli::InputError(path + ": scalers for " + std::to_string(t.layers) + " layers x " +
+    throw InputError(path + ": scalers for " + std::to_string(t.layers) + " layers x " +
                           std::to_string(t.heads) + " heads, but the model " + o.model_dir +
                           " has " + std::to_string(s.L) + " x " + std::to_string(s.H));
   }
@@ -201,7 +201,7 @@ AcceleratorRun run_on_accelerator(const Setup& s, const SessionOptions& o,
   try {
     sc_core::sc_start();
   } catch (const sc_core::sc_report& e) {
-    throw cli::SimulationError(std::string("SystemC report: ") + e.what());
+    throw SimulationError(std::string("SystemC report: ") + e.what());
   }
   if (host.error()) std::rethrow_exception(host.error());
   AcceleratorRun r;
@@ -252,12 +252,12 @@ EvalResult run_eval(const EvalOptions& o) {
   const std::string text = read_text_file(o.text_path);
   const std::vector<int> ids = s.ckpt.tokenizer.encode(text);
   if (ids.size() < 2) {
-    throw cli::InputError(o.text_path + ": " + std::to_string(ids.size()) +
+    throw InputError(o.text_path + ": " + std::to_string(ids.size()) +
                           " token: at least 2 tokens are needed to predict one");
   }
   const std::size_t available = ids.size() - 1;
   if (o.tokens > available) {
-    throw cli::InputError("--tokens " + std::to_string(o.tokens) + " is beyond the text: " +
+    throw InputError("--tokens " + std::to_string(o.tokens) + " is beyond the text: " +
                           o.text_path + " has " + std::to_string(ids.size()) +
                           " tokens, so at most " + std::to_string(available) +
                           " predictions; use --tokens " + std::to_string(available) + " or less");
@@ -353,15 +353,15 @@ EvalResult run_eval(const EvalOptions& o) {
 GenerateResult run_generate(const GenerateOptions& o) {
   const bool accel = o.attention != Attention::Host;
   if (o.attention == Attention::Both)
-    throw cli::UsageError("generate: --attention is accelerator or host (both is for eval)");
+    throw UsageError("generate: --attention is accelerator or host (both is for eval)");
   Setup s = load(o, accel || read_model_card(o.model_dir).hardware());
-  if (o.prompt.empty()) throw cli::UsageError("--prompt is empty: give the text to continue");
-  if (!trace::valid_utf8(o.prompt)) throw cli::UsageError("--prompt is not UTF-8 text");
+  if (o.prompt.empty()) throw UsageError("--prompt is empty: give the text to continue");
+  if (!trace::valid_utf8(o.prompt)) throw UsageError("--prompt is not UTF-8 text");
   const std::vector<int> prompt = s.ckpt.tokenizer.encode(o.prompt);
   const std::size_t limit = static_cast<std::size_t>(
       std::min(s.ckpt.config().n_positions, accel ? s.hw.window_tokens : s.ckpt.config().n_positions));
   if (prompt.size() + o.tokens > limit) {
-    throw cli::UsageError("the prompt (" + std::to_string(prompt.size()) + " tokens) and --tokens " +
+    throw UsageError("the prompt (" + std::to_string(prompt.size()) + " tokens) and --tokens " +
                           std::to_string(o.tokens) + " exceed the context of " +
                           std::to_string(limit) + " tokens; generate at most " +
                           std::to_string(limit > prompt.size() ? limit - prompt.size() : 0));

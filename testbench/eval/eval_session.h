@@ -19,7 +19,7 @@
 namespace gcattn::eval {
 
 enum class Attention { Accelerator, Host, Both };
-/// "accelerator", "host" or "both"; cli::UsageError otherwise.
+/// "accelerator", "host" or "both"; UsageError otherwise.
 Attention parse_attention(const std::string& name);
 
 struct SessionOptions {
@@ -47,7 +47,7 @@ struct EvalResult {
   std::string summary;         // the human summary
 };
 
-/// Errors: cli::InputError (model, text, scalers, --tokens), ConfigError, cli::SimulationError.
+/// Errors: InputError (model, text, scalers, --tokens), ConfigError, SimulationError.
 EvalResult run_eval(const EvalOptions& o);
 
 struct GenerateOptions : SessionOptions {

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "eval/model_card.h"
 #include "gcattn/config/config.h"
 
@@ -63,7 +63,7 @@ ModelAttention model_attention(const ModelCard& card, int layers, int heads, int
   cfg.set("model.heads", std::to_string(heads), "model");
   const player::ScalerTable t = player::read_scalers(card.scalers_path);
   if (t.layers != layers || t.heads != heads) {
-    throw cli::InputError(card.scalers_path + ": scalers for " + std::to_string(t.layers) +
+    throw InputError(card.scalers_path + ": scalers for " + std::to_string(t.layers) +
                           " layers x " + std::to_string(t.heads) + " heads, but the model has " +
                           std::to_string(layers) + " x " + std::to_string(heads));
   }

@@ -6,7 +6,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::eval {
 namespace json = boost::json;
@@ -21,7 +21,7 @@ ModelCard read_model_card(const std::string& dir) {
   std::stringstream ss;
   ss << in.rdbuf();
   auto bad = [&](const std::string& what) {
-    return cli::InputError(card.path + ": " + what +
+    return InputError(card.path + ": " + what +
                            " (the file scripts/train_hw_gpt2.py export writes; docs/model-flow.md)");
   };
   json::value v;

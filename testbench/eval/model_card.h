@@ -21,7 +21,7 @@ struct ModelCard {
   const char* attention_name() const { return hardware() ? "gaincell" : "softmax"; }
 };
 
-/// Reads DIR/gcattn.json; errors (cli::InputError) name the file, the field and the fix. A
+/// Reads DIR/gcattn.json; errors (InputError) name the file, the field and the fix. A
 /// hardware model must name a scalers file that exists.
 ModelCard read_model_card(const std::string& dir);
 

@@ -4,21 +4,21 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "trace/utf8.h"
 
 namespace gcattn::eval {
 
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw cli::InputError(path + ": cannot open the text file");
+  if (!in) throw InputError(path + ": cannot open the text file");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  if (text.empty()) throw cli::InputError(path + ": the text is empty; give a file with text to score");
+  if (text.empty()) throw InputError(path + ": the text is empty; give a file with text to score");
   const std::size_t bad = trace::first_invalid_utf8(text);
   if (bad != text.size()) {
-    throw cli::InputError(path + ": not UTF-8 text (invalid byte sequence at byte offset " +
+    throw InputError(path + ": not UTF-8 text (invalid byte sequence at byte offset " +
                           std::to_string(bad) + "); convert it with iconv -t UTF-8");
   }
   return text;

@@ -17,7 +17,7 @@ struct Chunk {
   std::size_t length = 0; // inputs = predictions in this chunk
 };
 
-/// Reads path as UTF-8 text; cli::InputError naming the file when it is missing, empty or not
+/// Reads path as UTF-8 text; InputError naming the file when it is missing, empty or not
 /// UTF-8 (with the byte offset of the first bad sequence).
 std::string read_text_file(const std::string& path);
 

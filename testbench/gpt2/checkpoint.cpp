@@ -8,7 +8,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/input_file.h"
 #include "trace/safetensors.h"
 
@@ -16,7 +16,6 @@ namespace gcattn::gpt2 {
 namespace {
 
 namespace json = boost::json;
-using cli::InputError;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& what) { throw InputError(origin + ": " + what); }
 

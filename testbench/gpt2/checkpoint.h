@@ -3,7 +3,7 @@
 // gpt2-large, gpt2-xl, or a model in the same layout): config.json, model.safetensors (F32, F16
 // or BF16; tensor names with or without the "transformer." prefix; Conv1D weights stored
 // [in, out]), vocab.json and merges.txt. Weights are converted to f32 Eigen matrices.
-// Every problem is a cli::InputError naming the file and the key or tensor.
+// Every problem is a InputError naming the file and the key or tensor.
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <thread>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::gpt2 {
 namespace {
@@ -133,11 +133,11 @@ void Gpt2Model::attention(int layer, const float* qkv, float* out) {
 const float* Gpt2Model::step(int id, TokenRecord* record) {
   const Gpt2Config& c = w_.config;
   if (id < 0 || id >= c.vocab_size) {
-    throw cli::InputError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+    throw InputError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
                           std::to_string(c.vocab_size - 1) + ")");
   }
   if (pos_ >= static_cast<std::size_t>(c.n_positions)) {
-    throw cli::InputError(
+    throw InputError(
         "the context is full: the model has n_positions = " + std::to_string(c.n_positions) +
         " (learned position embeddings end there)");
   }
@@ -217,7 +217,7 @@ double TokenSampler::uniform() {
 int TokenSampler::pick(const float* logits, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(logits[i])) {
-      throw cli::SimulationError("the model produced a non-finite logit (" +
+      throw SimulationError("the model produced a non-finite logit (" +
                                  std::to_string(logits[i]) + ") for token id " + std::to_string(i));
     }
   }

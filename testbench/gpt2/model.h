@@ -44,7 +44,7 @@ class Gpt2Model {
   void set_attention_hook(AttentionHook* hook) { hook_ = hook; }
 
   /// Runs token id at position(); returns the logits over the vocabulary (valid until the
-  /// next step). Throws cli::InputError when id is not a token or the context is full.
+  /// next step). Throws InputError when id is not a token or the context is full.
   const float* step(int id, TokenRecord* record = nullptr);
 
  private:

@@ -10,14 +10,13 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/input_file.h"
 #include "trace/utf8.h"
 
 namespace gcattn::gpt2 {
 namespace {
 
-using cli::InputError;
 namespace json = boost::json;
 
 struct CodeRange {

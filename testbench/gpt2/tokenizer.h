@@ -30,7 +30,7 @@ bool is_number(char32_t cp);      // \p{N}
 bool is_whitespace(char32_t cp);  // \s
 
 /// Splits valid UTF-8 text into GPT-2 pre-tokens (views into text; their concatenation is text).
-/// Throws cli::InputError for invalid UTF-8.
+/// Throws InputError for invalid UTF-8.
 std::vector<std::string_view> pretokenize(std::string_view text);
 
 /// GPT-2's reversible byte -> printable character table (bytes_to_unicode in encoder.py);

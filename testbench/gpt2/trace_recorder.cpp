@@ -6,7 +6,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "trace/half.h"
 #include "trace/utf8.h"
 
@@ -35,21 +35,21 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   r.ids = ckpt.tokenizer.encode(opts.prompt);
   if (r.ids.empty()) {
     if (!ckpt.tokenizer.end_of_text()) {
-      throw cli::InputError("the prompt is empty and the vocabulary has no <|endoftext|> token to start from");
+      throw InputError("the prompt is empty and the vocabulary has no <|endoftext|> token to start from");
     }
     r.ids.push_back(*ckpt.tokenizer.end_of_text());
   }
   r.prompt_tokens = r.ids.size();
   if (opts.tokens > static_cast<std::size_t>(cfg.n_positions)) {
-    throw cli::InputError("--tokens " + std::to_string(opts.tokens) + " exceeds the model's context (n_positions = " +
+    throw InputError("--tokens " + std::to_string(opts.tokens) + " exceeds the model's context (n_positions = " +
                           std::to_string(cfg.n_positions) + " in " + ckpt.dir + "/config.json)");
   }
   if (opts.tokens < r.prompt_tokens) {
-    throw cli::InputError("the prompt is " + std::to_string(r.prompt_tokens) + " tokens, more than --tokens " +
+    throw InputError("the prompt is " + std::to_string(r.prompt_tokens) + " tokens, more than --tokens " +
                           std::to_string(opts.tokens) + " (the trace length includes the prompt)");
   }
   if (opts.sampling.sample && !(opts.sampling.temperature > 0.0 && std::isfinite(opts.sampling.temperature))) {
-    throw cli::UsageError("--temperature must be a positive number");
+    throw UsageError("--temperature must be a positive number");
   }
 
   trace::TraceMeta meta;
@@ -128,13 +128,13 @@ VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, 
   const Gpt2Config& cfg = ckpt.config();
   const trace::TraceMeta& m = tr.meta();
   if (m.layers != cfg.n_layer || m.heads != cfg.n_head || m.d_head != cfg.d_head()) {
-    throw cli::InputError(tr.path() + ": trace shape (layers " + std::to_string(m.layers) + ", heads " +
+    throw InputError(tr.path() + ": trace shape (layers " + std::to_string(m.layers) + ", heads " +
                           std::to_string(m.heads) + ", d_head " + std::to_string(m.d_head) + ") differs from " +
                           ckpt.dir + " (" + std::to_string(cfg.n_layer) + ", " + std::to_string(cfg.n_head) + ", " +
                           std::to_string(cfg.d_head()) + ")");
   }
   if (m.tokens > static_cast<std::size_t>(cfg.n_positions)) {
-    throw cli::InputError(tr.path() + ": " + std::to_string(m.tokens) + " tokens exceed the model's n_positions = " +
+    throw InputError(tr.path() + ": " + std::to_string(m.tokens) + " tokens exceed the model's n_positions = " +
                           std::to_string(cfg.n_positions));
   }
   Gpt2Model model(ckpt.weights, threads);

@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <vector>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::io {
 namespace {
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw cli::InputError(path + ": " + what + ": " + std::strerror(errno));
+  throw InputError(path + ": " + what + ": " + std::strerror(errno));
 }
 
 mode_t file_mode() {
@@ -62,7 +62,7 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::pwrite(const void* data, std::size_t bytes, std::size_t offset) {
   if (stream_ && offset != end_) {
-    throw cli::InputError(path_ + ": not a regular file; this output is written out of order " +
+    throw InputError(path_ + ": not a regular file; this output is written out of order " +
                           "and needs one");
   }
   const char* p = static_cast<const char*>(data);
@@ -84,7 +84,7 @@ void AtomicFile::write(std::string_view bytes) {
 
 void AtomicFile::resize(std::size_t bytes) {
   if (stream_) {
-    throw cli::InputError(path_ + ": not a regular file; this output is written out of order " +
+    throw InputError(path_ + ": not a regular file; this output is written out of order " +
                           "and needs one");
   }
   if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {

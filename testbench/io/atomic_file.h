@@ -12,7 +12,7 @@ namespace gcattn::io {
 class AtomicFile {
  public:
   /// Creates the temporary file "<folder>/.<name>.XXXXXX.partial" (unique per writer).
-  /// Throws cli::InputError naming path when it cannot be created.
+  /// Throws InputError naming path when it cannot be created.
   explicit AtomicFile(std::string path);
   /// Removes the temporary file unless commit() succeeded.
   ~AtomicFile();

@@ -7,23 +7,23 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::io {
 
 void require_file(const std::string& path, const std::string& what) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw cli::InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
+    throw InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
   }
-  if (S_ISDIR(st.st_mode)) throw cli::InputError(path + ": is a directory, expected " + what);
+  if (S_ISDIR(st.st_mode)) throw InputError(path + ": is a directory, expected " + what);
 }
 
 std::string read_input_file(const std::string& path, std::size_t max_bytes,
                             const std::string& what) {
   require_file(path, what);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw cli::InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
+  if (fd < 0) throw InputError(path + ": cannot open " + what + ": " + std::strerror(errno));
   std::string text;
   char buf[1 << 16];
   for (;;) {
@@ -32,13 +32,13 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes,
     if (n < 0) {
       const std::string e = std::strerror(errno);
       ::close(fd);
-      throw cli::InputError(path + ": cannot read " + what + ": " + e);
+      throw InputError(path + ": cannot read " + what + ": " + e);
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > max_bytes) {
       ::close(fd);
-      throw cli::InputError(path + ": larger than " + std::to_string(max_bytes) +
+      throw InputError(path + ": larger than " + std::to_string(max_bytes) +
                             " bytes, too large for " + what);
     }
   }

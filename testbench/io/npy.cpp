@@ -6,7 +6,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/atomic_file.h"
 #include "io/input_file.h"
 
@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxNpyBytes = std::size_t(1) << 34;  // 16 GiB: far above any sub-tile input
 
-using cli::InputError;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what);

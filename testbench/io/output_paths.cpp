@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::io {
 namespace {
@@ -50,7 +50,6 @@ std::string named(const std::string& option, const std::string& path) {
 }
 
 void check_output(const std::string& option, const std::string& path) {
-  using cli::UsageError;
   if (path.empty()) throw UsageError(option + ": empty file name");
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
@@ -90,14 +89,14 @@ void PathCheck::check() const {
     const Identity id = identity(o.path);
     for (std::size_t j = 0; j < inputs_.size(); ++j) {
       if (id.inode && id.inode == in_ids[j]) {
-        throw cli::UsageError(named(o.option, o.path) + " is the same file as the input " +
+        throw UsageError(named(o.option, o.path) + " is the same file as the input " +
                               named(inputs_[j].option, inputs_[j].path) +
                               "; writing it would destroy the input: choose another output name");
       }
     }
     for (std::size_t j = 0; j < out_ids.size(); ++j) {
       if (id == out_ids[j]) {
-        throw cli::UsageError(named(o.option, o.path) + " is the same file as " +
+        throw UsageError(named(o.option, o.path) + " is the same file as " +
                               named(outputs_[j].option, outputs_[j].path) +
                               "; one output would overwrite the other: give distinct names");
       }

@@ -14,7 +14,7 @@ class PathCheck {
   PathCheck& input(std::string option, std::string path);
   /// A file the command will write.
   PathCheck& output(std::string option, std::string path);
-  /// Throws cli::UsageError naming the option(s) and path(s) at the first problem.
+  /// Throws UsageError naming the option(s) and path(s) at the first problem.
   void check() const;
 
  private:

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/systemc/register_map.h"
 
 namespace gcattn::player {
@@ -16,7 +16,7 @@ void LayerStepper::setup(int layers, int heads, int dim, const std::string& what
     std::ostringstream os;
     os << "the accelerator reports " << geo.layers << " layers x " << geo.heads << " heads x dim "
        << geo.dim << " but " << what << " has " << layers << " x " << heads << " x " << dim;
-    throw cli::SimulationError(os.str());
+    throw SimulationError(os.str());
   }
   words_ = geo.words();
   host_.set_use_dmi(dmi);
@@ -42,7 +42,7 @@ void LayerStepper::wait_completion() {
     std::ostringstream os;
     os << "the accelerator raised its ERROR interrupt: ERROR_CODE " << code << " ("
        << regmap::error_name(static_cast<regmap::ErrorCode>(code)) << ")";
-    throw cli::SimulationError(os.str());
+    throw SimulationError(os.str());
   }
 }
 

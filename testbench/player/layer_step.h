@@ -35,7 +35,7 @@ class LayerStepper {
       : host_(host), irq_(irq), completion_(completion), stats_(stats) {}
 
   /// Checks the accelerator's geometry against layers x heads x dim of `what` (e.g. "the trace
-  /// t.safetensors"; cli::SimulationError otherwise), selects DMI and the poll interval, writes
+  /// t.safetensors"; SimulationError otherwise), selects DMI and the poll interval, writes
   /// every head's scalers and enables the interrupts.
   void setup(int layers, int heads, int dim, const std::string& what, const ScalerTable& scalers,
              bool dmi, const sc_core::sc_time& poll_interval);

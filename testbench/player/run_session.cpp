@@ -11,8 +11,8 @@
 #include <boost/json.hpp>
 #include <tlm>
 
-#include "cli/errors.h"
-#include "cli/stop_signals.h"
+#include "base/errors.h"
+#include "base/stop_signals.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/systemc/accelerator.h"
 #include "gcattn/timing/phase_schedule.h"
@@ -51,21 +51,21 @@ void set_geometry(Config& cfg, const trace::TraceReader& tr) {
 
 void check_trace(const trace::TraceReader& tr, const HardwareParams& hw, std::size_t tokens) {
   if (tr.d_head() != hw.rows) {
-    throw cli::InputError(tr.path() + ": d_head = " + std::to_string(tr.d_head()) +
+    throw InputError(tr.path() + ": d_head = " + std::to_string(tr.d_head()) +
                           " but the arrays have array.rows = " + std::to_string(hw.rows) +
                           " rows (one row per head dimension); use a trace with d_head " +
                           std::to_string(hw.rows) +
                           " or --set array.rows=" + std::to_string(tr.d_head()));
   }
-  if (tr.tokens() == 0) throw cli::InputError(tr.path() + ": the trace holds no tokens");
+  if (tr.tokens() == 0) throw InputError(tr.path() + ": the trace holds no tokens");
   if (tokens > tr.tokens()) {
-    throw cli::InputError("--tokens " + std::to_string(tokens) +
+    throw InputError("--tokens " + std::to_string(tokens) +
                           " asks for more token positions than " + tr.path() + " holds (" +
                           std::to_string(tr.tokens()) + "); use --tokens " +
                           std::to_string(tr.tokens()) + " or less");
   }
   if (tokens > 0xFFFFFFFFull) {
-    throw cli::InputError(tr.path() + ": " + std::to_string(tokens) +
+    throw InputError(tr.path() + ": " + std::to_string(tokens) +
                           " tokens exceed the 32-bit POSITION register of the host interface");
   }
 }
@@ -191,7 +191,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   if (!opt.scalers_path.empty()) {
     scalers = read_scalers(opt.scalers_path);
     if (scalers.layers != L || scalers.heads != H) {
-      throw cli::InputError(opt.scalers_path + ": scalers for " + std::to_string(scalers.layers) +
+      throw InputError(opt.scalers_path + ": scalers for " + std::to_string(scalers.layers) +
                             " layers x " + std::to_string(scalers.heads) +
                             " heads, but the trace " + tr.path() + " has " + std::to_string(L) +
                             " x " + std::to_string(H) + "; calibrate on a trace of this shape");
@@ -277,7 +277,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     try {
       accel.enable_vcd(*opt.vcd);
     } catch (const std::invalid_argument& e) {
-      throw cli::UsageError(std::string("--vcd: ") + e.what());
+      throw UsageError(std::string("--vcd: ") + e.what());
     }
     res.vcd_path = accel.vcd()->path();
   }
@@ -299,7 +299,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
       timeline =
           std::make_unique<timeline::TimelineRecorder>(*opt.timeline, L, json::serialize(meta));
     } catch (const std::invalid_argument& e) {
-      throw cli::UsageError(std::string("--timeline: ") + e.what());
+      throw UsageError(std::string("--timeline: ") + e.what());
     }
     accel.set_timeline_observer(timeline.get());
     player.set_gap_callback(
@@ -318,7 +318,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   try {
     sc_core::sc_start();
   } catch (const sc_core::sc_report& e) {
-    throw cli::SimulationError(std::string("SystemC report: ") + e.what());
+    throw SimulationError(std::string("SystemC report: ") + e.what());
   }
   if (player.error()) std::rethrow_exception(player.error());
   if (timeline) {
@@ -333,7 +333,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   const sc::AcceleratorStatistics& st = accel.statistics();
   rep.complete = !ps.stopped;
   if (ps.stopped)
-    rep.stop_reason = std::string("interrupted (") + cli::signal_name(*opt.stop) + ") after " +
+    rep.stop_reason = std::string("interrupted (") + signal_name(*opt.stop) + ") after " +
                       std::to_string(ps.layer_steps) + " layer steps";
   rep.tool = std::string("gcattn ") + GCATTN_VERSION;
   rep.command_line = opt.command_line;

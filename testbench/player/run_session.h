@@ -55,8 +55,8 @@ struct RunResult {
 };
 
 /// Runs a session. cfg is the resolved configuration (--config, --set); model.layers and
-/// model.heads are set from the trace. Errors: cli::InputError (trace, scalers), ConfigError,
-/// cli::SimulationError (error response, model report).
+/// model.heads are set from the trace. Errors: InputError (trace, scalers), ConfigError,
+/// SimulationError (error response, model report).
 RunResult run_trace(Config cfg, const RunOptions& opt);
 
 /// Throws ConfigError naming host.gap_ns when layer_steps steps with this host gap could pass

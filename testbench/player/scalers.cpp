@@ -6,7 +6,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/config/json_parse.h"
 #include "io/atomic_file.h"
 #include "io/input_file.h"
@@ -14,7 +14,6 @@
 
 namespace gcattn::player {
 namespace json = boost::json;
-using cli::InputError;
 
 ScalerTable::ScalerTable(int l, int h, const HeadScalers& all)
     : layers(l),

@@ -37,7 +37,7 @@ struct ScalerTable {
   ScalerTable rounded_to_float() const;
 };
 
-/// Reads a scalers file; every problem is a cli::InputError naming the file and the field.
+/// Reads a scalers file; every problem is a InputError naming the file and the field.
 ScalerTable read_scalers(const std::string& path);
 /// Writes a scalers file (pretty JSON, full double precision).
 void write_scalers(const std::string& path, const ScalerTable& table);

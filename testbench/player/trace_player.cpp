@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "trace/trace_file.h"
 
 namespace gcattn::player {
@@ -27,7 +27,7 @@ void TracePlayer::run() {
     play();
   } catch (const sc::HostAccessError& e) {
     error_ =
-        std::make_exception_ptr(cli::SimulationError(std::string("host interface: ") + e.what()));
+        std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
   } catch (...) {
     error_ = std::current_exception();
   }
@@ -48,8 +48,8 @@ void TracePlayer::play() {
     if (t >= opt_.check_finite_from) {
       try {
         trace_.check_finite(t, 1);
-      } catch (const cli::InputError& e) {
-        throw cli::InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
+      } catch (const InputError& e) {
+        throw InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
                               " was due: no report is written (fix the trace, or replay the tokens "
                               "before it with --tokens " +
                               std::to_string(t) + ")");

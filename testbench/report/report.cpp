@@ -6,7 +6,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/atomic_file.h"
 #include "report/json_text.h"
 

@@ -157,7 +157,7 @@ struct Report {
 };
 
 boost::json::object to_json(const Report& r);
-/// Writes the JSON report (docs/report-format.md); throws cli::InputError when it cannot.
+/// Writes the JSON report (docs/report-format.md); throws InputError when it cannot.
 void write_json(const Report& r, const std::string& path);
 /// One row per layer and head.
 void write_csv(const Report& r, std::ostream& out);

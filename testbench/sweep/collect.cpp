@@ -4,7 +4,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "sweep/spec.h"
 
 namespace gcattn::sweep {
@@ -50,7 +50,7 @@ json::value read_report(const std::string& path) {
   json::error_code ec;
   json::value v = json::parse(os.str(), ec);
   if (!in || ec || !v.is_object())
-    throw cli::InputError(path +
+    throw InputError(path +
                           ": the unit's report is missing or not valid JSON; rerun the sweep "
                           "(`gcattn sweep run` reruns units that are not done)");
   return v;

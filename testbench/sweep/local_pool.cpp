@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "sweep/backends.h"
 
 namespace gcattn::sweep {
@@ -73,7 +73,7 @@ bool run_local(Manifest& m, const std::vector<std::size_t>& todo, const BackendO
     st = read_unit_state(m.dir, m.plan.units[i].id);
     if (st.state == State::Running) {  // the worker itself died before recording the outcome
       st.state = State::Failed;
-      st.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : cli::kExitInternal;
+      st.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : kExitInternal;
       st.message = "the unit's worker process ended without recording its outcome";
       write_unit_state(m.dir, m.plan.units[i].id, st);
     }

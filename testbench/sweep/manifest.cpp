@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "report/json_text.h"
 
 namespace gcattn::sweep {
@@ -96,11 +96,11 @@ Manifest manifest_from(const json::value& root, const std::string& dir) {
   const std::string where = manifest_path(dir);
   const auto* o = root.if_object();
   if (!o || !o->if_contains("format") || o->at("format") != kFormat)
-    throw cli::InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) +
+    throw InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) +
                           ")");
   try {
     if (o->at("version").to_number<int>() != kVersion)
-      throw cli::InputError(where + ": manifest version " + json::serialize(o->at("version")) +
+      throw InputError(where + ": manifest version " + json::serialize(o->at("version")) +
                             ", this gcattn reads version " + std::to_string(kVersion));
     Manifest m;
     m.dir = dir;
@@ -121,8 +121,8 @@ Manifest manifest_from(const json::value& root, const std::string& dir) {
     m.submissions = o->at("submissions").as_array();
     return m;
   } catch (const std::exception& e) {
-    if (dynamic_cast<const cli::InputError*>(&e)) throw;
-    throw cli::InputError(where + ": malformed manifest (" + e.what() + ")");
+    if (dynamic_cast<const InputError*>(&e)) throw;
+    throw InputError(where + ": malformed manifest (" + e.what() + ")");
   }
 }
 
@@ -174,11 +174,11 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.flush()) throw cli::InputError(path + ": cannot write (" + tmp + ")");
+    if (!out.flush()) throw InputError(path + ": cannot write (" + tmp + ")");
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) throw cli::InputError(path + ": cannot write: " + ec.message());
+  if (ec) throw InputError(path + ": cannot write: " + ec.message());
 }
 
 std::string utc_now() {
@@ -197,15 +197,15 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
     Manifest m;
     try {
       m = load_manifest(dir);
-    } catch (const cli::InputError& e) {
-      throw cli::UsageError(std::string(e.what()) + "; choose another --out");
+    } catch (const InputError& e) {
+      throw UsageError(std::string(e.what()) + "; choose another --out");
     }
     if (m.tool != tool)
-      throw cli::UsageError(dir + " holds results of " + m.tool + ", this is " + tool +
+      throw UsageError(dir + " holds results of " + m.tool + ", this is " + tool +
                             "; results of two versions are not mixed: use a new --out");
     if (m.plan.identity != plan.identity) {
       if (!extend)
-        throw cli::UsageError(dir + " holds a sweep of another spec (differs in: " +
+        throw UsageError(dir + " holds a sweep of another spec (differs in: " +
                               differences(m.plan.identity, plan.identity) +
                               "); its results are kept: run the changed spec with a new --out, "
                               "add --extend to adopt it here (units with unchanged parameters "
@@ -219,11 +219,11 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
     return m;
   }
   if (fs::exists(dir) && !(fs::is_directory(dir) && fs::is_empty(dir)))
-    throw cli::UsageError(dir +
+    throw UsageError(dir +
                           " exists and is not a gcattn sweep directory (no manifest.json); "
                           "choose a new or empty --out");
   fs::create_directories(fs::path(dir) / "units", ec);
-  if (ec) throw cli::InputError(dir + ": cannot create the sweep directory: " + ec.message());
+  if (ec) throw InputError(dir + ": cannot create the sweep directory: " + ec.message());
   Manifest m;
   m.dir = dir;
   m.tool = tool;
@@ -236,11 +236,11 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
 Manifest load_manifest(const std::string& dir, bool refresh) {
   const auto text = read_text(manifest_path(dir));
   if (!text)
-    throw cli::InputError(manifest_path(dir) + ": cannot read (is " + dir +
+    throw InputError(manifest_path(dir) + ": cannot read (is " + dir +
                           " a sweep directory made by `gcattn sweep run`?)");
   json::error_code ec;
   const json::value root = json::parse(*text, ec);
-  if (ec) throw cli::InputError(manifest_path(dir) + ": not valid JSON: " + ec.message());
+  if (ec) throw InputError(manifest_path(dir) + ": not valid JSON: " + ec.message());
   Manifest m = manifest_from(root, dir);
   if (refresh) refresh_states(m);
   return m;

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "sweep/backends.h"
 #include "sweep/process.h"
 
@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 std::string require_parallel() {
   const auto parallel = find_in_path("parallel");
   if (!parallel)
-    throw cli::UsageError(
+    throw UsageError(
         "--backend parallel needs GNU parallel on PATH (Debian package parallel); "
         "not found");
   return *parallel;
@@ -44,7 +44,7 @@ void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const Backe
   // parallel's status counts failed jobs (the units' outcomes are in their state files); above
   // 100 it failed itself.
   if (r.exit_code > 100)
-    throw cli::SimulationError("GNU parallel failed (exit status " + std::to_string(r.exit_code) +
+    throw SimulationError("GNU parallel failed (exit status " + std::to_string(r.exit_code) +
                                "); its job log: " + (work / "joblog.txt").string());
 }
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/config/config.h"
 #include "gcattn/config/hardware_params.h"
 #include "trace/trace_file.h"
@@ -61,19 +61,19 @@ void check_traces(const Spec& s) {
     const std::string where =
         s.origin + ": traces[" + std::to_string(i) + "] '" + s.traces[i] + "'";
     if (!std::filesystem::exists(s.trace_paths[i]))
-      throw cli::InputError(where + ": no such file (" + s.trace_paths[i] +
+      throw InputError(where + ": no such file (" + s.trace_paths[i] +
                             "; relative paths resolve against the current directory)");
     try {
       const trace::TraceReader r(s.trace_paths[i], {false});
       if (s.run.tokens > r.tokens())
-        throw cli::InputError("run.tokens = " + std::to_string(s.run.tokens) +
+        throw InputError("run.tokens = " + std::to_string(s.run.tokens) +
                               " but the trace has " + std::to_string(r.tokens()) + " tokens");
-    } catch (const cli::InputError& e) {
-      throw cli::InputError(where + ": " + e.what());
+    } catch (const InputError& e) {
+      throw InputError(where + ": " + e.what());
     }
   }
   if (!s.run.scalers.empty() && !std::filesystem::exists(s.run.scalers))
-    throw cli::InputError(s.origin + ": run.scalers: no such file " + s.run.scalers);
+    throw InputError(s.origin + ": run.scalers: no such file " + s.run.scalers);
 }
 
 }  // namespace

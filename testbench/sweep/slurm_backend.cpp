@@ -8,7 +8,7 @@
 #include <map>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "sweep/backends.h"
 #include "sweep/process.h"
 
@@ -55,7 +55,7 @@ std::string job_script(const Manifest& m, const std::string& list, std::size_t t
 std::string require_sbatch() {
   const auto sbatch = find_in_path("sbatch");
   if (!sbatch)
-    throw cli::UsageError(
+    throw UsageError(
         "--backend slurm needs sbatch on PATH (Slurm's client commands, Debian "
         "package slurm-client, on a machine of the cluster); not found");
   return *sbatch;
@@ -64,7 +64,7 @@ std::string require_sbatch() {
 std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
                          const BackendOptions& o) {
   const std::string sbatch = require_sbatch();
-  if (o.units_per_task == 0) throw cli::UsageError("--units-per-task must be at least 1");
+  if (o.units_per_task == 0) throw UsageError("--units-per-task must be at least 1");
   const fs::path work = fs::path(m.dir) / "slurm";
   fs::create_directories(work);
   const std::string name = "submission-" + std::to_string(m.submissions.size() + 1);
@@ -83,7 +83,7 @@ std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
   argv.push_back(script);
   const ProcessResult r = run_program(argv, true);
   if (r.exit_code != 0)
-    throw cli::SimulationError("sbatch refused the job (exit status " +
+    throw SimulationError("sbatch refused the job (exit status " +
                                std::to_string(r.exit_code) +
                                "): " + trim(r.err.empty() ? r.out : r.err) + "; the script is " +
                                script + "; nothing was submitted");

@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/config/config.h"
 
 namespace gcattn::sweep {
@@ -223,7 +223,7 @@ Spec parse_spec(std::string_view text, const std::string& origin, const std::str
 
 Spec load_spec(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw cli::InputError(path + ": cannot read the sweep spec");
+  if (!in) throw InputError(path + ": cannot read the sweep spec");
   std::ostringstream os;
   os << in.rdbuf();
   return parse_spec(os.str(), path, fs::current_path().string());

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "sweep/manifest.h"
 
 namespace gcattn::sweep {
@@ -44,12 +44,12 @@ std::string error_line(const std::string& log) {
 [[noreturn]] void child(const std::string& log, const std::vector<std::string>& args,
                         const RunProgram& program) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) ::_exit(cli::kExitInternal);
+  if (fd < 0) ::_exit(kExitInternal);
   ::dup2(fd, STDOUT_FILENO);
   ::dup2(fd, STDERR_FILENO);
   ::close(fd);
   std::signal(SIGINT, SIG_DFL);
-  int rc = cli::kExitInternal;
+  int rc = kExitInternal;
   try {
     rc = program(args);
   } catch (const std::exception& e) {
@@ -99,20 +99,20 @@ int run_unit(const std::string& dir, const Unit& unit, const RunProgram& program
     st.message = std::string("gcattn run killed by signal ") + std::to_string(sig) + " (" +
                  strsignal(sig) + ")";
   }
-  if (st.exit_code == cli::kExitOk && fs::exists(report)) {
+  if (st.exit_code == kExitOk && fs::exists(report)) {
     st.state = State::Done;
   } else {
-    st.state = st.exit_code == cli::kExitInterrupted ? State::Interrupted : State::Failed;
+    st.state = st.exit_code == kExitInterrupted ? State::Interrupted : State::Failed;
     if (st.state == State::Interrupted)
       st.message =
           "interrupted (SIGINT); its partial report is marked incomplete; a rerun runs it again";
     if (st.message.empty()) st.message = error_line(log);
-    if (st.exit_code == cli::kExitOk) st.message = "exit status 0 but no report written";
+    if (st.exit_code == kExitOk) st.message = "exit status 0 but no report written";
   }
   write_unit_state(dir, unit.id, st);
   return st.state == State::Done
-             ? cli::kExitOk
-             : (st.exit_code != cli::kExitOk ? st.exit_code : cli::kExitInternal);
+             ? kExitOk
+             : (st.exit_code != kExitOk ? st.exit_code : kExitInternal);
 }
 
 }  // namespace gcattn::sweep

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/subtile.h"
 
@@ -32,11 +32,11 @@ void check_tile_input(const HardwareParams& p, TileInput which, const std::strin
   if (shape.size() != 2 || shape[1] != static_cast<std::size_t>(p.rows)) {
     std::string s = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    throw cli::InputError(name + ": shape " + s + ") not supported; expected (T, " +
+    throw InputError(name + ": shape " + s + ") not supported; expected (T, " +
                           std::to_string(p.rows) + ") with T <= " + std::to_string(p.cols));
   }
   if (shape[0] == 0 || shape[0] > static_cast<std::size_t>(p.cols)) {
-    throw cli::InputError(name + ": " + std::to_string(shape[0]) +
+    throw InputError(name + ": " + std::to_string(shape[0]) +
                           " tokens; a sub-tile holds 1 to " + std::to_string(p.cols));
   }
   const bool q = which == TileInput::Q;
@@ -47,7 +47,7 @@ void check_tile_input(const HardwareParams& p, TileInput which, const std::strin
       std::ostringstream os;
       os << name << ": value " << data[i] << " at [" << i / shape[1] << ", " << i % shape[1]
          << "] outside the " << what << " range [" << lo << ", " << hi << "]";
-      throw cli::InputError(os.str());
+      throw InputError(os.str());
     }
   }
 }
@@ -55,7 +55,7 @@ void check_tile_input(const HardwareParams& p, TileInput which, const std::strin
 void check_tile_tokens(const std::string& qname, std::size_t qt, const std::string& kname,
                        std::size_t kt, const std::string& vname, std::size_t vt) {
   if (kt != qt || vt != qt) {
-    throw cli::InputError("token counts differ: " + qname + " has " + std::to_string(qt) + ", " +
+    throw InputError("token counts differ: " + qname + " has " + std::to_string(qt) + ", " +
                           kname + " " + std::to_string(kt) + ", " + vname + " " +
                           std::to_string(vt));
   }

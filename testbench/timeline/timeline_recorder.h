@@ -54,7 +54,7 @@ class TimelineRecorder : public sc::TimelineObserver {
   void host_gap(const sc_core::sc_time& start, const sc_core::sc_time& length, int layer,
                 std::int64_t position);
 
-  /// Finishes the file (cli::InputError when the write failed).
+  /// Finishes the file (InputError when the write failed).
   void close() { writer_.close(); }
   const std::string& path() const { return writer_.path(); }
   std::uint64_t events() const { return writer_.events(); }

@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 
 namespace gcattn::timeline {
 namespace {
@@ -23,7 +23,7 @@ std::string quoted(std::string_view s) {
 TraceEventWriter::TraceEventWriter(const std::string& path, const std::string& other_data)
     : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
   if (!out_)
-    throw cli::InputError(path +
+    throw InputError(path +
                           ": cannot write the timeline (is the directory there and writable?)");
   open_ = true;
   buf_.reserve(kFlushBytes + 4096);
@@ -105,7 +105,7 @@ void TraceEventWriter::close() {
   buf_ += "\n]}\n";
   flush_buffer();
   out_.close();
-  if (!out_) throw cli::InputError(path_ + ": writing the timeline failed (disk full?)");
+  if (!out_) throw InputError(path_ + ": writing the timeline failed (disk full?)");
 }
 
 }  // namespace gcattn::timeline

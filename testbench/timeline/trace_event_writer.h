@@ -15,7 +15,7 @@ namespace gcattn::timeline {
 class TraceEventWriter {
  public:
   /// Opens `path` and writes the header; other_data: a JSON object's text (run metadata).
-  /// Throws cli::InputError naming the file when it cannot be written.
+  /// Throws InputError naming the file when it cannot be written.
   TraceEventWriter(const std::string& path, const std::string& other_data);
   /// Closes the event list if close() was not called (an error unwinding the run), so that the
   /// file is still valid JSON; never throws.
@@ -31,7 +31,7 @@ class TraceEventWriter {
                 std::uint64_t start_ps, std::uint64_t duration_ps, std::string_view args);
   /// A counter sample ("C") of the process; args: a JSON object of the series' values.
   void counter(int pid, std::string_view name, std::uint64_t at_ps, std::string_view args);
-  /// Ends the event list and the file; throws cli::InputError when the write failed.
+  /// Ends the event list and the file; throws InputError when the write failed.
   void close();
 
   const std::string& path() const { return path_; }

@@ -16,7 +16,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/atomic_file.h"
 #include "trace/half.h"
 #include "trace/utf8.h"
@@ -25,7 +25,6 @@ namespace gcattn::trace {
 namespace {
 
 namespace json = boost::json;
-using cli::InputError;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what);

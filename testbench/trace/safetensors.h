@@ -4,7 +4,7 @@
 // str}}, then the raw little-endian tensor data. The reader memory-maps the file and validates all
 // of it on open, so that later accesses cannot run outside the mapping; the writer streams tensor
 // data to a temporary file and renames it into place only when complete. Every problem is a
-// cli::InputError naming the file, the tensor and what is wrong.
+// InputError naming the file, the tensor and what is wrong.
 #include <cstddef>
 #include <cstdint>
 #include <map>

@@ -8,14 +8,13 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "trace/half.h"
 
 namespace gcattn::trace {
 namespace {
 
 namespace json = boost::json;
-using cli::InputError;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what);
@@ -345,7 +344,7 @@ void TraceWriter::put(Field f, std::size_t t, const float* src) {
   const std::size_t n = meta_.row();
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(src[i])) {
-      throw cli::SimulationError(w_->path() + ": refusing to write a non-finite " + field_name(f) +
+      throw SimulationError(w_->path() + ": refusing to write a non-finite " + field_name(f) +
                                  " value " + std::to_string(src[i]) + " at " +
                                  index_string(t * n + i, meta_));
     }
@@ -358,7 +357,7 @@ void TraceWriter::put(Field f, std::size_t t, const float* src) {
   for (std::size_t i = 0; i < n; ++i) {
     half_[i] = float_to_half(src[i]);
     if ((half_[i] & 0x7C00u) == 0x7C00u) {
-      throw cli::SimulationError(w_->path() + ": " + field_name(f) + " value " +
+      throw SimulationError(w_->path() + ": " + field_name(f) + " value " +
                                  std::to_string(src[i]) + " at " + index_string(t * n + i, meta_) +
                                  " overflows F16 (|x| > 65504); write the trace as F32");
     }

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "calibrate/calibrate.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/numerics/reference.h"
 #include "testbench/player/player_support.h"
@@ -168,7 +168,7 @@ TEST_CASE("calibrate: a trace whose d_head is not the array height is refused",
   const test::TempDir dir("calib_dhead");
   const trace::TraceReader tr(test::small_trace(dir, 1, 1, 32, 8));
   const HardwareParams hw = HardwareParams::from(Config::paper());
-  CHECK_THROWS_AS(calibrate::calibrate(tr, hw, calibrate::Options{}), cli::InputError);
+  CHECK_THROWS_AS(calibrate::calibrate(tr, hw, calibrate::Options{}), gcattn::InputError);
   CHECK_THROWS_WITH(calibrate::calibrate(tr, hw, calibrate::Options{}),
                     Contains("d_head 32") && Contains("array.rows = 64"));
   CHECK(calibrate::percentile({1, 2, 3, 4, 5}, 50) == 3.0);

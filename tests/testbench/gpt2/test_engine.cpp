@@ -9,7 +9,7 @@
 #include <fstream>
 #include <limits>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gpt2/checkpoint.h"
 #include "gpt2/model.h"
 #include "io/npy.h"
@@ -124,7 +124,7 @@ TEST_CASE("the KV cache gives the same result as a fresh run, and the context li
   const float* again = m.step(kIds[0]);
   CHECK(std::equal(first.begin(), first.end(), again));
   CHECK_THROWS_WITH(m.step(260), Catch::Contains("token id 260 is outside the vocabulary"));
-  CHECK_THROWS_AS(m.step(-1), cli::InputError);
+  CHECK_THROWS_AS(m.step(-1), gcattn::InputError);
 }
 
 TEST_CASE("published GPT-2 shapes: gpt2, medium, large, xl", "[gpt2][engine]") {
@@ -192,7 +192,7 @@ TEST_CASE("bad model.safetensors: errors name the tensor", "[gpt2][engine][error
   const auto load_error = [&]() -> std::string {
     try {
       load_checkpoint(dir.string());
-    } catch (const cli::InputError& e) {
+    } catch (const gcattn::InputError& e) {
       return e.what();
     }
     return "no error";
@@ -262,7 +262,7 @@ TEST_CASE("token sampler: greedy, top-k and seeded sampling", "[gpt2][engine]") 
   const double p2 = std::exp(2.0) / (std::exp(1.0) + 2 * std::exp(4.0) + std::exp(2.0) + std::exp(-3.0));
   CHECK(std::fabs(big / 4000.0 - p2) < 0.02);
   const std::vector<float> bad = {0.0f, std::numeric_limits<float>::quiet_NaN()};
-  CHECK_THROWS_AS(greedy.pick(bad.data(), bad.size()), cli::SimulationError);
+  CHECK_THROWS_AS(greedy.pick(bad.data(), bad.size()), gcattn::SimulationError);
 }
 
 TEST_CASE("engine matches a PyTorch implementation", "[gpt2][engine][torch]") {

@@ -9,12 +9,12 @@
 #include <random>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gpt2/tokenizer.h"
 #include "testbench/gpt2/tiny_gpt2.h"
 #include "trace/utf8.h"
 
-using gcattn::cli::InputError;
+using gcattn::InputError;
 using namespace gcattn::gpt2;
 
 namespace {

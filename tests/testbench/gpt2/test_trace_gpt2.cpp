@@ -11,7 +11,7 @@
 
 #include "support/partial_files.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gpt2/checkpoint.h"
 #include "gpt2/trace_recorder.h"
 #include "testbench/gpt2/tiny_gpt2.h"
@@ -99,7 +99,7 @@ TEST_CASE("trace gpt2 records what an independent implementation computes", "[gp
     trace::write_safetensors((dir / "tampered.safetensors").string(), ts, meta);
   }
   const Run bad = run({"trace", "verify", (dir / "tampered.safetensors").string(), "--model", (dir / "model").string()});
-  CHECK(bad.code == cli::kExitInput);
+  CHECK(bad.code == gcattn::kExitInput);
   CHECK_THAT(bad.err, Catch::Contains("k [token 5, layer 0, head 1, dim 1]"));
 
   const Run info = run({"trace", "info", out});
@@ -161,51 +161,51 @@ TEST_CASE("trace command line: usage and input errors map to exit codes", "[gpt2
   testing::write_tiny_checkpoint(dir / "m", s);
   const std::string m = (dir / "m").string(), o = (dir / "o.safetensors").string();
   const auto code = [&](std::vector<std::string> a) { return run(a).code; };
-  CHECK(code({"trace"}) == cli::kExitUsage);
-  CHECK(code({"trace", "bogus"}) == cli::kExitUsage);
+  CHECK(code({"trace"}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "bogus"}) == gcattn::kExitUsage);
   CHECK(code({"trace", "--help"}) == 0);
   CHECK(code({"trace", "gpt2", "--help"}) == 0);
-  CHECK(code({"trace", "gpt2", "--model", m, "--tokens", "5", "-o", o}) == cli::kExitUsage);  // no prompt
-  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--prompt-file", "f", "--tokens", "5", "-o", o}) == cli::kExitUsage);
-  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "0", "-o", o}) == cli::kExitUsage);
-  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "5", "-o", o, "--temperature", "0"}) == cli::kExitUsage);
-  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "5", "-o", o, "--dtype", "f8"}) == cli::kExitUsage);
-  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "many", "-o", o}) == cli::kExitUsage);
+  CHECK(code({"trace", "gpt2", "--model", m, "--tokens", "5", "-o", o}) == gcattn::kExitUsage);  // no prompt
+  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--prompt-file", "f", "--tokens", "5", "-o", o}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "0", "-o", o}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "5", "-o", o, "--temperature", "0"}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "5", "-o", o, "--dtype", "f8"}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "many", "-o", o}) == gcattn::kExitUsage);
   const Run ctx = run({"trace", "gpt2", "--model", m, "--prompt", "a", "--tokens", "17", "-o", o, "--quiet"});
-  CHECK(ctx.code == cli::kExitInput);
+  CHECK(ctx.code == gcattn::kExitInput);
   CHECK_THAT(ctx.err, Catch::Contains("--tokens 17 exceeds the model's context (n_positions = 16"));
   const Run longp = run({"trace", "gpt2", "--model", m, "--prompt", "abcdef", "--tokens", "3", "-o", o, "--quiet"});
-  CHECK(longp.code == cli::kExitInput);
+  CHECK(longp.code == gcattn::kExitInput);
   CHECK_THAT(longp.err, Catch::Contains("the prompt is 6 tokens, more than --tokens 3"));
   const Run nomodel = run({"trace", "gpt2", "--model", (dir / "none").string(), "--prompt", "a", "--tokens", "3", "-o", o});
-  CHECK(nomodel.code == cli::kExitInput);
+  CHECK(nomodel.code == gcattn::kExitInput);
   CHECK_THAT(nomodel.err, Catch::Contains("not a directory"));
   const Run badutf = run({"trace", "gpt2", "--model", m, "--prompt", "a\xC3", "--tokens", "3", "-o", o, "--quiet"});
-  CHECK(badutf.code == cli::kExitInput);
+  CHECK(badutf.code == gcattn::kExitInput);
   CHECK_THAT(badutf.err, Catch::Contains("--prompt: not valid UTF-8 (byte offset 1)"));
   std::ofstream(dir / "bad.txt", std::ios::binary) << "ok \xFF";
   const Run badfile = run({"trace", "gpt2", "--model", m, "--prompt-file", (dir / "bad.txt").string(), "--tokens", "3", "-o", o});
-  CHECK(badfile.code == cli::kExitInput);
+  CHECK(badfile.code == gcattn::kExitInput);
   CHECK_THAT(badfile.err, Catch::Contains("bad.txt: not valid UTF-8 (byte offset 3)"));
   CHECK_FALSE(fs::exists(o));  // nothing written on failure
 
-  CHECK(code({"trace", "synth", "--tokens", "4", "-o", o}) == cli::kExitUsage);                          // no shape
-  CHECK(code({"trace", "synth", "--shape", "gpt5", "--tokens", "4", "-o", o}) == cli::kExitUsage);
-  CHECK(code({"trace", "synth", "--shape", "gpt2", "--layers", "3", "--tokens", "4", "-o", o}) == cli::kExitUsage);
-  CHECK(code({"trace", "synth", "--shape", "gpt2", "--tokens", "4", "--distribution", "cauchy", "-o", o}) == cli::kExitUsage);
+  CHECK(code({"trace", "synth", "--tokens", "4", "-o", o}) == gcattn::kExitUsage);                          // no shape
+  CHECK(code({"trace", "synth", "--shape", "gpt5", "--tokens", "4", "-o", o}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "synth", "--shape", "gpt2", "--layers", "3", "--tokens", "4", "-o", o}) == gcattn::kExitUsage);
+  CHECK(code({"trace", "synth", "--shape", "gpt2", "--tokens", "4", "--distribution", "cauchy", "-o", o}) == gcattn::kExitUsage);
   const Run syn = run({"trace", "synth", "--shape", "gpt2-medium", "--tokens", "4", "--seed", "9", "-o", o});
   CHECK(syn.code == 0);
   CHECK(trace::TraceReader(o).meta().model == "synthetic-gpt2-medium");
   CHECK(trace::TraceReader(o).meta().layers == 24);
   const Run ver = run({"trace", "verify", o, "--model", m});
-  CHECK(ver.code == cli::kExitInput);
+  CHECK(ver.code == gcattn::kExitInput);
   CHECK_THAT(ver.err, Catch::Contains("synthetic trace"));
 
   std::ofstream(dir / "junk.safetensors") << "not a trace at all";
   const Run junk = run({"trace", "info", (dir / "junk.safetensors").string()});
-  CHECK(junk.code == cli::kExitInput);
+  CHECK(junk.code == gcattn::kExitInput);
   CHECK_THAT(junk.err, Catch::Contains("junk.safetensors") && Catch::Contains("not plausible"));
-  CHECK(code({"trace", "info"}) == cli::kExitUsage);
+  CHECK(code({"trace", "info"}) == gcattn::kExitUsage);
 }
 
 TEST_CASE("the gcattn executable returns the input-error exit code for a bad trace", "[gpt2][trace][cli]") {
@@ -214,7 +214,7 @@ TEST_CASE("the gcattn executable returns the input-error exit code for a bad tra
   const std::string cmd = std::string(GCATTN_BINARY) + " trace info " + (dir / "x.safetensors").string() + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == cli::kExitInput);
+  CHECK(WEXITSTATUS(status) == gcattn::kExitInput);
 }
 
 TEST_CASE("an interrupted recording leaves no file behind", "[gpt2][trace]") {

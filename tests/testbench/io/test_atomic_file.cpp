@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/atomic_file.h"
 #include "io/output_paths.h"
 #include "testbench/player/player_support.h"
@@ -70,7 +70,7 @@ TEST_CASE("PathCheck: outputs that would destroy an input or each other are refu
   const auto refused = [](const io::PathCheck& c) {
     try {
       c.check();
-    } catch (const cli::UsageError& e) {
+    } catch (const gcattn::UsageError& e) {
       return std::string(e.what());
     }
     return std::string();

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "io/npy.h"
 #include "testbench/player/player_support.h"
 
@@ -48,7 +48,7 @@ TEST_CASE("npy: bad shapes, overflowing sizes and directories are input errors",
   const auto err = [](const std::string& path) {
     try {
       io::read_npy(path);
-    } catch (const cli::InputError& e) {
+    } catch (const gcattn::InputError& e) {
       return std::string(e.what());
     }
     return std::string("accepted");

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <random>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "player/scalers.h"
 #include "testbench/player/player_support.h"
 
@@ -73,7 +73,7 @@ TEST_CASE("Scalers file: every malformation is an InputError naming the file and
   const test::TempDir dir("scalers_bad");
   CHECK_THROWS_WITH(player::read_scalers((dir / "missing.json").string()),
                     Contains("missing.json") && Contains("cannot open"));
-  CHECK_THROWS_AS(player::read_scalers(write_text(dir, "{not json")), cli::InputError);
+  CHECK_THROWS_AS(player::read_scalers(write_text(dir, "{not json")), gcattn::InputError);
   CHECK_THROWS_WITH(player::read_scalers(write_text(dir, "[1, 2]")), Contains("JSON object"));
   std::string ok = valid_file(1, 2);
   CHECK_NOTHROW(player::read_scalers(write_text(dir, ok)));

@@ -10,7 +10,7 @@
 
 #include <boost/json.hpp>
 
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "support/process.h"
 #include "testbench/player/player_support.h"
 #include "timeline/timeline_recorder.h"
@@ -113,7 +113,7 @@ TEST_CASE("Timeline writer: microseconds exact to the picosecond, valid JSON als
   CHECK(ev[2].at("ts").to_number<double>() == 0.001);
   CHECK(ev[2].at("dur").to_number<double>() == 0.002);
   CHECK_THROWS_AS(timeline::TraceEventWriter((dir / "no" / "such" / "dir.json").string(), ""),
-                  cli::InputError);
+                  gcattn::InputError);
 }
 
 TEST_CASE("Timeline options: layer lists, track lists and their errors", "[timeline]") {

@@ -10,13 +10,13 @@
 #include <random>
 
 #include "support/partial_files.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "testbench/gpt2/tiny_gpt2.h"
 #include "trace/half.h"
 #include "trace/safetensors.h"
 
 using namespace gcattn::trace;
-using gcattn::cli::InputError;
+using gcattn::InputError;
 namespace fs = std::filesystem;
 
 namespace {

@@ -11,7 +11,7 @@
 #include <limits>
 
 #include "support/partial_files.h"
-#include "cli/errors.h"
+#include "base/errors.h"
 #include "gpt2/checkpoint.h"
 #include "testbench/gpt2/tiny_gpt2.h"
 #include "trace/half.h"
@@ -19,7 +19,7 @@
 #include "trace/trace_file.h"
 
 using namespace gcattn::trace;
-using gcattn::cli::InputError;
+using gcattn::InputError;
 namespace fs = std::filesystem;
 
 namespace {

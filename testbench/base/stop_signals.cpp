@@ -1,6 +1,6 @@
-#include "cli/stop_signals.h"
+#include "base/stop_signals.h"
 
-namespace gcattn::cli {
+namespace gcattn {
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -44,4 +44,4 @@ const char* signal_name(int sig) {
   }
 }
 
-}  // namespace gcattn::cli
+}  // namespace gcattn

@@ -1,9 +1,10 @@
 #pragma once
-// Error kinds of the command-line program and their distinct exit codes.
+// Error kinds of the testbench (every layer throws them; the CLI maps them to the distinct exit
+// codes below, the Python module to exceptions).
 #include <stdexcept>
 #include <string>
 
-namespace gcattn::cli {
+namespace gcattn {
 
 enum ExitCode : int {
   kExitOk = 0,
@@ -33,4 +34,4 @@ class SimulationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-}  // namespace gcattn::cli
+}  // namespace gcattn

@@ -6,7 +6,7 @@
 // exits with status 130 (kExitInterrupted) whichever of the three signals arrived.
 #include <csignal>
 
-namespace gcattn::cli {
+namespace gcattn {
 
 /// "SIGINT", "SIGTERM", "SIGHUP"; "a stop signal" for any other non-zero value, "" for 0.
 const char* signal_name(int sig);
@@ -30,4 +30,4 @@ class StopSignals {
   struct sigaction previous_[3];
 };
 
-}  // namespace gcattn::cli
+}  // namespace gcattn
