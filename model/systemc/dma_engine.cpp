@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace gcattn::sc {
 namespace {
@@ -9,6 +10,10 @@ namespace {
 constexpr const char* kMsgType = "gcattn/dma_engine";
 
 }  // namespace
+
+void DmaEngine::report_error(const char* what) const {
+  SC_REPORT_ERROR(kMsgType, (std::string(name()) + ": " + what).c_str());
+}
 
 DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const AcceleratorParams& params)
     : sc_core::sc_module(name), socket("socket"), p_(params), state_("state", 0) {
@@ -18,9 +23,9 @@ DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const AcceleratorParam
 
 void DmaEngine::start(const DmaSegment* segments, std::size_t count, bool write,
                       const sc_core::sc_time& delay) {
-  if (busy_) SC_REPORT_ERROR(kMsgType, "start() while a transfer runs (host interface bug)");
-  if (!bound()) SC_REPORT_ERROR(kMsgType, "start() with an unbound socket (host interface bug)");
-  if (count > kMaxSegments) SC_REPORT_ERROR(kMsgType, "start(): too many segments");
+  if (busy_) report_error("start() while a transfer runs (host interface bug)");
+  if (!bound()) report_error("start() with an unbound socket (host interface bug)");
+  if (count > kMaxSegments) report_error("start(): too many segments");
   std::copy_n(segments, count, seg_.begin());
   nseg_ = count;
   write_ = write;

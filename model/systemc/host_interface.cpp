@@ -132,9 +132,9 @@ void HostInterface::fail(tlm::tlm_generic_payload& trans, ErrorCode code,
   error_addr_ = static_cast<std::uint32_t>(trans.get_address());
   set_irq_status(regmap::kIrqError, at);
   std::ostringstream os;
-  os << (trans.is_write() ? "write" : "read") << " of " << trans.get_data_length() << " bytes at "
-     << hex(trans.get_address()) << ": " << regmap::error_name(code) << " (ERROR_CODE "
-     << error_code_ << "): " << what;
+  os << name() << ": " << (trans.is_write() ? "write" : "read") << " of " << trans.get_data_length()
+     << " bytes at " << hex(trans.get_address()) << ": " << regmap::error_name(code)
+     << " (ERROR_CODE " << error_code_ << "): " << what;
   SC_REPORT_WARNING(kMsgType, os.str().c_str());
 }
 
@@ -143,8 +143,8 @@ void HostInterface::raise_error(ErrorCode code, std::uint64_t addr, const std::s
   error_addr_ = static_cast<std::uint32_t>(addr);
   set_irq_status(regmap::kIrqError, sc_core::SC_ZERO_TIME);
   std::ostringstream os;
-  os << regmap::error_name(code) << " (ERROR_CODE " << error_code_ << ") at system address "
-     << hex(addr) << ": " << what;
+  os << name() << ": " << regmap::error_name(code) << " (ERROR_CODE " << error_code_
+     << ") at system address " << hex(addr) << ": " << what;
   SC_REPORT_WARNING(kMsgType, os.str().c_str());
 }
 

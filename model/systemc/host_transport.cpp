@@ -164,13 +164,17 @@ tlm::tlm_sync_enum HostInterface::nb_transport_fw(tlm::tlm_generic_payload& tran
     // Handled here: after TLM_COMPLETED the initiator may reuse or destroy the payload.
     (void)t;
     if (&trans != resp_in_progress_) {
-      SC_REPORT_ERROR(kMsgType, "END_RESP for a transaction without an open response");
+      SC_REPORT_ERROR(
+          kMsgType,
+          (std::string(name()) + ": END_RESP for a transaction without an open response").c_str());
       return tlm::TLM_COMPLETED;
     }
     finish_response();
     return tlm::TLM_COMPLETED;
   }
-  SC_REPORT_ERROR(kMsgType, "nb_transport_fw: an initiator may only send BEGIN_REQ and END_RESP");
+  SC_REPORT_ERROR(kMsgType, (std::string(name()) +
+                             ": nb_transport_fw: an initiator may only send BEGIN_REQ and END_RESP")
+                                .c_str());
   return tlm::TLM_COMPLETED;
 }
 

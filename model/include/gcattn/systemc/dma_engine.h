@@ -76,6 +76,8 @@ class DmaEngine : public sc_core::sc_module {
   int dmi_regions() const;
 
  private:
+  /// SC_REPORT_ERROR with the module type and this instance's hierarchical name.
+  void report_error(const char* what) const;
   void run();
   bool burst(std::uint64_t addr, unsigned char* data, unsigned len, DmaResult& r);
   bool dmi_copy(std::uint64_t addr, unsigned char* data, unsigned len);
