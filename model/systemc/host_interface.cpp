@@ -43,6 +43,9 @@ HostInterface::HostInterface(const sc_core::sc_module_name& name, const Accelera
   SC_METHOD(drive_irq);
   sensitive << irq_ev_;
   dont_initialize();
+  SC_METHOD(end_resp_effective);
+  sensitive << resp_free_ev_;
+  dont_initialize();
   reset_scalers();
   controller_.set_done_callback([this](const StepRecord& r) { on_step_done(r); });
   dma_.set_done_callback([this](const DmaResult& r) { on_dma_done(r); });

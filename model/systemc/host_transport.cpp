@@ -162,14 +162,13 @@ tlm::tlm_sync_enum HostInterface::nb_transport_fw(tlm::tlm_generic_payload& tran
   }
   if (phase == tlm::END_RESP) {
     // Handled here: after TLM_COMPLETED the initiator may reuse or destroy the payload.
-    (void)t;
     if (&trans != resp_in_progress_) {
       SC_REPORT_ERROR(
           kMsgType,
           (std::string(name()) + ": END_RESP for a transaction without an open response").c_str());
       return tlm::TLM_COMPLETED;
     }
-    finish_response();
+    finish_response(t);
     return tlm::TLM_COMPLETED;
   }
   SC_REPORT_ERROR(kMsgType, (std::string(name()) +
@@ -187,7 +186,7 @@ void HostInterface::peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase
     tlm::tlm_phase resp = tlm::BEGIN_RESP;
     peq_.notify(trans, resp, latency);
   } else if (phase == tlm::BEGIN_RESP) {
-    if (resp_in_progress_ != nullptr) {
+    if (resp_in_progress_ != nullptr || resp_blocked_) {
       resp_queue_.push_back(&trans);  // response exclusion rule
     } else {
       send_response(trans);
@@ -200,13 +199,30 @@ void HostInterface::send_response(tlm::tlm_generic_payload& trans) {
   tlm::tlm_phase ph = tlm::BEGIN_RESP;
   sc_core::sc_time t = sc_core::SC_ZERO_TIME;
   const tlm::tlm_sync_enum s = socket->nb_transport_bw(trans, ph, t);
-  if (s == tlm::TLM_COMPLETED || (s == tlm::TLM_UPDATED && ph == tlm::END_RESP)) finish_response();
+  if (s == tlm::TLM_COMPLETED || (s == tlm::TLM_UPDATED && ph == tlm::END_RESP)) {
+    finish_response(t);
+  }
 }
 
-void HostInterface::finish_response() {
+void HostInterface::finish_response(const sc_core::sc_time& t) {
   tlm::tlm_generic_payload* done = resp_in_progress_;
   resp_in_progress_ = nullptr;
   if (done != nullptr && done->has_mm()) done->release();
+  if (t != sc_core::SC_ZERO_TIME) {
+    // The END_RESP takes effect t from now: no response may begin before then.
+    resp_blocked_ = true;
+    resp_free_ev_.notify(t);
+    return;
+  }
+  next_response();
+}
+
+void HostInterface::end_resp_effective() {
+  resp_blocked_ = false;
+  next_response();
+}
+
+void HostInterface::next_response() {
   if (!resp_queue_.empty()) {  // the next response goes out in a later delta cycle
     tlm::tlm_generic_payload* next = resp_queue_.front();
     resp_queue_.pop_front();

@@ -92,3 +92,76 @@ TEST_CASE("Reports: host interface and DMA warnings name their accelerator, two 
   CHECK(count("two.accel.host: DMA bus error") == 1);
   CHECK(count("one.accel") == 1);
 }
+
+namespace {
+
+/// An AT initiator with two transactions outstanding; it answers BEGIN_RESP with TLM_ACCEPTED
+/// and sends END_RESP later, with an annotated delay.
+struct AtInitiator : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<AtInitiator> socket;
+  tlm::tlm_generic_payload t1, t2;
+  std::uint32_t d1 = 0, d2 = 0;
+  sc_core::sc_event end_req, begin_resp;
+  bool got1 = false, got2 = false;
+  sc_time resp1, resp2, end_resp1;
+  sc_time end_resp_delay{7, SC_NS};
+
+  SC_HAS_PROCESS(AtInitiator);
+  explicit AtInitiator(const sc_core::sc_module_name& n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_nb_transport_bw(this, &AtInitiator::nb_transport_bw);
+    SC_THREAD(run);
+  }
+  static void read(tlm::tlm_generic_payload& t, std::uint64_t addr, std::uint32_t& data) {
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(addr);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  }
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& ph, sc_time&) {
+    if (ph == tlm::END_REQ) {
+      end_req.notify();
+    } else if (ph == tlm::BEGIN_RESP) {
+      (&t == &t1 ? resp1 : resp2) = sc_core::sc_time_stamp();
+      (&t == &t1 ? got1 : got2) = true;
+      begin_resp.notify();
+    }
+    return tlm::TLM_ACCEPTED;
+  }
+  void send(tlm::tlm_generic_payload& t, tlm::tlm_phase ph, sc_time d) {
+    socket->nb_transport_fw(t, ph, d);
+  }
+  void run() {
+    read(t1, rm::kId, d1);
+    read(t2, rm::kVersion, d2);
+    send(t1, tlm::BEGIN_REQ, sc_core::SC_ZERO_TIME);
+    wait(end_req);
+    send(t2, tlm::BEGIN_REQ, sc_core::SC_ZERO_TIME);
+    wait(end_req);
+    while (!got1) wait(begin_resp);
+    end_resp1 = sc_core::sc_time_stamp();
+    send(t1, tlm::END_RESP, end_resp_delay);
+    while (!got2) wait(begin_resp);
+    send(t2, tlm::END_RESP, sc_core::SC_ZERO_TIME);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("AT: an annotated END_RESP holds back the next queued response until it takes effect",
+          "[systemc][integration][at]") {
+  sc::Accelerator accel("accel", test::small_config());
+  AtInitiator init("init");
+  sc_core::sc_signal<bool> irq("irq");
+  init.socket.bind(accel.socket());
+  accel.irq(irq);
+  sc_core::sc_start();
+  REQUIRE(init.got1);
+  REQUIRE(init.got2);
+  CHECK(init.d1 == rm::kIdValue);
+  CHECK(init.d2 == rm::kVersionValue);
+  // Both responses were due at the same time; the second waits for END_RESP + 7 ns.
+  CHECK(init.resp1 == init.end_resp1);
+  CHECK(init.resp2 == init.end_resp1 + init.end_resp_delay);
+}

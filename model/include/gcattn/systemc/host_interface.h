@@ -66,7 +66,10 @@ class HostInterface : public sc_core::sc_module {
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
   void peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
   void send_response(tlm::tlm_generic_payload& trans);
-  void finish_response();
+  /// The open response ended; its END_RESP takes effect `t` from now.
+  void finish_response(const sc_core::sc_time& t);
+  void end_resp_effective();  // SC_METHOD: an annotated END_RESP took effect
+  void next_response();       // sends the oldest queued response, if any
   /// Performs an access at (now + offset); returns its latency. Sets the response status.
   /// Tells the timeline observer, if any.
   sc_core::sc_time execute(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
@@ -152,6 +155,8 @@ class HostInterface : public sc_core::sc_module {
   tlm_utils::peq_with_cb_and_phase<HostInterface> peq_;
   tlm::tlm_generic_payload* resp_in_progress_ = nullptr;
   std::deque<tlm::tlm_generic_payload*> resp_queue_;
+  bool resp_blocked_ = false;  // an annotated END_RESP has not taken effect yet
+  sc_core::sc_event resp_free_ev_;
   TimelineObserver* timeline_ = nullptr;
 };
 
