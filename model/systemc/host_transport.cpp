@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "host_detail.h"
 
@@ -259,11 +260,32 @@ bool HostInterface::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm
   } else if (t.block == Block::DmaRegisters) {
     dmi.set_start_address(regmap::kDmaBlock);
     dmi.set_end_address(regmap::kDmaBlockEnd - 1);
-  } else {
-    dmi.set_start_address(addr);
-    dmi.set_end_address(addr);
+  } else {  // unmapped: refused for the whole gap, so that it is asked for once
+    const auto [lo, hi] = unmapped_span(addr);
+    dmi.set_start_address(lo);
+    dmi.set_end_address(hi);
   }
   return false;
+}
+
+std::pair<std::uint64_t, std::uint64_t> HostInterface::unmapped_span(std::uint64_t addr) const {
+  const std::uint64_t data = p_.window_words() * sizeof(float);
+  const std::pair<std::uint64_t, std::uint64_t> mapped[] = {
+      // [start, end), ascending
+      {0, regmap::kRegBlockEnd},
+      {regmap::kDmaBlock, regmap::kDmaBlockEnd},
+      {regmap::kKWindow, regmap::kKWindow + data},
+      {regmap::kVWindow, regmap::kVWindow + data},
+      {regmap::kQWindow, regmap::kQWindow + data},
+      {regmap::kOutWindow, regmap::kOutWindow + data},
+      {regmap::kScalerWindow, regmap::kScalerWindow + scalers_.size() * sizeof(float)}};
+  if (addr >= regmap::kAddressSpace) return {regmap::kAddressSpace, ~std::uint64_t{0}};
+  std::uint64_t lo = 0, hi = regmap::kAddressSpace - 1;
+  for (const auto& [start, end] : mapped) {
+    if (end <= addr) lo = std::max(lo, end);
+    if (start > addr) hi = std::min(hi, start - 1);
+  }
+  return {lo, hi};
 }
 
 unsigned int HostInterface::transport_dbg(tlm::tlm_generic_payload& trans) {

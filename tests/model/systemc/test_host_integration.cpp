@@ -52,6 +52,12 @@ void describe_dma(Bench& b) {
   b.host.write32(rm::kDmaLayerStride, 0);
 }
 
+void fill_memory(SystemMemory& m) {
+  std::vector<float> rows(4 * kHeads * kDim);
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = 0.01f * static_cast<float>(i % 37);
+  m.store(kMemBase, rows.data(), rows.size());
+}
+
 }  // namespace
 
 TEST_CASE("Reports: host interface and DMA warnings name their accelerator, two accelerators",
@@ -164,4 +170,67 @@ TEST_CASE("AT: an annotated END_RESP holds back the next queued response until i
   // Both responses were due at the same time; the second waits for END_RESP + 7 ns.
   CHECK(init.resp1 == init.end_resp1);
   CHECK(init.resp2 == init.end_resp1 + init.end_resp_delay);
+}
+
+TEST_CASE("DMA: a refused DMI range is not asked for again until the target invalidates it",
+          "[systemc][integration][dma][dmi]") {
+  SystemMemory mem("mem", kMemBase, 0x1000);
+  mem.hint_dmi = true;  // the responses invite DMI, get_direct_mem_ptr refuses
+  fill_memory(mem);
+  std::vector<int> requests;
+  Bench b("b", test::small_config({"leakage.mode=token_age"}), [&](Bench& bb) {
+    describe_dma(bb);
+    for (std::uint32_t pos = 0; pos < 3; ++pos) {
+      if (pos == 2) mem.socket->invalidate_direct_mem_ptr(0, ~std::uint64_t{0});
+      bb.host.write32(rm::kPosition, pos);
+      bb.host.write32(rm::kCommand, rm::kCmdWriteKv | rm::kCmdAttend | rm::kCmdDma);
+      bb.host.wait_done();
+      REQUIRE(bb.host.read32(rm::kErrorCode) == 0);
+      requests.push_back(mem.dmi_requests);
+    }
+  });
+  b.accel.dma_socket().bind(mem.socket);
+  sc_core::sc_start();
+  b.check();
+  // Each command moves 8 bursts (K, V, Q, OUT of 512 bytes, 256-byte bursts).
+  CHECK(b.accel.statistics().dma().bursts == 24);
+  CHECK(requests == std::vector<int>{1, 1, 2});
+}
+
+TEST_CASE("DMI: a refusal at an unmapped address spans the unmapped gap around it",
+          "[systemc][integration][dmi]") {
+  const std::uint64_t used = kHeads * kDim * 4;
+  const std::uint64_t scalers = 2 * kHeads * rm::kScalerWords * 4;
+  struct Case {
+    std::uint64_t addr, start, end;
+  };
+  const Case cases[] = {
+      {0x200, rm::kRegBlockEnd, rm::kDmaBlock - 1},
+      {0x1100, rm::kDmaBlockEnd, rm::kKWindow - 1},
+      {rm::kKWindow + used + 8, rm::kKWindow + used, rm::kVWindow - 1},
+      {rm::kOutWindow + used, rm::kOutWindow + used, rm::kScalerWindow - 1},
+      {0x60000, rm::kOutWindow + used, rm::kScalerWindow - 1},
+      {rm::kScalerWindow + scalers, rm::kScalerWindow + scalers, rm::kAddressSpace - 1},
+      {rm::kAddressSpace + 0x40, rm::kAddressSpace, ~std::uint64_t{0}},
+  };
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
+  Bench b("b", test::small_config(), [&](Bench& bb) {
+    for (const Case& c : cases) {
+      tlm::tlm_generic_payload t;
+      t.set_command(tlm::TLM_READ_COMMAND);
+      t.set_address(c.addr);
+      tlm::tlm_dmi dmi;
+      CHECK_FALSE(bb.host.socket->get_direct_mem_ptr(t, dmi));
+      CHECK(dmi.get_granted_access() == tlm::tlm_dmi::DMI_ACCESS_NONE);
+      got.emplace_back(dmi.get_start_address(), dmi.get_end_address());
+    }
+  });
+  sc_core::sc_start();
+  b.check();
+  REQUIRE(got.size() == std::size(cases));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("address 0x" << std::hex << cases[i].addr);
+    CHECK(got[i].first == cases[i].start);
+    CHECK(got[i].second == cases[i].end);
+  }
 }

@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tlm_utils/peq_with_cb_and_phase.h>
@@ -75,6 +76,8 @@ class HostInterface : public sc_core::sc_module {
   sc_core::sc_time execute(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
   sc_core::sc_time perform(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
   bool check_shape(tlm::tlm_generic_payload& trans, const Target& t, const sc_core::sc_time& at);
+  /// The unmapped gap around `addr` (no register block or used window part), inclusive.
+  std::pair<std::uint64_t, std::uint64_t> unmapped_span(std::uint64_t addr) const;
 
   // Register file (host_registers.cpp): one table entry per register word.
   struct RegisterWrite {
