@@ -169,7 +169,11 @@ const HostInterface::Register& HostInterface::find_register(std::uint64_t off) {
 }
 
 std::uint32_t HostInterface::phase_ps(std::size_t phase) const {
-  return stats_.steps() == 0 ? 0u : to_ps(stats_.last_step().phase_ns[phase]);
+  if (stats_.steps() == 0) return 0u;
+  // The duration the controller waited (rounded to the time resolution, as sc_time does), so
+  // that the phases add up to LAST_STEP_PS and to the interrupt's time at any resolution.
+  const sc_core::sc_time waited(stats_.last_step().phase_ns[phase], sc_core::SC_NS);
+  return to_ps(waited.to_seconds() * 1e9);
 }
 
 void HostInterface::read_register(std::uint64_t off, std::uint32_t& value) const {

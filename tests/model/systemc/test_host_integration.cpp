@@ -172,6 +172,54 @@ TEST_CASE("AT: an annotated END_RESP holds back the next queued response until i
   CHECK(init.resp2 == init.end_resp1 + init.end_resp_delay);
 }
 
+namespace {
+
+struct IrqWatch : sc_core::sc_module {
+  sc_core::sc_in<bool> irq;
+  std::vector<sc_time> rises;
+  SC_HAS_PROCESS(IrqWatch);
+  explicit IrqWatch(const sc_core::sc_module_name& n) : sc_core::sc_module(n), irq("irq") {
+    SC_METHOD(on_change);
+    sensitive << irq.pos();
+    dont_initialize();
+  }
+  void on_change() { rises.push_back(sc_core::sc_time_stamp()); }
+};
+
+}  // namespace
+
+TEST_CASE("1 ns time resolution, data-dependent timing: PHASE_PS, LAST_STEP_PS and irq agree",
+          "[systemc][integration][timing]") {
+  sc_core::sc_set_time_resolution(1, SC_NS);
+  const test::Tokens tok(1, kHeads, kDim, 7);
+  std::vector<std::uint32_t> phase_ps(kPhaseCount);
+  std::uint32_t last_ps = 0;
+  Bench b("b", test::small_config({"timing.data_dependent=true"}), [&](Bench& bb) {
+    std::vector<float> out(kHeads * kDim);
+    bb.host.step(0, 0, rm::kCmdWriteKv | rm::kCmdAttend, tok.K(0), tok.V(0), tok.Q(0), out.data());
+    last_ps = bb.host.read32(rm::kLastStepPs);
+    for (std::size_t i = 0; i < kPhaseCount; ++i)
+      phase_ps[i] = bb.host.read32(rm::kPhasePs0 + 4 * i);
+  });
+  IrqWatch watch("watch");
+  watch.irq(b.irq);
+  sc_core::sc_start();
+  b.check();
+
+  const sc::StepRecord& rec = b.accel.statistics().last_step();
+  bool fractional = false;  // the schedule needs rounding at 1 ns: what the test is about
+  for (double ns : rec.phase_ns) fractional = fractional || ns != std::floor(ns);
+  REQUIRE(fractional);
+  std::uint64_t sum = 0;
+  for (std::uint32_t ps : phase_ps) {
+    CHECK(ps % 1000 == 0);
+    sum += ps;
+  }
+  CHECK(sum == last_ps);
+  REQUIRE(watch.rises.size() == 1);
+  CHECK(watch.rises[0] - rec.start == sc_time(last_ps / 1000.0, SC_NS));
+}
+
 TEST_CASE("DMA: a refused DMI range is not asked for again until the target invalidates it",
           "[systemc][integration][dma][dmi]") {
   SystemMemory mem("mem", kMemBase, 0x1000);
