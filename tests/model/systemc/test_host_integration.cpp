@@ -13,6 +13,7 @@
 
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include "gcattn/systemc/socket_width_adapter.h"
 #include "model/systemc/bench_fixture.h"
 #include "model/systemc/system_memory.h"
 
@@ -281,4 +282,110 @@ TEST_CASE("DMI: a refusal at an unmapped address spans the unmapped gap around i
     CHECK(got[i].first == cases[i].start);
     CHECK(got[i].second == cases[i].end);
   }
+}
+
+TEST_CASE("Interrupt left unbound: a polling platform elaborates and runs a step",
+          "[systemc][integration][irq]") {
+  const test::Tokens tok(1, kHeads, kDim, 3);
+  sc::Accelerator accel("accel", test::small_config());
+  sc::HostDriver host("host");
+  host.socket.bind(accel.socket());  // neither accel.irq nor host.irq is bound
+  std::vector<float> out(kHeads * kDim, 0.0f);
+  std::uint32_t status = 0, last_ps = 0;
+  bool irq_enabled = true;
+  sc_core::sc_spawn(
+      [&]() {
+        host.step(0, 0, rm::kCmdWriteKv | rm::kCmdAttend, tok.K(0), tok.V(0), tok.Q(0), out.data());
+        irq_enabled = host.irq_enabled();
+        status = host.read32(rm::kStatus);
+        last_ps = host.read32(rm::kLastStepPs);
+      },
+      "poll");
+  sc_core::sc_start();
+  CHECK_FALSE(irq_enabled);  // the driver polled STATUS
+  CHECK(status == rm::kStatusDone);
+  CHECK(last_ps == 65000);
+  CHECK(accel.statistics().steps() == 1);
+  bool nonzero = false;
+  for (float x : out) nonzero = nonzero || x != 0.0f;
+  CHECK(nonzero);
+}
+
+namespace {
+
+/// A 64-bit initiator: LT accesses, DMI, debug, one AT access; counts invalidations.
+struct Initiator64 : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Initiator64, 64> socket;
+  std::uint32_t id = 0, dbg_id = 0, at_version = 0;
+  bool dmi_granted = false;
+  tlm::tlm_dmi dmi;
+  int invalidations = 0;
+  bool at_done = false;
+  sc_core::sc_event at_ev;
+
+  SC_HAS_PROCESS(Initiator64);
+  explicit Initiator64(const sc_core::sc_module_name& n) : sc_core::sc_module(n), socket("socket") {
+    socket.register_invalidate_direct_mem_ptr(this, &Initiator64::invalidate);
+    socket.register_nb_transport_bw(this, &Initiator64::nb_transport_bw);
+    SC_THREAD(run);
+  }
+  void invalidate(sc_dt::uint64, sc_dt::uint64) { ++invalidations; }
+  tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload&, tlm::tlm_phase& ph, sc_time&) {
+    if (ph == tlm::BEGIN_RESP) {
+      at_done = true;
+      at_ev.notify();
+      return tlm::TLM_COMPLETED;
+    }
+    return tlm::TLM_ACCEPTED;
+  }
+  static void setup(tlm::tlm_generic_payload& t, tlm::tlm_command cmd, std::uint64_t addr,
+                    std::uint32_t& data) {
+    t.set_command(cmd);
+    t.set_address(addr);
+    t.set_data_ptr(reinterpret_cast<unsigned char*>(&data));
+    t.set_data_length(4);
+    t.set_streaming_width(4);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  }
+  void run() {
+    tlm::tlm_generic_payload t;
+    sc_time delay;
+    setup(t, tlm::TLM_READ_COMMAND, rm::kId, id);
+    socket->b_transport(t, delay);
+    setup(t, tlm::TLM_READ_COMMAND, rm::kId, dbg_id);
+    socket->transport_dbg(t);
+    setup(t, tlm::TLM_READ_COMMAND, rm::kKWindow, id);
+    dmi_granted = socket->get_direct_mem_ptr(t, dmi);
+    std::uint32_t cmd = rm::kCmdWriteKv;  // zero K/V rows: a valid command; revokes the grant
+    setup(t, tlm::TLM_WRITE_COMMAND, rm::kCommand, cmd);
+    socket->b_transport(t, delay);
+    wait(delay + sc_time(1, sc_core::SC_US));
+    tlm::tlm_phase ph = tlm::BEGIN_REQ;
+    sc_time d;
+    setup(t, tlm::TLM_READ_COMMAND, rm::kVersion, at_version);
+    socket->nb_transport_fw(t, ph, d);
+    if (!at_done) wait(at_ev);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A 64-bit initiator reaches the 32-bit target socket through SocketWidthAdapter",
+          "[systemc][integration]") {
+  sc::Accelerator accel("accel", test::small_config());
+  Initiator64 cpu("cpu");
+  sc::SocketWidthAdapter<64> width("width");
+  sc_core::sc_signal<bool> irq("irq");
+  cpu.socket.bind(width.target);
+  width.initiator.bind(accel.socket());
+  accel.irq(irq);
+  sc_core::sc_start();
+  CHECK(cpu.id == rm::kIdValue);
+  CHECK(cpu.dbg_id == rm::kIdValue);
+  CHECK(cpu.dmi_granted);
+  CHECK(cpu.dmi.get_start_address() == rm::kKWindow);
+  CHECK(cpu.invalidations >= 1);
+  CHECK(cpu.at_done);
+  CHECK(cpu.at_version == rm::kVersionValue);
+  CHECK(accel.statistics().steps() == 1);
 }
