@@ -23,6 +23,14 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name, const Config& cfg)
 
 Accelerator::~Accelerator() = default;
 
+void Accelerator::before_end_of_elaboration() {
+  // sc_out must be bound: a polling platform need not provide a signal for the interrupt.
+  if (irq.bind_count() == 0) {
+    irq_unbound_ = std::make_unique<sc_core::sc_signal<bool>>("irq_unbound");
+    irq(*irq_unbound_);
+  }
+}
+
 void Accelerator::enable_vcd(const VcdOptions& opts) {
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) {
     throw std::logic_error(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "gcattn/parallel/worker_pool.h"
 #include "gcattn/physics/cell_model.h"
@@ -13,6 +14,10 @@ namespace {
 constexpr const char* kMsgType = "gcattn/controller";
 
 }  // namespace
+
+void Controller::report_error(const char* what) const {
+  SC_REPORT_ERROR(kMsgType, (std::string(name()) + ": " + what).c_str());
+}
 
 Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorParams& params,
                        const PhaseSchedule& schedule, const EnergyModel& energy,
@@ -46,7 +51,7 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
 }
 
 void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
-  if (busy_) SC_REPORT_ERROR(kMsgType, "start() while a command runs (host interface bug)");
+  if (busy_) report_error("start() while a command runs (host interface bug)");
   cmd_ = cmd;
   busy_ = true;
   start_ev_.notify(delay);
@@ -62,18 +67,17 @@ void Controller::charge_idle(int layer, const sc_core::sc_time& until) {
 }
 
 void Controller::charge_idle_until_now() {
-  if (busy_)
-    SC_REPORT_ERROR(kMsgType, "charge_idle_until_now() while a command runs; call it while idle");
+  if (busy_) report_error("charge_idle_until_now() while a command runs; call it while idle");
   for (int l = 0; l < params_.layers; ++l) charge_idle(l, sc_core::sc_time_stamp());
 }
 
 void Controller::set_functional(bool on) {
-  if (busy_) SC_REPORT_ERROR(kMsgType, "set_functional() while a command runs; call it while idle");
+  if (busy_) report_error("set_functional() while a command runs; call it while idle");
   functional_ = on;
 }
 
 void Controller::clear_kv() {
-  if (busy_) SC_REPORT_ERROR(kMsgType, "clear_kv() while a command runs (host interface bug)");
+  if (busy_) report_error("clear_kv() while a command runs (host interface bug)");
   for (auto& layer : layers_) {
     for (auto& head : layer.heads) head.clear();
   }
@@ -117,8 +121,7 @@ void Controller::begin_phase(Phase ph, double ns, const sc_core::sc_time& at, St
 }
 
 void Controller::set_worker_pool(WorkerPool* pool) {
-  if (busy_)
-    SC_REPORT_ERROR(kMsgType, "set_worker_pool() while a command runs; call it while idle");
+  if (busy_) report_error("set_worker_pool() while a command runs; call it while idle");
   pool_ = pool;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace gcattn::sc {
 namespace {
@@ -9,6 +10,10 @@ namespace {
 constexpr const char* kMsgType = "gcattn/dma_engine";
 
 }  // namespace
+
+void DmaEngine::report_error(const char* what) const {
+  SC_REPORT_ERROR(kMsgType, (std::string(name()) + ": " + what).c_str());
+}
 
 DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const AcceleratorParams& params)
     : sc_core::sc_module(name), socket("socket"), p_(params), state_("state", 0) {
@@ -18,9 +23,9 @@ DmaEngine::DmaEngine(const sc_core::sc_module_name& name, const AcceleratorParam
 
 void DmaEngine::start(const DmaSegment* segments, std::size_t count, bool write,
                       const sc_core::sc_time& delay) {
-  if (busy_) SC_REPORT_ERROR(kMsgType, "start() while a transfer runs (host interface bug)");
-  if (!bound()) SC_REPORT_ERROR(kMsgType, "start() with an unbound socket (host interface bug)");
-  if (count > kMaxSegments) SC_REPORT_ERROR(kMsgType, "start(): too many segments");
+  if (busy_) report_error("start() while a transfer runs (host interface bug)");
+  if (!bound()) report_error("start() with an unbound socket (host interface bug)");
+  if (count > kMaxSegments) report_error("start(): too many segments");
   std::copy_n(segments, count, seg_.begin());
   nseg_ = count;
   write_ = write;
@@ -38,6 +43,15 @@ void DmaEngine::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end
     if (r.valid && r.dmi.get_start_address() <= end && r.dmi.get_end_address() >= start)
       r.valid = false;
   }
+  for (auto& r : refused_) {
+    if (r.valid && r.start <= end && r.end >= start) r.valid = false;
+  }
+}
+
+bool DmaEngine::dmi_refused(std::uint64_t addr) const {
+  return std::any_of(refused_.begin(), refused_.end(), [addr](const Refusal& r) {
+    return r.valid && r.start <= addr && addr <= r.end;
+  });
 }
 
 bool DmaEngine::dmi_copy(std::uint64_t addr, unsigned char* data, unsigned len) {
@@ -98,13 +112,24 @@ bool DmaEngine::burst(std::uint64_t addr, unsigned char* data, unsigned len, Dma
   }
   r.bytes += len;
   ++r.bursts;
-  if (p_.dma.use_dmi && t.is_dmi_allowed()) {
+  if (p_.dma.use_dmi && t.is_dmi_allowed() && !dmi_refused(addr)) {
     // The target offers direct access: ask for a pointer for the next bursts.
     DmiRegion& slot = dmi_[dmi_next_];
     slot.dmi.init();
     t.set_address(addr);
     slot.valid = socket->get_direct_mem_ptr(t, slot.dmi);
-    if (slot.valid) dmi_next_ = (dmi_next_ + 1) % dmi_.size();
+    if (slot.valid) {
+      dmi_next_ = (dmi_next_ + 1) % dmi_.size();
+    } else {
+      // A refusal holds for its range until the target invalidates it (TLM-2.0 DMI rules); a
+      // range that does not contain the address is taken as the address alone.
+      Refusal& r = refused_[refused_next_];
+      const bool covers =
+          slot.dmi.get_start_address() <= addr && addr <= slot.dmi.get_end_address();
+      r = {true, covers ? slot.dmi.get_start_address() : addr,
+           covers ? slot.dmi.get_end_address() : addr};
+      refused_next_ = (refused_next_ + 1) % refused_.size();
+    }
   }
   return true;
 }

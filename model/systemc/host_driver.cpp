@@ -9,7 +9,6 @@ namespace {
 
 constexpr const char* kMsgType = "gcattn/host_driver";
 
-
 /// Index of the DMI cache entry of a data window address, or -1.
 int dmi_slot(std::uint64_t addr) {
   if (addr >= regmap::kScalerWindow && addr < regmap::kScalerWindow + regmap::kScalerWindowSize)
@@ -164,8 +163,8 @@ std::string describe(tlm::tlm_command cmd, std::uint64_t addr, tlm::tlm_response
                      std::uint32_t code) {
   std::ostringstream os;
   os << (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") << " at 0x" << std::hex << addr
-     << std::dec << " failed: " << regmap::response_status_name(st) << ", ERROR_CODE " << code << " ("
-     << regmap::error_name(static_cast<regmap::ErrorCode>(code)) << ")";
+     << std::dec << " failed: " << regmap::response_status_name(st) << ", ERROR_CODE " << code
+     << " (" << regmap::error_name(static_cast<regmap::ErrorCode>(code)) << ")";
   return os.str();
 }
 

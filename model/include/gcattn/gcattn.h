@@ -26,6 +26,7 @@
 #include "gcattn/systemc/dma_engine.h"
 #include "gcattn/systemc/host_driver.h"
 #include "gcattn/systemc/register_map.h"
+#include "gcattn/systemc/socket_width_adapter.h"
 #include "gcattn/systemc/statistics.h"
 #include "gcattn/systemc/timeline_observer.h"
 #include "gcattn/systemc/vcd_tracer.h"

@@ -21,11 +21,13 @@ struct SystemMemory : sc_core::sc_module {
   sc_core::sc_time latency{10, sc_core::SC_NS};     // per b_transport
   sc_core::sc_time dmi_latency{1, sc_core::SC_NS};  // per DMI access (granted with the pointer)
   bool allow_dmi = false;
+  // Sets the DMI hint on responses but refuses get_direct_mem_ptr (when allow_dmi is false).
+  bool hint_dmi = false;
   // Accesses overlapping [fault_lo, fault_hi] fail with fault_status (none when lo > hi).
   std::uint64_t fault_lo = 1, fault_hi = 0;
   tlm::tlm_response_status fault_status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
   // Observation.
-  int reads = 0, writes = 0, dmi_grants = 0, errors = 0;
+  int reads = 0, writes = 0, dmi_grants = 0, dmi_requests = 0, errors = 0;
   std::uint64_t bytes_read = 0, bytes_written = 0;
 
   SystemMemory(const sc_core::sc_module_name& name, std::uint64_t base_, std::size_t size)
@@ -78,11 +80,12 @@ struct SystemMemory : sc_core::sc_module {
       ++writes;
       bytes_written += len;
     }
-    t.set_dmi_allowed(allow_dmi && fault_lo > fault_hi);
+    t.set_dmi_allowed((allow_dmi || hint_dmi) && fault_lo > fault_hi);
     t.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& t, tlm::tlm_dmi& dmi) {
+    ++dmi_requests;
     if (!allow_dmi || fault_lo <= fault_hi) {
       dmi.set_granted_access(tlm::tlm_dmi::DMI_ACCESS_NONE);
       dmi.set_start_address(base);

@@ -32,7 +32,8 @@ class Accelerator : public sc_core::sc_module {
   ~Accelerator() override;
   const char* kind() const override { return "gcattn::sc::Accelerator"; }
 
-  /// Level interrupt (bind to an sc_signal<bool>).
+  /// Level interrupt (bind to an sc_signal<bool>). Optional: left unbound (a polling platform),
+  /// it drives an internal signal.
   sc_core::sc_out<bool> irq;
   /// The host interface's target socket (bind an initiator socket to it).
   tlm::tlm_target_socket<32>& socket() { return host_.socket; }
@@ -70,6 +71,8 @@ class Accelerator : public sc_core::sc_module {
   void set_timeline_observer(TimelineObserver* obs);
 
  private:
+  void before_end_of_elaboration() override;
+
   AcceleratorParams params_;
   EnergyModel energy_;
   AcceleratorStatistics stats_;
@@ -79,6 +82,7 @@ class Accelerator : public sc_core::sc_module {
   DmaEngine dma_;
   HostInterface host_;
   std::unique_ptr<VcdTracer> vcd_;
+  std::unique_ptr<sc_core::sc_signal<bool>> irq_unbound_;  // irq's channel when left unbound
 };
 
 }  // namespace gcattn::sc

@@ -83,6 +83,8 @@ class Controller : public sc_core::sc_module {
   void set_worker_pool(WorkerPool* pool);
 
  private:
+  /// SC_REPORT_ERROR with the module type and this instance's hierarchical name.
+  void report_error(const char* what) const;
   void run();
   template <typename F>
   void for_heads(F&& fn);

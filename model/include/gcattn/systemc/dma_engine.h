@@ -76,6 +76,8 @@ class DmaEngine : public sc_core::sc_module {
   int dmi_regions() const;
 
  private:
+  /// SC_REPORT_ERROR with the module type and this instance's hierarchical name.
+  void report_error(const char* what) const;
   void run();
   bool burst(std::uint64_t addr, unsigned char* data, unsigned len, DmaResult& r);
   bool dmi_copy(std::uint64_t addr, unsigned char* data, unsigned len);
@@ -100,6 +102,14 @@ class DmaEngine : public sc_core::sc_module {
   };
   std::array<DmiRegion, 4> dmi_{};
   std::size_t dmi_next_ = 0;  // round-robin replacement
+  // Ranges the target refused DMI for: not asked again until invalidated.
+  struct Refusal {
+    bool valid = false;
+    std::uint64_t start = 0, end = 0;
+  };
+  std::array<Refusal, 4> refused_{};
+  std::size_t refused_next_ = 0;
+  bool dmi_refused(std::uint64_t addr) const;
 };
 
 }  // namespace gcattn::sc

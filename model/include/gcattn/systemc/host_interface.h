@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tlm_utils/peq_with_cb_and_phase.h>
@@ -58,32 +59,49 @@ class HostInterface : public sc_core::sc_module {
   float* window_data(Block b);
   std::uint64_t block_base(Block b) const;
 
-  // Socket callbacks.
+  // TLM adapter (host_transport.cpp): socket callbacks, AT machinery, access checks.
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& trans, tlm::tlm_phase& phase,
                                      sc_core::sc_time& t);
   bool get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
   unsigned int transport_dbg(tlm::tlm_generic_payload& trans);
-
-  // AT machinery.
   void peq_cb(tlm::tlm_generic_payload& trans, const tlm::tlm_phase& phase);
   void send_response(tlm::tlm_generic_payload& trans);
-  void finish_response();
-
+  /// The open response ended; its END_RESP takes effect `t` from now.
+  void finish_response(const sc_core::sc_time& t);
+  void end_resp_effective();  // SC_METHOD: an annotated END_RESP took effect
+  void next_response();       // sends the oldest queued response, if any
   /// Performs an access at (now + offset); returns its latency. Sets the response status.
   /// Tells the timeline observer, if any.
   sc_core::sc_time execute(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
   sc_core::sc_time perform(tlm::tlm_generic_payload& trans, const sc_core::sc_time& offset);
   bool check_shape(tlm::tlm_generic_payload& trans, const Target& t, const sc_core::sc_time& at);
+  /// The unmapped gap around `addr` (no register block or used window part), inclusive.
+  std::pair<std::uint64_t, std::uint64_t> unmapped_span(std::uint64_t addr) const;
+
+  // Register file (host_registers.cpp): one table entry per register word.
+  struct RegisterWrite {
+    tlm::tlm_generic_payload& trans;
+    std::uint32_t value;
+    const sc_core::sc_time& at;  // when the access takes effect, relative to now
+  };
+  struct Register {
+    bool defined = false;                                           // false: reserved word
+    std::uint32_t (*read)(const HostInterface&) = nullptr;          // null: reads 0
+    void (*write)(HostInterface&, const RegisterWrite&) = nullptr;  // null: read-only
+    const char* busy = nullptr;  // non-null: a write while busy is refused with this message
+  };
+  static const Register& find_register(std::uint64_t off);
+  std::uint32_t phase_ps(std::size_t phase) const;  // PHASE_PS<phase>
   void read_register(std::uint64_t off, std::uint32_t& value) const;
-  // `at`: when the access takes effect, relative to the current simulated time.
   void write_register(tlm::tlm_generic_payload& trans, std::uint64_t off, std::uint32_t value,
                       const sc_core::sc_time& at);
+
+  // Command sequencing (host_commands.cpp): COMMAND and CONTROL, the DMA stages.
   void write_command(tlm::tlm_generic_payload& trans, std::uint32_t value,
                      const sc_core::sc_time& at);
   void write_control(tlm::tlm_generic_payload& trans, std::uint32_t value,
                      const sc_core::sc_time& at);
-  bool finite_words(const float* p, std::size_t n) const;
   void fail(tlm::tlm_generic_payload& trans, regmap::ErrorCode code, tlm::tlm_response_status st,
             const sc_core::sc_time& at, const char* what);
   /// Latches an error (ERROR_CODE, ERROR_ADDR, IRQ_STATUS.ERROR) now; warns with `what`.
@@ -93,8 +111,6 @@ class HostInterface : public sc_core::sc_module {
   }
 
   // DMA.
-  void write_dma_register(tlm::tlm_generic_payload& trans, std::uint64_t off, std::uint32_t value,
-                          const sc_core::sc_time& at);
   /// Why the DMA descriptor cannot serve a command (empty: it can).
   std::string dma_descriptor_problem(bool write, bool attend) const;
   DmaSegment dma_segment(std::uint64_t base, float* data) const;
@@ -142,6 +158,8 @@ class HostInterface : public sc_core::sc_module {
   tlm_utils::peq_with_cb_and_phase<HostInterface> peq_;
   tlm::tlm_generic_payload* resp_in_progress_ = nullptr;
   std::deque<tlm::tlm_generic_payload*> resp_queue_;
+  bool resp_blocked_ = false;  // an annotated END_RESP has not taken effect yet
+  sc_core::sc_event resp_free_ev_;
   TimelineObserver* timeline_ = nullptr;
 };
 
