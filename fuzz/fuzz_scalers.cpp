@@ -5,7 +5,7 @@
 
 #include "base/errors.h"
 #include "fuzz_support.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 using namespace gcattn;
 
@@ -19,11 +19,11 @@ bool same(double a, double b) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const player::ScalerTable t =
-        player::parse_scalers(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
+    const gcattn::ScalerTable t =
+        gcattn::parse_scalers(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
     FUZZ_CHECK(t.layers >= 1 && t.heads >= 1);
     FUZZ_CHECK(t.entries.size() == static_cast<std::size_t>(t.layers) * t.heads);
-    const player::ScalerTable b = player::parse_scalers(player::scalers_to_json(t), "round trip");
+    const gcattn::ScalerTable b = gcattn::parse_scalers(gcattn::scalers_to_json(t), "round trip");
     FUZZ_CHECK(b.layers == t.layers && b.heads == t.heads && b.entries.size() == t.entries.size());
     for (std::size_t i = 0; i < t.entries.size(); ++i) {
       const HeadScalers &x = t.entries[i], &y = b.entries[i];

@@ -34,7 +34,7 @@
 #include "io/output_paths.h"
 #include "platform.h"
 #include "player/run_session.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 #include "trace/trace_file.h"
 
 namespace {
@@ -202,10 +202,10 @@ int run(const std::vector<std::string>& args) {
   gcattn::player::check_time_range(cfg, T * static_cast<std::size_t>(L), gap_ns);
 
   // --- Scalers: from a file, or calibrated like `gcattn run` does ---
-  gcattn::player::ScalerTable scalers;
+  gcattn::ScalerTable scalers;
   json::object scaler_info;
   if (!o.scalers.empty()) {
-    scalers = gcattn::player::read_scalers(o.scalers);
+    scalers = gcattn::read_scalers(o.scalers);
     if (scalers.layers != L || scalers.heads != H) {
       throw InputError(o.scalers + ": scalers for " + std::to_string(scalers.layers) + " x " +
                        std::to_string(scalers.heads) + " heads, the trace has " +
@@ -223,7 +223,7 @@ int run(const std::vector<std::string>& args) {
                    {"method", gcattn::calibrate::method_name(co.method)},
                    {"calibration_tokens", cr.tokens}};
   }
-  const gcattn::player::ScalerTable hw_scalers = scalers.rounded_to_float();
+  const gcattn::ScalerTable hw_scalers = scalers.rounded_to_float();
   std::vector<float> scaler_words(static_cast<std::size_t>(L) * H * GCATTN_SCALER_WORDS);
   for (int l = 0; l < L; ++l) {
     for (int h = 0; h < H; ++h) {

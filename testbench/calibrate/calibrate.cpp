@@ -265,7 +265,7 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& chip, const
   Result r;
   r.method = opt.method;
   r.tokens = n;
-  r.scalers = player::ScalerTable(tr.layers(), tr.heads(), hw.default_scalers);
+  r.scalers = ScalerTable(tr.layers(), tr.heads(), hw.default_scalers);
   r.scalers.method = method_name(opt.method);
   r.scalers.trace = tr.path();
   r.scalers.calibration_tokens = n;

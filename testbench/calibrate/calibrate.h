@@ -21,7 +21,7 @@
 
 #include "gcattn/config/config.h"
 #include "gcattn/config/hardware_params.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 namespace gcattn {
 class WorkerPool;
@@ -66,7 +66,7 @@ struct Result {
   // calibration token, [layer][head][token][d_head] floats (what the accuracy report compares
   // against, so that `gcattn run` computes it once).
   std::vector<float> softmax;
-  player::ScalerTable scalers;
+  ScalerTable scalers;
   Method method = Method::Range;
   std::size_t tokens = 0;
   int max_iterations_used = 0;  // paper: the most iterations any head needed

@@ -12,7 +12,7 @@
 #include "base/stop_signals.h"
 #include "io/output_paths.h"
 #include "player/run_session.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 #include "trace/trace_file.h"
 
 namespace gcattn::cli {
@@ -84,7 +84,7 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
     out << "calibrate: interrupted (" << stop.name() << "); no scalers written\n";
     return kExitInterrupted;
   }
-  player::write_scalers(path, r.scalers);
+  write_scalers(path, r.scalers);
 
   out << "calibrated " << tr.layers() << " layers x " << tr.heads() << " heads on the first "
       << r.tokens << " tokens of " << tr.path() << " (method " << calibrate::method_name(r.method)

@@ -24,7 +24,7 @@
 #include "gpt2/checkpoint.h"
 #include "player/hardware_report.h"
 #include "player/run_session.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 #include "report/report.h"
 #include "trace/utf8.h"
 
@@ -47,7 +47,7 @@ struct Setup {
   ModelCard card;
   Config cfg;
   HardwareParams hw;
-  std::optional<player::ScalerTable> scalers;  // as the accelerator stores them (float32)
+  std::optional<ScalerTable> scalers;  // as the accelerator stores them (float32)
   std::string scalers_source;
   int L = 0, H = 0, D = 0;
   double gap_ns = 0.0;
@@ -85,7 +85,7 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
                       "not run on the gain-cell hardware as trained; give --scalers FILE "
                       "(`gcattn calibrate` on a trace of it) or use --attention host");
   }
-  player::ScalerTable t = player::read_scalers(path);
+  ScalerTable t = read_scalers(path);
   if (t.layers != s.L || t.heads != s.H) {
     throw InputError(path + ": scalers for " + std::to_string(t.layers) + " layers x " +
                           std::to_string(t.heads) + " heads, but the model " + o.model_dir +

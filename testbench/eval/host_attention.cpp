@@ -9,7 +9,7 @@
 namespace gcattn::eval {
 
 HostHardwareAttention::HostHardwareAttention(const HardwareParams& hw,
-                                             const player::ScalerTable& scalers, WorkerPool& pool)
+                                             const ScalerTable& scalers, WorkerPool& pool)
     : layers_(scalers.layers), heads_(scalers.heads), dim_(hw.rows), pool_(pool) {
   heads_models_.reserve(static_cast<std::size_t>(layers_ * heads_));
   for (int l = 0; l < layers_; ++l) {
@@ -41,7 +41,7 @@ void HostHardwareAttention::clear() {
 namespace gcattn::eval {
 
 ModelAttention model_attention(HardwareParams hw, const ModelCard& card,
-                               const player::ScalerTable& scalers, int threads) {
+                               const ScalerTable& scalers, int threads) {
   ModelAttention a;
   if (!card.hardware()) return a;
   hw.leakage_mode = LeakageMode::TokenAge;
@@ -61,7 +61,7 @@ ModelAttention model_attention(const ModelCard& card, int layers, int heads, int
   for (const auto& [k, v] : card.overrides) cfg.set(k, v, "model card " + card.path);
   cfg.set("model.layers", std::to_string(layers), "model");
   cfg.set("model.heads", std::to_string(heads), "model");
-  const player::ScalerTable t = player::read_scalers(card.scalers_path);
+  const ScalerTable t = read_scalers(card.scalers_path);
   if (t.layers != layers || t.heads != heads) {
     throw InputError(card.scalers_path + ": scalers for " + std::to_string(t.layers) +
                           " layers x " + std::to_string(t.heads) + " heads, but the model has " +

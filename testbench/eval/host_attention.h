@@ -11,14 +11,14 @@
 #include "gcattn/numerics/head.h"
 #include "gcattn/parallel/worker_pool.h"
 #include "gpt2/model.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 namespace gcattn::eval {
 
 class HostHardwareAttention : public gpt2::AttentionHook {
  public:
   /// hw: the hardware (its leakage as configured); scalers [layer][head]; heads run on pool.
-  HostHardwareAttention(const HardwareParams& hw, const player::ScalerTable& scalers,
+  HostHardwareAttention(const HardwareParams& hw, const ScalerTable& scalers,
                         WorkerPool& pool);
   void attend(int layer, std::size_t position, const float* q, const float* k, const float* v,
               float* out) override;
@@ -45,7 +45,7 @@ struct ModelAttention {
 /// The attention the model was trained with: hw with leakage per token of age at the card's
 /// training rate (scripts/hw_attention.py), the scalers as the accelerator stores them.
 ModelAttention model_attention(HardwareParams hw, const ModelCard& card,
-                               const player::ScalerTable& scalers, int threads);
+                               const ScalerTable& scalers, int threads);
 /// The same from the model card alone: its preset and overrides, its scalers file.
 ModelAttention model_attention(const ModelCard& card, int layers, int heads, int threads);
 

@@ -23,7 +23,7 @@
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/parallel/worker_pool.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 #include "report/report.h"
 
 namespace gcattn::trace {

@@ -11,7 +11,7 @@
 #include "gcattn/systemc/statistics.h"
 #include "player/accuracy.h"
 #include "player/layer_step.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 #include "report/report.h"
 
 namespace gcattn::player {

@@ -11,7 +11,7 @@
 #include <systemc>
 
 #include "gcattn/systemc/host_driver.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 namespace gcattn::player {
 

@@ -1,6 +1,6 @@
 # Trace player, run reports and scaler calibration (`gcattn run`, `gcattn calibrate`).
 target_sources(gcattn_testbench PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/scalers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../scalers/scalers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/accuracy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layer_step.cpp
   ${CMAKE_CURRENT_LIST_DIR}/hardware_report.cpp

@@ -21,7 +21,7 @@
 #include "gcattn/systemc/host_driver.h"
 #include "player/accuracy.h"
 #include "player/layer_step.h"
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 namespace gcattn::trace {
 class TraceReader;

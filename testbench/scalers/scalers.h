@@ -9,7 +9,7 @@
 
 #include "gcattn/config/hardware_params.h"
 
-namespace gcattn::player {
+namespace gcattn {
 
 inline constexpr const char* kScalersFormat = "gcattn-scalers";
 inline constexpr int kScalersVersion = 1;
@@ -46,4 +46,4 @@ std::string scalers_to_json(const ScalerTable& table);
 /// Parses scalers JSON text; origin names the file in error messages.
 ScalerTable parse_scalers(const std::string& text, const std::string& origin);
 
-}  // namespace gcattn::player
+}  // namespace gcattn

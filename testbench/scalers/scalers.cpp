@@ -1,4 +1,4 @@
-#include "player/scalers.h"
+#include "scalers/scalers.h"
 
 #include <cmath>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "io/input_file.h"
 #include "report/json_text.h"
 
-namespace gcattn::player {
+namespace gcattn {
 namespace json = boost::json;
 
 ScalerTable::ScalerTable(int l, int h, const HeadScalers& all)
@@ -204,4 +204,4 @@ void write_scalers(const std::string& path, const ScalerTable& t) {
   io::write_file_atomic(path, scalers_to_json(t));
 }
 
-}  // namespace gcattn::player
+}  // namespace gcattn
