@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
   libsystemc-dev
   catch2
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
@@ -13,7 +13,7 @@ PACKAGES=(
   libbenchmark-dev
   python3 python3-numpy python3-matplotlib
   # pytest runs the Python tests; torch: scripts/gpu/measure_attention.py (tested on the CPU)
-  # and retraining the shipped model (scripts/train_small_gpt2.py); pybind11: the Python module.
+  # and the hardware-aware training (scripts/train_hw_gpt2.py; tests/scripts/test_hw_attention.py); pybind11: the Python module.
   python3-dev pybind11-dev python3-pytest python3-torch
   # gcattn sweep backends and their tests: GNU parallel, a single-node Slurm cluster
   parallel slurmctld slurmd slurm-client munge

@@ -4,8 +4,8 @@
 // selects several test cases (e.g. `gcattn_tests "[eval]"`) re-runs this binary once per test case
 // and sums the failures.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <sys/wait.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <iostream>

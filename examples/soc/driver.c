@@ -3,7 +3,9 @@
 
 #include <string.h>
 
-static uint64_t reg(const gcattn_dev* dev, uint32_t offset) { return dev->base + offset; }
+static uint64_t reg(const gcattn_dev* dev, uint32_t offset) {
+  return dev->base + offset;
+}
 
 static void write64(const gcattn_dev* dev, uint32_t lo_offset, uint64_t value) {
   reg_write32(reg(dev, lo_offset), (uint32_t)(value & 0xFFFFFFFFu));

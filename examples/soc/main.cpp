@@ -22,8 +22,8 @@
 #include <systemc>
 #include <tlm>
 
-#include "calibrate/calibrate.h"
 #include "base/errors.h"
+#include "calibrate/calibrate.h"
 #include "cli/options.h"
 #include "driver.h"
 #include "gcattn/config/hardware_params.h"

@@ -24,8 +24,7 @@ std::string vcd_file_path(const std::string& file) {
 
 VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const VcdOptions& opts,
                      const AcceleratorParams& params, sc_core::sc_vector<Layer>& layers,
-                     const sc_core::sc_out<bool>& irq,
-                     const sc_core::sc_signal<int>* dma_state)
+                     const sc_core::sc_out<bool>& irq, const sc_core::sc_signal<int>* dma_state)
     : sc_core::sc_module(name),
       opts_(opts),
       layers_(layers),

@@ -14,8 +14,8 @@
 
 #include <systemc>
 
-#include "child_process.h"
 #include "base/errors.h"
+#include "child_process.h"
 #include "cli/options.h"
 #include "gcattn/config/config.h"
 #include "player/run_session.h"
@@ -53,7 +53,7 @@ std::string set_text(const py::handle& v) {
   if (py::isinstance<py::sequence>(v))
     return py::module_::import("json").attr("dumps")(v).cast<std::string>();
   throw gcattn::UsageError("set: value " + py::repr(v).cast<std::string>() +
-                        " is not a bool, number, string or sequence");
+                           " is not a bool, number, string or sequence");
 }
 
 // config name or file, then `set` ({key: value} or ["key=value", ...]) in order, as --set does.
@@ -101,7 +101,7 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
     throw gcattn::UsageError("host_gap_ns must be a finite number of ns >= 0");
   if (threads < 0 || threads > cli::kMaxThreads)
     throw gcattn::UsageError("threads must lie in 0 (one per core) .. " +
-                          std::to_string(cli::kMaxThreads) + ", got " + std::to_string(threads));
+                             std::to_string(cli::kMaxThreads) + ", got " + std::to_string(threads));
 
   player::RunOptions ro;
   ro.trace_path = trace;

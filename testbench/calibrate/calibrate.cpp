@@ -246,15 +246,13 @@ Result calibrate(const trace::TraceReader& tr, const HardwareParams& chip, const
   // noise of a particular chip (docs/nonidealities.md).
   const HardwareParams hw = nominal_hardware(chip);
   if (tr.d_head() != hw.rows) {
-    throw InputError(
-        tr.path() + ": d_head " + std::to_string(tr.d_head()) +
-        " does not match the array rows (array.rows = " + std::to_string(hw.rows) +
-        "); the head dimension must equal the array height");
+    throw InputError(tr.path() + ": d_head " + std::to_string(tr.d_head()) +
+                     " does not match the array rows (array.rows = " + std::to_string(hw.rows) +
+                     "); the head dimension must equal the array height");
   }
   if (tr.tokens() == 0) throw InputError(tr.path() + ": the trace holds no tokens");
   if (!(opt.percentile > 50.0 && opt.percentile <= 100.0)) {
-    throw UsageError("--percentile must lie in (50, 100], got " +
-                          std::to_string(opt.percentile));
+    throw UsageError("--percentile must lie in (50, 100], got " + std::to_string(opt.percentile));
   }
   const std::size_t n = opt.tokens ? std::min(opt.tokens, tr.tokens()) : tr.tokens();
   const std::size_t d = static_cast<std::size_t>(hw.rows);

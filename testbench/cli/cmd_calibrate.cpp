@@ -4,12 +4,12 @@
 #include <iomanip>
 #include <ostream>
 
+#include "base/errors.h"
+#include "base/stop_signals.h"
 #include "calibrate/calibrate.h"
 #include "cli/commands.h"
-#include "base/errors.h"
 #include "cli/options.h"
 #include "gcattn/parallel/worker_pool.h"
-#include "base/stop_signals.h"
 #include "io/output_paths.h"
 #include "player/run_session.h"
 #include "scalers/scalers.h"

@@ -3,8 +3,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "gcattn/config/hardware_params.h"
 
@@ -20,7 +20,8 @@ std::string cell(std::string s) {
 
 std::string range_text(const ParamSpec& p) {
   switch (p.type) {
-    case ParamType::Boolean: return "true, false";
+    case ParamType::Boolean:
+      return "true, false";
     case ParamType::String: {
       std::string s;
       for (const auto& c : p.choices) s += (s.empty() ? "" : ", ") + c;
@@ -48,8 +49,9 @@ void write_parameter_reference(const Config& paper, std::ostream& out) {
           << "|---|---|---|---|---|---|\n";
       section = sec;
     }
-    out << "| `" << p.key << "` | " << cell(format_value(paper.value(p.key))) << " | " << cell(p.unit)
-        << " | " << cell(range_text(p)) << " | " << p.source << " | " << cell(p.doc) << " |\n";
+    out << "| `" << p.key << "` | " << cell(format_value(paper.value(p.key))) << " | "
+        << cell(p.unit) << " | " << cell(range_text(p)) << " | " << p.source << " | " << cell(p.doc)
+        << " |\n";
   }
 }
 
@@ -58,10 +60,11 @@ int cmd_config(const Args& args, std::ostream& out) {
       "usage: gcattn config show [NAME|FILE | --config NAME|FILE] [--set key=value ...] [--json]\n"
       "       gcattn config validate FILE\n"
       "       gcattn config list\n"
-      "       gcattn config doc      (Markdown reference of every parameter: docs/configuration.md)";
+      "       gcattn config doc      (Markdown reference of every parameter: "
+      "docs/configuration.md)";
   po::options_description desc("config options");
-  desc.add_options()("help,h", "show this help")(
-      "action", po::value<std::string>(), "show | validate | list")(
+  desc.add_options()("help,h", "show this help")("action", po::value<std::string>(),
+                                                 "show | validate | list")(
       "file", po::value<std::string>(), "configuration file (validate)")(
       "json", "print the resolved configuration as JSON (show)");
   add_config_options(desc);
@@ -116,8 +119,8 @@ int cmd_config(const Args& args, std::ostream& out) {
       section = sec;
     }
     out << "  " << std::left << std::setw(28) << p.key.substr(sec.size() + 1) << " = "
-        << std::setw(16) << format_value(cfg.value(p.key)) << " " << std::setw(8) << p.unit
-        << " (" << p.source;
+        << std::setw(16) << format_value(cfg.value(p.key)) << " " << std::setw(8) << p.unit << " ("
+        << p.source;
     if (cfg.origin_of(p.key) != "preset 'paper'") out << "; set by " << cfg.origin_of(p.key);
     out << ")\n";
   }

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <ostream>
 
-#include "cli/commands.h"
 #include "base/errors.h"
-#include "cli/options.h"
 #include "base/stop_signals.h"
+#include "cli/commands.h"
+#include "cli/options.h"
 #include "eval/eval_session.h"
 #include "io/atomic_file.h"
 #include "io/output_paths.h"
@@ -52,7 +52,8 @@ void read_session(const po::variables_map& vm, eval::SessionOptions& o) {
 
 int cmd_eval(const Args& args, std::ostream& out) {
   const std::string usage =
-      "usage: gcattn eval --model DIR --text FILE [--attention accelerator|host|both] [--tokens N]\n"
+      "usage: gcattn eval --model DIR --text FILE [--attention accelerator|host|both] [--tokens "
+      "N]\n"
       "                   [--config P] [--set key=value ...] [--scalers F] [--report-json F]\n"
       "Next-token prediction (teacher-forced) of a GPT-2 over a UTF-8 text, with every attention\n"
       "of every layer and head computed by the simulated accelerator (closed loop, through its\n"
@@ -65,8 +66,8 @@ int cmd_eval(const Args& args, std::ostream& out) {
   desc.add_options()("help,h", "show this help")("text", po::value<std::string>()->required(),
                                                  "UTF-8 text to score")(
       "tokens", po::value<std::size_t>()->default_value(0),
-      "score the first N predictions (0: the whole text)")(
-      "report-json", po::value<std::string>(), "write the JSON report here");
+      "score the first N predictions (0: the whole text)")("report-json", po::value<std::string>(),
+                                                           "write the JSON report here");
   add_session_options(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
@@ -89,7 +90,7 @@ int cmd_eval(const Args& args, std::ostream& out) {
   }
   if (vm.count("report-json")) {
     io::write_file_atomic(vm["report-json"].as<std::string>(),
-                              boost::json::serialize(r.report) + "\n");
+                          boost::json::serialize(r.report) + "\n");
   }
   out << r.summary;
   if (vm.count("report-json")) out << "report: " << vm["report-json"].as<std::string>() << "\n";

@@ -16,10 +16,8 @@
 #include <systemc>
 #include <tlm>
 
-#include "io/atomic_file.h"
-#include "io/output_paths.h"
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
@@ -32,6 +30,8 @@
 #include "gcattn/systemc/host_driver.h"
 #include "gcattn/systemc/register_map.h"
 #include "gcattn/timing/phase_schedule.h"
+#include "io/atomic_file.h"
+#include "io/output_paths.h"
 
 namespace gcattn::cli {
 namespace {
@@ -44,10 +44,10 @@ struct Workload {
 };
 
 struct WorkloadResult {
-  EnergyLedger per_head_token;    // average over layers, heads and measured steps
-  double latency_ns = 0.0;        // mean layer-step latency over the measured steps
-  double token_period_ns = 0.0;   // simulated time between tokens of one layer
-  std::string path;               // which model ran
+  EnergyLedger per_head_token;   // average over layers, heads and measured steps
+  double latency_ns = 0.0;       // mean layer-step latency over the measured steps
+  double token_period_ns = 0.0;  // simulated time between tokens of one layer
+  std::string path;              // which model ran
   int fill_tokens = 0;
   // Mean activity per head and token step, for docs/validation.md.
   bool has_activity = false;
@@ -67,7 +67,9 @@ class Uniform {
 };
 
 // The host sends float32 words; the numerics path rounds its inputs the same way.
-double as_float(double x) { return static_cast<double>(static_cast<float>(x)); }
+double as_float(double x) {
+  return static_cast<double>(static_cast<float>(x));
+}
 
 std::uint64_t head_seed(std::uint64_t seed, int layer, int head, int heads) {
   return seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(layer * heads + head + 1);
@@ -122,7 +124,8 @@ WorkloadResult run_numerics(const Config& cfg, const Workload& w) {
       std::vector<SubTileModel> tiles(static_cast<std::size_t>(subtiles), SubTileModel(hw));
       auto draw_kv = [&] {
         for (int d = 0; d < 2 * rows; ++d) {
-          kv[static_cast<std::size_t>(d)] = kv_dac.volts(as_float(hw.kv_v_min_v + (hw.kv_v_max_v - hw.kv_v_min_v) * u()));
+          kv[static_cast<std::size_t>(d)] =
+              kv_dac.volts(as_float(hw.kv_v_min_v + (hw.kv_v_max_v - hw.kv_v_min_v) * u()));
         }
       };
       auto step_start_s = [&](std::int64_t token) {
@@ -159,7 +162,8 @@ WorkloadResult run_numerics(const Config& cfg, const Workload& w) {
         // The arrays are read after the write phase (leakage uses simulated time).
         const double now_s = step_start_s(token) + schedule.duration(Phase::WriteKV) * 1e-9;
         for (const auto& t : tiles) {
-          const SubTileActivity act = t.attend(q.data(), now_s, token, s.data(), phi.data(), a.data(), out.data());
+          const SubTileActivity act =
+              t.attend(q.data(), now_s, token, s.data(), phi.data(), a.data(), out.data());
           energy.subtile_attend(step, act, rows);
           for (double p : phi) max_phi = std::max(max_phi, p);
           acts.act += act;
@@ -199,8 +203,13 @@ class ReproduceBench : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(ReproduceBench);
   ReproduceBench(const sc_core::sc_module_name& name, const Config& cfg, const Workload& w)
-      : sc_module(name), accel("accelerator", cfg), host("host", sc::Coding::LooselyTimed), irq("irq"),
-        w_(w), hw_(HardwareParams::from(cfg)), energy_(EnergyModel::from(cfg)) {
+      : sc_module(name),
+        accel("accelerator", cfg),
+        host("host", sc::Coding::LooselyTimed),
+        irq("irq"),
+        w_(w),
+        hw_(HardwareParams::from(cfg)),
+        energy_(EnergyModel::from(cfg)) {
     host.socket.bind(accel.socket());
     accel.irq(irq);
     host.irq(irq);
@@ -259,10 +268,13 @@ class ReproduceBench : public sc_core::sc_module {
     auto draw = [&](int l, bool with_q) {
       for (int h = 0; h < H; ++h) {
         Uniform& u = gen[static_cast<std::size_t>(l * H + h)];
-        for (int d = 0; d < D; ++d) k[static_cast<std::size_t>(h * D + d)] = static_cast<float>(lo + span * u());
-        for (int d = 0; d < D; ++d) v[static_cast<std::size_t>(h * D + d)] = static_cast<float>(lo + span * u());
+        for (int d = 0; d < D; ++d)
+          k[static_cast<std::size_t>(h * D + d)] = static_cast<float>(lo + span * u());
+        for (int d = 0; d < D; ++d)
+          v[static_cast<std::size_t>(h * D + d)] = static_cast<float>(lo + span * u());
         if (with_q) {
-          for (int d = 0; d < D; ++d) q[static_cast<std::size_t>(h * D + d)] = static_cast<float>(u());
+          for (int d = 0; d < D; ++d)
+            q[static_cast<std::size_t>(h * D + d)] = static_cast<float>(u());
         }
       }
     };
@@ -273,8 +285,9 @@ class ReproduceBench : public sc_core::sc_module {
     for (int t = 0; t < M; ++t) {
       for (int l = 0; l < L; ++l) {
         draw(l, true);
-        host.step(l, static_cast<std::uint32_t>(t), sc::regmap::kCmdWriteKv | sc::regmap::kCmdAttend, k.data(),
-                  v.data(), q.data(), out.data());
+        host.step(l, static_cast<std::uint32_t>(t),
+                  sc::regmap::kCmdWriteKv | sc::regmap::kCmdAttend, k.data(), v.data(), q.data(),
+                  out.data());
       }
     }
     host.sync();
@@ -293,8 +306,8 @@ class ReproduceBench : public sc_core::sc_module {
       const auto token = static_cast<std::uint32_t>(M + m);
       for (int l = 0; l < L; ++l) {
         draw(l, true);
-        host.step(l, token, sc::regmap::kCmdWriteKv | sc::regmap::kCmdAttend, k.data(), v.data(), q.data(),
-                  out.data());
+        host.step(l, token, sc::regmap::kCmdWriteKv | sc::regmap::kCmdAttend, k.data(), v.data(),
+                  q.data(), out.data());
         const sc::StepRecord& rec = st.last_step();
         step_sum_ns += (rec.end - rec.start).to_seconds() * 1e9;
         for (int h = 0; h < H; ++h) {
@@ -315,10 +328,13 @@ class ReproduceBench : public sc_core::sc_module {
     const double steps = static_cast<double>(L) * w_.measured_steps;
     const double n_head_steps = steps * H;
     res_.latency_ns = step_sum_ns / steps;
-    res_.token_period_ns = (sc_core::sc_time_stamp().to_seconds() * 1e9 - t0_ns) / w_.measured_steps;
+    res_.token_period_ns =
+        (sc_core::sc_time_stamp().to_seconds() * 1e9 - t0_ns) / w_.measured_steps;
     res_.fill_tokens = M;
-    res_.path = "systemc (gcattn::sc::Accelerator through its TLM-2.0 socket, driven by gcattn::sc::HostDriver; "
-                "energies from its per-head ledgers)";
+    res_.path =
+        "systemc (gcattn::sc::Accelerator through its TLM-2.0 socket, driven by "
+        "gcattn::sc::HostDriver; "
+        "energies from its per-head ledgers)";
     EnergyLedger diff;
     for (int l = 0; l < L; ++l) {
       for (int h = 0; h < H; ++h) {
@@ -329,8 +345,9 @@ class ReproduceBench : public sc_core::sc_module {
           const double d = after.component(c) - b.component(c);
           // Ledgers only grow: a difference below zero can only be rounding of equal sums.
           if (d < -1e-9 * std::fabs(after.component(c))) {
-            throw SimulationError(std::string("energy ledger of layer ") + std::to_string(l) + " head " +
-                                  std::to_string(h) + " shrank in component " + component_name(c));
+            throw SimulationError(std::string("energy ledger of layer ") + std::to_string(l) +
+                                  " head " + std::to_string(h) + " shrank in component " +
+                                  component_name(c));
           }
           diff.add(c, std::max(d, 0.0));
         }
@@ -412,21 +429,23 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       "as a list of {quantity, unit, published, simulated}; --check exits with status 5 when a\n"
       "figure misses its tolerance (latency 1 %, energies 5 %, area per head 10 %).";
   po::options_description desc("reproduce options");
-  desc.add_options()("help,h", "show this help")(
-      "json", po::value<std::string>(), "write the rows as JSON to FILE")(
+  desc.add_options()("help,h", "show this help")("json", po::value<std::string>(),
+                                                 "write the rows as JSON to FILE")(
       "check", po::bool_switch(), "fail (exit 5) when a figure misses its tolerance")(
       "calibrate", po::bool_switch(),
       "also print the values of the derived energy parameters that hit the published energies")(
       "path", po::value<std::string>()->default_value("systemc"),
       "systemc: the SystemC accelerator through its TLM socket; numerics: the plain C++ sub-tiles "
-      "driving EnergyModel directly (cross-check)")(
-      "steps", po::value<int>()->default_value(4), "measured token steps after the window fill")(
+      "driving EnergyModel directly (cross-check)")("steps", po::value<int>()->default_value(4),
+                                                    "measured token steps after the window fill")(
       "seed", po::value<std::uint64_t>()->default_value(1), "seed of the uniform workload data")(
       "layers", po::value<int>(), "layers of the workload (default: the published workload's, 12)")(
       "heads", po::value<int>(), "heads per layer (default: the published workload's, 12)")(
       "published", po::value<std::string>()->default_value("leroux2025"),
       "published figures: configs/published/ID.json or a JSON file")(
-      "gpu", po::value<std::vector<std::string>>()->multitoken()->default_value({"rtx4090", "jetson_nano"}, "rtx4090 jetson_nano"),
+      "gpu",
+      po::value<std::vector<std::string>>()->multitoken()->default_value({"rtx4090", "jetson_nano"},
+                                                                         "rtx4090 jetson_nano"),
       "reference GPUs: configs/gpus/ID.json or JSON files");
   add_config_options(desc);
   po::variables_map vm;
@@ -449,7 +468,8 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     throw UsageError("--heads " + std::to_string(w.heads) + ": must be in [1, 1024]");
   }
   std::vector<GpuReference> gpus;
-  for (const auto& id : vm["gpu"].as<std::vector<std::string>>()) gpus.push_back(GpuReference::load(id));
+  for (const auto& id : vm["gpu"].as<std::vector<std::string>>())
+    gpus.push_back(GpuReference::load(id));
 
   const std::string path = vm["path"].as<std::string>();
   if (path != "systemc" && path != "numerics") {
@@ -460,7 +480,10 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
   (void)EnergyModel::from(cfg);
   const std::string json_path = vm.count("json") ? vm["json"].as<std::string>() : std::string();
   if (!json_path.empty()) {
-    io::PathCheck().input("--config", vm["config"].as<std::string>()).output("--json", json_path).check();
+    io::PathCheck()
+        .input("--config", vm["config"].as<std::string>())
+        .output("--json", json_path)
+        .check();
   }
   const WorkloadResult r = path == "systemc" ? run_systemc(cfg, w) : run_numerics(cfg, w);
   if (vm["calibrate"].as<bool>()) {
@@ -472,15 +495,16 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       const double rest = r.per_head_token.category(cat) - comp;
       const double target = pub.at(c.quantity).value;
       if (p <= 0.0 || comp <= 0.0) {
-        out << "  " << c.key << ": cannot calibrate (it is 0 or its component " << component_name(c.component)
-            << " is empty)\n";
+        out << "  " << c.key << ": cannot calibrate (it is 0 or its component "
+            << component_name(c.component) << " is empty)\n";
         continue;
       }
       const double best = p * (target - rest) / comp;
       out << "  --set " << c.key << "=" << fmt(best, 6) << "   (now " << fmt(p, 6) << "; "
           << category_name(cat) << " without " << component_name(c.component) << " " << fmt(rest, 6)
           << " pJ, published " << fmt(target, 6) << " pJ)"
-          << (best < 0.0 ? "  impossible: the other components exceed the published figure" : "") << "\n";
+          << (best < 0.0 ? "  impossible: the other components exceed the published figure" : "")
+          << "\n";
     }
     out << "\n";
   }
@@ -500,10 +524,12 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
     if (q == "energy_per_layer_nj") return layer_nj;
     if (q == "energy_per_token_uj") return layer_nj * w.layers * 1e-3;
     if (q == "area_per_head_mm2") return area.head_um2 * 1e-6;
-    throw ConfigError(pub.id + ": published quantity '" + q + "' has no simulated counterpart in gcattn reproduce");
+    throw ConfigError(pub.id + ": published quantity '" + q +
+                      "' has no simulated counterpart in gcattn reproduce");
   };
   std::vector<Row> rows;
-  for (const auto& f : pub.figures) rows.push_back({f.quantity, f.unit, f.value, simulated(f.quantity), f.tolerance});
+  for (const auto& f : pub.figures)
+    rows.push_back({f.quantity, f.unit, f.value, simulated(f.quantity), f.tolerance});
   // GPU comparison: the paper's ratios against the GPUs' measured figures over ours; tolerances
   // those of the latency and of the total energy.
   const double lat_tol = pub.at("latency_per_token_layer_ns").tolerance;
@@ -518,7 +544,8 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
   // The finer components (not published; shown so the categories stay explainable).
   for (std::size_t i = 0; i < kEnergyComponentCount; ++i) {
     const auto c = static_cast<EnergyComponent>(i);
-    rows.push_back({std::string("component_") + category_name(category_of(c)) + "_" + component_name(c) + "_pj",
+    rows.push_back({std::string("component_") + category_name(category_of(c)) + "_" +
+                        component_name(c) + "_pj",
                     "pJ", std::nullopt, e.component(c), 0.0});
   }
   // The area breakdown (bottom-up; the per-head total is the published figure above).
@@ -537,7 +564,8 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       << "  energies per head and token step (one K/V write, one attend over the full window)\n\n";
   out << std::left << std::setw(52) << "quantity" << std::setw(6) << "unit" << std::right
       << std::setw(12) << "published" << std::setw(14) << "simulated" << std::setw(11) << "dev"
-      << std::setw(7) << "tol" << "  status\n";
+      << std::setw(7) << "tol"
+      << "  status\n";
   std::vector<std::string> misses;
   for (const auto& row : rows) {
     out << std::left << std::setw(52) << row.quantity << std::setw(6) << row.unit << std::right
@@ -559,10 +587,10 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
         << " active columns, " << fmt(r.firing_columns, 6) << " firing (phi > 0), sum phi "
         << fmt(r.phi_sum, 6) << ", K read activity sum|q g| " << fmt(r.k_read_activity, 6)
         << " uA, V read activity sum|phi g| " << fmt(r.v_read_activity, 6) << " uA, counter steps "
-        << fmt(r.counter_steps, 6) << ", query pulses " << fmt(r.query_pulses, 6) << ", routing bits "
-        << fmt(r.routing_bits, 6) << "\n";
-    out << "token period (all layers, time between two tokens' first layer steps): " << fmt(r.token_period_ns, 6)
-        << " ns\n";
+        << fmt(r.counter_steps, 6) << ", query pulses " << fmt(r.query_pulses, 6)
+        << ", routing bits " << fmt(r.routing_bits, 6) << "\n";
+    out << "token period (all layers, time between two tokens' first layer steps): "
+        << fmt(r.token_period_ns, 6) << " ns\n";
   }
   out << "\nPublished figures: " << pub.source << ".\n";
   for (const auto& g : gpus) {
@@ -575,8 +603,10 @@ int cmd_reproduce(const Args& args, std::ostream& out) {
       boost::json::object o;
       o["quantity"] = row.quantity;
       o["unit"] = row.unit;
-      if (row.published) o["published"] = *row.published;
-      else o["published"] = nullptr;
+      if (row.published)
+        o["published"] = *row.published;
+      else
+        o["published"] = nullptr;
       o["simulated"] = row.simulated;
       arr.push_back(std::move(o));
     }

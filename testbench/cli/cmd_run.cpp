@@ -9,11 +9,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "base/stop_signals.h"
+#include "cli/commands.h"
 #include "cli/monte_carlo.h"
 #include "cli/options.h"
-#include "base/stop_signals.h"
 #include "io/npy.h"
 #include "io/output_paths.h"
 #include "player/run_session.h"

@@ -9,8 +9,8 @@
 #include <map>
 #include <ostream>
 
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "sweep/backends.h"
 #include "sweep/collect.h"

@@ -3,8 +3,8 @@
 #include <optional>
 #include <ostream>
 
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "cli/commands.h"
 #include "cli/options.h"
 #include "io/npy.h"
 #include "io/output_paths.h"
@@ -55,7 +55,8 @@ int cmd_tile(const Args& args, std::ostream& out) {
   if (ec) throw InputError(dir.string() + ": cannot create output directory: " + ec.message());
   io::PathCheck paths;
   paths.input("--q", qpath).input("--k", kpath).input("--v", vpath);
-  for (const char* name : {"S.npy", "phi.npy", "out.npy"}) paths.output("--out-dir", (dir / name).string());
+  for (const char* name : {"S.npy", "phi.npy", "out.npy"})
+    paths.output("--out-dir", (dir / name).string());
   paths.check();
   const io::NpyArray q = io::read_npy(qpath), k = io::read_npy(kpath), v = io::read_npy(vpath);
   check_tile_input(p, TileInput::Q, qpath, q.shape, q.data);

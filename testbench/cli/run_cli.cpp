@@ -1,8 +1,8 @@
 #include <exception>
 #include <ostream>
 
-#include "cli/commands.h"
 #include "base/errors.h"
+#include "cli/commands.h"
 #include "gcattn/config/config.h"
 
 namespace gcattn::cli {

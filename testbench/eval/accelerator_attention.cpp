@@ -31,8 +31,7 @@ void AcceleratorAttention::run() {
   try {
     body_(*this);
   } catch (const sc::HostAccessError& e) {
-    error_ =
-        std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
+    error_ = std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
   } catch (...) {
     error_ = std::current_exception();
   }

@@ -24,8 +24,8 @@
 #include "gpt2/checkpoint.h"
 #include "player/hardware_report.h"
 #include "player/run_session.h"
-#include "scalers/scalers.h"
 #include "report/report.h"
+#include "scalers/scalers.h"
 #include "trace/utf8.h"
 
 namespace gcattn::eval {
@@ -56,8 +56,16 @@ struct Setup {
 Setup load(const SessionOptions& o, bool needs_scalers) {
   ModelCard card = read_model_card(o.model_dir);
   const std::string preset = o.config.empty() ? card.preset : o.config;
-  Setup s{gpt2::load_checkpoint(o.model_dir), std::move(card), Config::load(preset),
-          HardwareParams{}, std::nullopt, "", 0, 0, 0, 0.0};
+  Setup s{gpt2::load_checkpoint(o.model_dir),
+          std::move(card),
+          Config::load(preset),
+          HardwareParams{},
+          std::nullopt,
+          "",
+          0,
+          0,
+          0,
+          0.0};
   for (const auto& [k, v] : s.card.overrides) s.cfg.set(k, v, "model card " + s.card.path);
   for (const auto& a : o.sets) s.cfg.set(a);
   const gpt2::Gpt2Config& mc = s.ckpt.config();
@@ -71,25 +79,23 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
   if (!needs_scalers) return s;
   if (s.D != s.hw.rows) {
     throw InputError(o.model_dir + ": head dimension " + std::to_string(s.D) +
-                          " (n_embd / n_head) does not fit the arrays' " +
-                          std::to_string(s.hw.rows) +
-                          " rows (array.rows, one row per head dimension); use a model with "
-                          "head dimension " +
-                          std::to_string(s.hw.rows) + " or --set array.rows=" +
-                          std::to_string(s.D));
+                     " (n_embd / n_head) does not fit the arrays' " + std::to_string(s.hw.rows) +
+                     " rows (array.rows, one row per head dimension); use a model with "
+                     "head dimension " +
+                     std::to_string(s.hw.rows) + " or --set array.rows=" + std::to_string(s.D));
   }
   std::string path = o.scalers_path.empty() ? s.card.scalers_path : o.scalers_path;
   if (path.empty()) {
-    throw InputError(
-        o.model_dir + " is a softmax model (no gcattn.json naming scalers): its attention does "
-                      "not run on the gain-cell hardware as trained; give --scalers FILE "
-                      "(`gcattn calibrate` on a trace of it) or use --attention host");
+    throw InputError(o.model_dir +
+                     " is a softmax model (no gcattn.json naming scalers): its attention does "
+                     "not run on the gain-cell hardware as trained; give --scalers FILE "
+                     "(`gcattn calibrate` on a trace of it) or use --attention host");
   }
   ScalerTable t = read_scalers(path);
   if (t.layers != s.L || t.heads != s.H) {
     throw InputError(path + ": scalers for " + std::to_string(t.layers) + " layers x " +
-                          std::to_string(t.heads) + " heads, but the model " + o.model_dir +
-                          " has " + std::to_string(s.L) + " x " + std::to_string(s.H));
+                     std::to_string(t.heads) + " heads, but the model " + o.model_dir + " has " +
+                     std::to_string(s.L) + " x " + std::to_string(s.H));
   }
   s.scalers = t.rounded_to_float();
   s.scalers_source = path;
@@ -133,8 +139,8 @@ void score(gpt2::Gpt2Model& m, const gpt2::Tokenizer& tok, const std::vector<int
       p.top1.push_back(static_cast<int>(mx - logits));
       ++p.tokens;
       p.bytes += tok.token_bytes(target).size();
-      if (o.progress && (Clock::now() - last_draw > std::chrono::milliseconds(200) ||
-                         p.tokens == total)) {
+      if (o.progress &&
+          (Clock::now() - last_draw > std::chrono::milliseconds(200) || p.tokens == total)) {
         last_draw = Clock::now();
         *o.progress << "\r" << p.attention << ": " << p.tokens << "/" << total << " tokens, ppl "
                     << std::fixed << std::setprecision(3)
@@ -159,7 +165,8 @@ json::object pass_json(const Pass& p) {
           {"bytes", p.bytes},
           {"nll_nats_per_token", p.nll / n},
           {"perplexity", std::exp(p.nll / n)},
-          {"bits_per_byte", p.nll / std::log(2.0) / static_cast<double>(std::max<std::size_t>(p.bytes, 1))},
+          {"bits_per_byte",
+           p.nll / std::log(2.0) / static_cast<double>(std::max<std::size_t>(p.bytes, 1))},
           {"wall_time_s", p.wall_s},
           {"tokens_per_s", p.wall_s > 0 ? static_cast<double>(p.tokens) / p.wall_s : 0.0}};
 }
@@ -171,10 +178,9 @@ struct AcceleratorRun {
   player::PlayerStats stats;
 };
 
-AcceleratorRun run_on_accelerator(const Setup& s, const SessionOptions& o,
-                                  std::size_t sequence_tokens,
-                                  const std::function<void(gpt2::Gpt2Model&,
-                                                           player::LayerStepper&)>& body) {
+AcceleratorRun run_on_accelerator(
+    const Setup& s, const SessionOptions& o, std::size_t sequence_tokens,
+    const std::function<void(gpt2::Gpt2Model&, player::LayerStepper&)>& body) {
   player::check_time_range(s.cfg, sequence_tokens * static_cast<std::size_t>(s.L), s.gap_ns);
   WorkerPool pool(o.threads);
   gpt2::Gpt2Model model(s.ckpt.weights, o.threads);
@@ -185,14 +191,13 @@ AcceleratorRun run_on_accelerator(const Setup& s, const SessionOptions& o,
                                             ? player::Completion::Poll
                                             : player::Completion::Interrupt;
   const sc_core::sc_time poll(s.cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
-  AcceleratorAttention host("host", o.coding, completion,
-                            sc_core::sc_time(s.gap_ns, sc_core::SC_NS),
-                            [&](AcceleratorAttention& a) {
-                              a.stepper().setup(s.L, s.H, s.D, "the model " + o.model_dir,
-                                                *s.scalers, false, poll);
-                              model.set_attention_hook(&a);
-                              body(model, a.stepper());
-                            });
+  AcceleratorAttention host(
+      "host", o.coding, completion, sc_core::sc_time(s.gap_ns, sc_core::SC_NS),
+      [&](AcceleratorAttention& a) {
+        a.stepper().setup(s.L, s.H, s.D, "the model " + o.model_dir, *s.scalers, false, poll);
+        model.set_attention_hook(&a);
+        body(model, a.stepper());
+      });
   accel.irq(irq);
   host.irq(irq);
   host.host.socket.bind(accel.socket());
@@ -253,18 +258,18 @@ EvalResult run_eval(const EvalOptions& o) {
   const std::vector<int> ids = s.ckpt.tokenizer.encode(text);
   if (ids.size() < 2) {
     throw InputError(o.text_path + ": " + std::to_string(ids.size()) +
-                          " token: at least 2 tokens are needed to predict one");
+                     " token: at least 2 tokens are needed to predict one");
   }
   const std::size_t available = ids.size() - 1;
   if (o.tokens > available) {
-    throw InputError("--tokens " + std::to_string(o.tokens) + " is beyond the text: " +
-                          o.text_path + " has " + std::to_string(ids.size()) +
-                          " tokens, so at most " + std::to_string(available) +
-                          " predictions; use --tokens " + std::to_string(available) + " or less");
+    throw InputError("--tokens " + std::to_string(o.tokens) +
+                     " is beyond the text: " + o.text_path + " has " + std::to_string(ids.size()) +
+                     " tokens, so at most " + std::to_string(available) +
+                     " predictions; use --tokens " + std::to_string(available) + " or less");
   }
   const std::size_t n = o.tokens ? o.tokens : available;
-  const auto context = static_cast<std::size_t>(
-      std::min(s.ckpt.config().n_positions, accel ? s.hw.window_tokens : s.ckpt.config().n_positions));
+  const auto context = static_cast<std::size_t>(std::min(
+      s.ckpt.config().n_positions, accel ? s.hw.window_tokens : s.ckpt.config().n_positions));
   const std::vector<Chunk> chunks = make_chunks(n, context);
 
   std::optional<Pass> host_pass, acc_pass;
@@ -276,7 +281,12 @@ EvalResult run_eval(const EvalOptions& o) {
     model.set_attention_hook(ha.hook.get());
     Pass p;
     p.attention = ha.hook ? "host-gaincell" : "host-softmax";
-    score(model, s.ckpt.tokenizer, ids, chunks, [&] { if (ha.hook) ha.hook->clear(); }, o, p);
+    score(
+        model, s.ckpt.tokenizer, ids, chunks,
+        [&] {
+          if (ha.hook) ha.hook->clear();
+        },
+        o, p);
     host_pass = std::move(p);
   }
   if (accel && (!host_pass || host_pass->complete)) {
@@ -284,12 +294,14 @@ EvalResult run_eval(const EvalOptions& o) {
     p.attention = "accelerator";
     AcceleratorRun ar = run_on_accelerator(
         s, o, std::min(context, n), [&](gpt2::Gpt2Model& m, player::LayerStepper& st) {
-          score(m, s.ckpt.tokenizer, ids, chunks, [&] { st.clear_kv(); }, o, p);
+          score(
+              m, s.ckpt.tokenizer, ids, chunks, [&] { st.clear_kv(); }, o, p);
         });
     ar.rep.complete = p.complete;
     ar.rep.tokens_requested = n;
     ar.rep.tokens_simulated = p.tokens;
-    if (!p.complete) ar.rep.stop_reason = "interrupted after " + std::to_string(p.tokens) + " tokens";
+    if (!p.complete)
+      ar.rep.stop_reason = "interrupted after " + std::to_string(p.tokens) + " tokens";
     ar.rep.notes.push_back(
         "closed loop: the C++ GPT-2 engine computed every attention of every layer and head on "
         "the simulated accelerator through its TLM-2.0 host interface; timing and energy are for "
@@ -358,13 +370,13 @@ GenerateResult run_generate(const GenerateOptions& o) {
   if (o.prompt.empty()) throw UsageError("--prompt is empty: give the text to continue");
   if (!trace::valid_utf8(o.prompt)) throw UsageError("--prompt is not UTF-8 text");
   const std::vector<int> prompt = s.ckpt.tokenizer.encode(o.prompt);
-  const std::size_t limit = static_cast<std::size_t>(
-      std::min(s.ckpt.config().n_positions, accel ? s.hw.window_tokens : s.ckpt.config().n_positions));
+  const std::size_t limit = static_cast<std::size_t>(std::min(
+      s.ckpt.config().n_positions, accel ? s.hw.window_tokens : s.ckpt.config().n_positions));
   if (prompt.size() + o.tokens > limit) {
     throw UsageError("the prompt (" + std::to_string(prompt.size()) + " tokens) and --tokens " +
-                          std::to_string(o.tokens) + " exceed the context of " +
-                          std::to_string(limit) + " tokens; generate at most " +
-                          std::to_string(limit > prompt.size() ? limit - prompt.size() : 0));
+                     std::to_string(o.tokens) + " exceed the context of " + std::to_string(limit) +
+                     " tokens; generate at most " +
+                     std::to_string(limit > prompt.size() ? limit - prompt.size() : 0));
   }
   GenerateResult g;
   g.prompt_tokens = prompt.size();
@@ -384,7 +396,8 @@ GenerateResult run_generate(const GenerateOptions& o) {
       const int id = sampler.pick(logits, V);
       all.push_back(id);
       ++g.generated;
-      if (o.progress) *o.progress << trace::sanitize_utf8(s.ckpt.tokenizer.token_bytes(id)) << std::flush;
+      if (o.progress)
+        *o.progress << trace::sanitize_utf8(s.ckpt.tokenizer.token_bytes(id)) << std::flush;
       if (i + 1 < o.tokens) logits = m.step(id);
     }
     wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -392,16 +405,16 @@ GenerateResult run_generate(const GenerateOptions& o) {
   std::ostringstream os;
   if (accel) {
     AcceleratorRun ar = run_on_accelerator(
-        s, o, all.size() + o.tokens,
-        [&](gpt2::Gpt2Model& m, player::LayerStepper&) { body(m); });
+        s, o, all.size() + o.tokens, [&](gpt2::Gpt2Model& m, player::LayerStepper&) { body(m); });
     const report::Report& r = ar.rep;
     const double steps = static_cast<double>(r.timing.layer_steps);
     const double tokens = steps / s.L;
-    os << "simulated accelerator: " << fmt(r.timing.latency_per_token_ns) << " ns attention latency per token ("
-       << s.L << " layers), token period " << fmt(tokens > 0 ? r.timing.simulated_time_ns / tokens : 0.0)
-       << " ns with host transfers and gaps; " << fmt(r.energy.per_token_pj * 1e-3) << " nJ per token ("
-       << fmt(r.energy.total_pj * 1e-3) << " nJ for " << static_cast<std::size_t>(tokens)
-       << " tokens, prompt included)\n";
+    os << "simulated accelerator: " << fmt(r.timing.latency_per_token_ns)
+       << " ns attention latency per token (" << s.L << " layers), token period "
+       << fmt(tokens > 0 ? r.timing.simulated_time_ns / tokens : 0.0)
+       << " ns with host transfers and gaps; " << fmt(r.energy.per_token_pj * 1e-3)
+       << " nJ per token (" << fmt(r.energy.total_pj * 1e-3) << " nJ for "
+       << static_cast<std::size_t>(tokens) << " tokens, prompt included)\n";
   } else {
     ModelAttention ha = host_attention(s, o.threads);
     gpt2::Gpt2Model model(s.ckpt.weights, o.threads);

@@ -24,9 +24,9 @@ Attention parse_attention(const std::string& name);
 
 struct SessionOptions {
   std::string model_dir;
-  std::string config;              // preset or file; empty: the model card's preset
-  std::vector<std::string> sets;   // --set key=value, applied after the model card's
-  std::string scalers_path;        // overrides the model card's scalers
+  std::string config;             // preset or file; empty: the model card's preset
+  std::vector<std::string> sets;  // --set key=value, applied after the model card's
+  std::string scalers_path;       // overrides the model card's scalers
   Attention attention = Attention::Accelerator;
   sc::Coding coding = sc::Coding::LooselyTimed;
   int threads = 0;
@@ -44,7 +44,7 @@ struct EvalOptions : SessionOptions {
 struct EvalResult {
   boost::json::object report;  // docs/report-format.md, "Eval report"
   bool complete = true;
-  std::string summary;         // the human summary
+  std::string summary;  // the human summary
 };
 
 /// Errors: InputError (model, text, scalers, --tokens), ConfigError, SimulationError.
@@ -57,10 +57,10 @@ struct GenerateOptions : SessionOptions {
 };
 
 struct GenerateResult {
-  std::string text;             // the prompt and the generated text (invalid UTF-8 replaced)
+  std::string text;  // the prompt and the generated text (invalid UTF-8 replaced)
   std::size_t prompt_tokens = 0, generated = 0;
   bool complete = true;
-  std::string summary;          // simulated latency and energy per generated token, wall speed
+  std::string summary;  // simulated latency and energy per generated token, wall speed
 };
 
 GenerateResult run_generate(const GenerateOptions& o);

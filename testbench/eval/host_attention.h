@@ -18,8 +18,7 @@ namespace gcattn::eval {
 class HostHardwareAttention : public gpt2::AttentionHook {
  public:
   /// hw: the hardware (its leakage as configured); scalers [layer][head]; heads run on pool.
-  HostHardwareAttention(const HardwareParams& hw, const ScalerTable& scalers,
-                        WorkerPool& pool);
+  HostHardwareAttention(const HardwareParams& hw, const ScalerTable& scalers, WorkerPool& pool);
   void attend(int layer, std::size_t position, const float* q, const float* k, const float* v,
               float* out) override;
   /// Forgets every stored token (a new sequence).
@@ -28,7 +27,7 @@ class HostHardwareAttention : public gpt2::AttentionHook {
  private:
   int layers_, heads_, dim_;
   WorkerPool& pool_;
-  std::vector<HeadModel> heads_models_;    // [layer][head]
+  std::vector<HeadModel> heads_models_;   // [layer][head]
   std::vector<std::vector<double>> out_;  // per head scratch
 };
 
@@ -44,8 +43,8 @@ struct ModelAttention {
 
 /// The attention the model was trained with: hw with leakage per token of age at the card's
 /// training rate (scripts/hw_attention.py), the scalers as the accelerator stores them.
-ModelAttention model_attention(HardwareParams hw, const ModelCard& card,
-                               const ScalerTable& scalers, int threads);
+ModelAttention model_attention(HardwareParams hw, const ModelCard& card, const ScalerTable& scalers,
+                               int threads);
 /// The same from the model card alone: its preset and overrides, its scalers file.
 ModelAttention model_attention(const ModelCard& card, int layers, int heads, int threads);
 

@@ -22,7 +22,7 @@ ModelCard read_model_card(const std::string& dir) {
   ss << in.rdbuf();
   auto bad = [&](const std::string& what) {
     return InputError(card.path + ": " + what +
-                           " (the file scripts/train_hw_gpt2.py export writes; docs/model-flow.md)");
+                      " (the file scripts/train_hw_gpt2.py export writes; docs/model-flow.md)");
   };
   json::value v;
   try {
@@ -57,8 +57,8 @@ ModelCard read_model_card(const std::string& dir) {
     throw bad("the scalers file " + card.scalers_path +
               " does not exist: a hardware model without its scalers cannot run");
   if (const json::value* t = o.if_contains("training")) {
-    if (const json::value* d = t->is_object() ? t->as_object().if_contains("decay_per_token")
-                                              : nullptr) {
+    if (const json::value* d =
+            t->is_object() ? t->as_object().if_contains("decay_per_token") : nullptr) {
       if (!d->is_number() || d->to_number<double>() < 0.0)
         throw bad("field 'training.decay_per_token' must be a number >= 0");
       card.decay_per_token = d->to_number<double>();

@@ -11,11 +11,11 @@ namespace gcattn::eval {
 struct ModelCard {
   enum class Attention { Softmax, GainCell };
   Attention attention = Attention::Softmax;
-  std::string preset = "paper";              // the hardware the model was trained for
+  std::string preset = "paper";                  // the hardware the model was trained for
   std::map<std::string, std::string> overrides;  // --set key=value of that hardware
-  std::string scalers_path;                  // absolute; empty for a softmax model
-  double decay_per_token = 0.0;              // leakage per token of age used in training
-  std::string path;                          // the gcattn.json read ("" when absent)
+  std::string scalers_path;                      // absolute; empty for a softmax model
+  double decay_per_token = 0.0;                  // leakage per token of age used in training
+  std::string path;                              // the gcattn.json read ("" when absent)
 
   bool hardware() const { return attention == Attention::GainCell; }
   const char* attention_name() const { return hardware() ? "gaincell" : "softmax"; }

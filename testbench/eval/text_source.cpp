@@ -19,7 +19,7 @@ std::string read_text_file(const std::string& path) {
   const std::size_t bad = trace::first_invalid_utf8(text);
   if (bad != text.size()) {
     throw InputError(path + ": not UTF-8 text (invalid byte sequence at byte offset " +
-                          std::to_string(bad) + "); convert it with iconv -t UTF-8");
+                     std::to_string(bad) + "); convert it with iconv -t UTF-8");
   }
   return text;
 }

@@ -13,8 +13,8 @@
 namespace gcattn::eval {
 
 struct Chunk {
-  std::size_t begin = 0;  // first input token
-  std::size_t length = 0; // inputs = predictions in this chunk
+  std::size_t begin = 0;   // first input token
+  std::size_t length = 0;  // inputs = predictions in this chunk
 };
 
 /// Reads path as UTF-8 text; InputError naming the file when it is missing, empty or not

@@ -134,12 +134,11 @@ const float* Gpt2Model::step(int id, TokenRecord* record) {
   const Gpt2Config& c = w_.config;
   if (id < 0 || id >= c.vocab_size) {
     throw InputError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                          std::to_string(c.vocab_size - 1) + ")");
+                     std::to_string(c.vocab_size - 1) + ")");
   }
   if (pos_ >= static_cast<std::size_t>(c.n_positions)) {
-    throw InputError(
-        "the context is full: the model has n_positions = " + std::to_string(c.n_positions) +
-        " (learned position embeddings end there)");
+    throw InputError("the context is full: the model has n_positions = " +
+                     std::to_string(c.n_positions) + " (learned position embeddings end there)");
   }
   const auto C = static_cast<std::size_t>(c.n_embd);
   const auto pe = static_cast<Eigen::Index>(pos_);
@@ -217,8 +216,8 @@ double TokenSampler::uniform() {
 int TokenSampler::pick(const float* logits, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(logits[i])) {
-      throw SimulationError("the model produced a non-finite logit (" +
-                                 std::to_string(logits[i]) + ") for token id " + std::to_string(i));
+      throw SimulationError("the model produced a non-finite logit (" + std::to_string(logits[i]) +
+                            ") for token id " + std::to_string(i));
     }
   }
   if (!o_.sample) {

@@ -26,17 +26,21 @@ struct CodeRange {
 
 template <std::size_t N>
 bool in_ranges(const CodeRange (&r)[N], char32_t cp) {
-  const CodeRange* it = std::upper_bound(r, r + N, cp, [](char32_t c, const CodeRange& x) { return c < x.lo; });
+  const CodeRange* it =
+      std::upper_bound(r, r + N, cp, [](char32_t c, const CodeRange& x) { return c < x.lo; });
   return it != r && cp <= (it - 1)->hi;
 }
 
-[[noreturn]] void fail(const std::string& origin, const std::string& what) { throw InputError(origin + ": " + what); }
+[[noreturn]] void fail(const std::string& origin, const std::string& what) {
+  throw InputError(origin + ": " + what);
+}
 
 // vocab.json of GPT-2 is 1 MB, merges.txt 456 kB.
 constexpr std::size_t kMaxTokenizerFileBytes = std::size_t(1) << 28;
 
 std::string read_file(const std::string& path) {
-  return io::read_input_file(path, kMaxTokenizerFileBytes, "a GPT-2 tokenizer file (vocab.json, merges.txt)");
+  return io::read_input_file(path, kMaxTokenizerFileBytes,
+                             "a GPT-2 tokenizer file (vocab.json, merges.txt)");
 }
 
 std::string hex_byte(unsigned char c) {
@@ -59,8 +63,8 @@ bool is_number(char32_t cp) {
 
 bool is_whitespace(char32_t cp) {
   return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000;
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000;
 }
 
 std::vector<std::string_view> pretokenize(std::string_view text) {
@@ -73,8 +77,9 @@ std::vector<std::string_view> pretokenize(std::string_view text) {
     char32_t cp;
     const std::size_t len = trace::decode_utf8(text, i, cp);
     if (len == 0) {
-      throw InputError("text is not valid UTF-8 (byte " + hex_byte(static_cast<unsigned char>(text[i])) +
-                       " at offset " + std::to_string(i) + ")");
+      throw InputError("text is not valid UTF-8 (byte " +
+                       hex_byte(static_cast<unsigned char>(text[i])) + " at offset " +
+                       std::to_string(i) + ")");
     }
     cps.push_back(cp);
     off.push_back(i);
@@ -83,7 +88,9 @@ std::vector<std::string_view> pretokenize(std::string_view text) {
   off.push_back(text.size());
   const std::size_t n = cps.size();
   std::vector<std::string_view> out;
-  const auto emit = [&](std::size_t a, std::size_t b) { out.push_back(text.substr(off[a], off[b] - off[a])); };
+  const auto emit = [&](std::size_t a, std::size_t b) {
+    out.push_back(text.substr(off[a], off[b] - off[a]));
+  };
   const auto other = [](char32_t c) { return !is_whitespace(c) && !is_letter(c) && !is_number(c); };
 
   std::size_t i = 0;
@@ -109,11 +116,16 @@ std::vector<std::string_view> pretokenize(std::string_view text) {
     // ' ?\p{L}+', ' ?\p{N}+', ' ?[^\s\p{L}\p{N}]+', in this order.
     bool matched = false;
     for (int cls = 0; cls < 3 && !matched; ++cls) {
-      const auto in_class = [&](char32_t x) { return cls == 0 ? is_letter(x) : cls == 1 ? is_number(x) : other(x); };
+      const auto in_class = [&](char32_t x) {
+        return cls == 0 ? is_letter(x) : cls == 1 ? is_number(x) : other(x);
+      };
       std::size_t start;
-      if (c == ' ' && i + 1 < n && in_class(cps[i + 1])) start = i + 1;
-      else if (in_class(c)) start = i;
-      else continue;
+      if (c == ' ' && i + 1 < n && in_class(cps[i + 1]))
+        start = i + 1;
+      else if (in_class(c))
+        start = i;
+      else
+        continue;
       std::size_t j = start;
       while (j < n && in_class(cps[j])) ++j;
       emit(i, j);
@@ -182,8 +194,8 @@ std::string Tokenizer::pair_key(std::string_view a, std::string_view b) {
 }
 
 Tokenizer::Tokenizer(const std::vector<std::string>& vocab,
-                     const std::vector<std::pair<std::string, std::string>>& merges, const std::string& origin,
-                     const std::string& merges_origin)
+                     const std::vector<std::pair<std::string, std::string>>& merges,
+                     const std::string& origin, const std::string& merges_origin)
     : origin_(origin) {
   const std::string& morigin = merges_origin.empty() ? origin : merges_origin;
   id_bytes_.reserve(vocab.size());
@@ -204,10 +216,14 @@ Tokenizer::Tokenizer(const std::vector<std::string>& vocab,
     const auto& [a, b] = merges[r];
     const std::string where = "merge rule " + std::to_string(r + 1) + " '" + a + " " + b + "'";
     const auto ab = unicode_to_bytes(a), bb = unicode_to_bytes(b);
-    if (!ab || !bb || ab->empty() || bb->empty()) fail(morigin, where + ": not spelled with GPT-2's byte characters");
-    if (!ids_.count(*ab) || !ids_.count(*bb)) fail(morigin, where + ": a part is not in the vocabulary");
-    if (!ids_.count(*ab + *bb)) fail(morigin, where + ": the merged token '" + a + b + "' is not in the vocabulary");
-    ranks_.emplace(pair_key(*ab, *bb), static_cast<int>(r));  // a repeated pair keeps its first rank
+    if (!ab || !bb || ab->empty() || bb->empty())
+      fail(morigin, where + ": not spelled with GPT-2's byte characters");
+    if (!ids_.count(*ab) || !ids_.count(*bb))
+      fail(morigin, where + ": a part is not in the vocabulary");
+    if (!ids_.count(*ab + *bb))
+      fail(morigin, where + ": the merged token '" + a + b + "' is not in the vocabulary");
+    ranks_.emplace(pair_key(*ab, *bb),
+                   static_cast<int>(r));  // a repeated pair keeps its first rank
   }
 }
 
@@ -224,8 +240,10 @@ Tokenizer Tokenizer::load(const std::string& vocab_json, const std::string& merg
     const std::string token(kv.key());
     const json::value& v = kv.value();
     std::int64_t id = -1;
-    if (v.is_int64()) id = v.get_int64();
-    else if (v.is_uint64() && v.get_uint64() < static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    if (v.is_int64())
+      id = v.get_int64();
+    else if (v.is_uint64() && v.get_uint64() < static_cast<std::uint64_t>(
+                                                   std::numeric_limits<std::int64_t>::max())) {
       id = static_cast<std::int64_t>(v.get_uint64());
     } else {
       fail(vocab_json, "token '" + token + "' has a non-integer id");
@@ -234,7 +252,8 @@ Tokenizer Tokenizer::load(const std::string& vocab_json, const std::string& merg
       fail(vocab_json, "token '" + token + "' has id " + std::to_string(id) + "; ids must be 0.." +
                            std::to_string(obj.size() - 1) + " (one per entry)");
     }
-    if (seen[static_cast<std::size_t>(id)]) fail(vocab_json, "id " + std::to_string(id) + " is used twice");
+    if (seen[static_cast<std::size_t>(id)])
+      fail(vocab_json, "id " + std::to_string(id) + " is used twice");
     seen[static_cast<std::size_t>(id)] = true;
     vocab[static_cast<std::size_t>(id)] = token;
   }
@@ -247,8 +266,10 @@ Tokenizer Tokenizer::load(const std::string& vocab_json, const std::string& merg
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || (lineno == 1 && line.rfind("#version", 0) == 0)) continue;
     const std::size_t sp = line.find(' ');
-    if (sp == std::string::npos || sp == 0 || sp + 1 == line.size() || line.find(' ', sp + 1) != std::string::npos) {
-      fail(merges_txt, "line " + std::to_string(lineno) + " '" + line + "' is not a pair 'left right'");
+    if (sp == std::string::npos || sp == 0 || sp + 1 == line.size() ||
+        line.find(' ', sp + 1) != std::string::npos) {
+      fail(merges_txt,
+           "line " + std::to_string(lineno) + " '" + line + "' is not a pair 'left right'");
     }
     merges.emplace_back(line.substr(0, sp), line.substr(sp + 1));
   }
@@ -286,7 +307,8 @@ void Tokenizer::bpe(std::string_view piece, std::vector<int>& out) const {
     if (it == ids_.end()) {
       std::string hex;
       for (unsigned char c : s) hex += (hex.empty() ? "" : " ") + hex_byte(c);
-      fail(origin_, "no token for the bytes " + hex + " (a byte-level GPT-2 vocabulary has all 256 bytes)");
+      fail(origin_,
+           "no token for the bytes " + hex + " (a byte-level GPT-2 vocabulary has all 256 bytes)");
     }
     out.push_back(it->second);
   }
@@ -296,13 +318,15 @@ std::vector<int> Tokenizer::encode(std::string_view text) const {
   std::vector<int> ids;
   const std::size_t bad = trace::first_invalid_utf8(text);
   if (bad != text.size()) {
-    throw InputError("text is not valid UTF-8 (byte " + hex_byte(static_cast<unsigned char>(text[bad])) +
-                     " at offset " + std::to_string(bad) + ")");
+    throw InputError("text is not valid UTF-8 (byte " +
+                     hex_byte(static_cast<unsigned char>(text[bad])) + " at offset " +
+                     std::to_string(bad) + ")");
   }
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t next = eot_ ? text.find(kEndOfText, pos) : std::string_view::npos;
-    const std::string_view seg = text.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+    const std::string_view seg =
+        text.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
     for (std::string_view piece : pretokenize(seg)) bpe(piece, ids);
     if (next == std::string_view::npos) break;
     ids.push_back(*eot_);

@@ -50,7 +50,8 @@ class Tokenizer {
   static Tokenizer load(const std::string& vocab_json, const std::string& merges_txt);
 
   /// vocab[i] is token i in vocab.json spelling; merges in priority order (vocab spelling).
-  Tokenizer(const std::vector<std::string>& vocab, const std::vector<std::pair<std::string, std::string>>& merges,
+  Tokenizer(const std::vector<std::string>& vocab,
+            const std::vector<std::pair<std::string, std::string>>& merges,
             const std::string& origin = "tokenizer", const std::string& merges_origin = "");
 
   std::vector<int> encode(std::string_view text) const;

@@ -22,33 +22,38 @@ double seconds_since(Clock::time_point t0) {
 std::string index_string(std::size_t i, const Gpt2Config& c) {
   const auto D = static_cast<std::size_t>(c.d_head()), H = static_cast<std::size_t>(c.n_head),
              L = static_cast<std::size_t>(c.n_layer);
-  return "[token " + std::to_string(i / (L * H * D)) + ", layer " + std::to_string(i / (H * D) % L) + ", head " +
-         std::to_string(i / D % H) + ", dim " + std::to_string(i % D) + "]";
+  return "[token " + std::to_string(i / (L * H * D)) + ", layer " +
+         std::to_string(i / (H * D) % L) + ", head " + std::to_string(i / D % H) + ", dim " +
+         std::to_string(i % D) + "]";
 }
 
 }  // namespace
 
-RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, const std::string& out_path,
-                          std::ostream* progress) {
+RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts,
+                          const std::string& out_path, std::ostream* progress) {
   const Gpt2Config& cfg = ckpt.config();
   RecordResult r;
   r.ids = ckpt.tokenizer.encode(opts.prompt);
   if (r.ids.empty()) {
     if (!ckpt.tokenizer.end_of_text()) {
-      throw InputError("the prompt is empty and the vocabulary has no <|endoftext|> token to start from");
+      throw InputError(
+          "the prompt is empty and the vocabulary has no <|endoftext|> token to start from");
     }
     r.ids.push_back(*ckpt.tokenizer.end_of_text());
   }
   r.prompt_tokens = r.ids.size();
   if (opts.tokens > static_cast<std::size_t>(cfg.n_positions)) {
-    throw InputError("--tokens " + std::to_string(opts.tokens) + " exceeds the model's context (n_positions = " +
-                          std::to_string(cfg.n_positions) + " in " + ckpt.dir + "/config.json)");
+    throw InputError("--tokens " + std::to_string(opts.tokens) +
+                     " exceeds the model's context (n_positions = " +
+                     std::to_string(cfg.n_positions) + " in " + ckpt.dir + "/config.json)");
   }
   if (opts.tokens < r.prompt_tokens) {
-    throw InputError("the prompt is " + std::to_string(r.prompt_tokens) + " tokens, more than --tokens " +
-                          std::to_string(opts.tokens) + " (the trace length includes the prompt)");
+    throw InputError("the prompt is " + std::to_string(r.prompt_tokens) +
+                     " tokens, more than --tokens " + std::to_string(opts.tokens) +
+                     " (the trace length includes the prompt)");
   }
-  if (opts.sampling.sample && !(opts.sampling.temperature > 0.0 && std::isfinite(opts.sampling.temperature))) {
+  if (opts.sampling.sample &&
+      !(opts.sampling.temperature > 0.0 && std::isfinite(opts.sampling.temperature))) {
     throw UsageError("--temperature must be a positive number");
   }
 
@@ -79,8 +84,10 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   meta.extra["qkv"] = "c_attn output split into q|k|v and heads, before the 1/sqrt(d_head) scaling";
   if (opts.attention) meta.extra["attention"] = opts.attention_name;
   if (opts.attn_out)
-    meta.extra["attn_out"] = opts.attention ? "the model's own attention (" + opts.attention_name + ") per head, before c_proj"
-                                            : "softmax(q k^T / sqrt(d_head)) v per head, before c_proj";
+    meta.extra["attn_out"] =
+        opts.attention
+            ? "the model's own attention (" + opts.attention_name + ") per head, before c_proj"
+            : "softmax(q k^T / sqrt(d_head)) v per head, before c_proj";
 
   // The header grows at finish() by the text; reserve room for typical text so that it is
   // rewritten in place (longer text costs one extra copy of the file, nothing else).
@@ -101,21 +108,23 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
     }
     const float* logits = model.step(r.ids[t], &rec);
     r.tokens_done = t + 1;
-    writer.write_token(t, r.ids[t], rec.q.data(), rec.k.data(), rec.v.data(), opts.attn_out ? rec.attn_out.data() : nullptr);
+    writer.write_token(t, r.ids[t], rec.q.data(), rec.k.data(), rec.v.data(),
+                       opts.attn_out ? rec.attn_out.data() : nullptr);
     if (t + 1 < opts.tokens && t + 1 >= r.ids.size()) {
       r.ids.push_back(sampler.pick(logits, static_cast<std::size_t>(cfg.vocab_size)));
     }
     if (progress && std::chrono::duration<double>(Clock::now() - last).count() > 5.0) {
       last = Clock::now();
-      *progress << "trace gpt2: " << (t + 1) << "/" << opts.tokens << " tokens, " << std::fixed << std::setprecision(1)
-                << (static_cast<double>(t + 1) / seconds_since(t0)) << " tokens/s\n"
+      *progress << "trace gpt2: " << (t + 1) << "/" << opts.tokens << " tokens, " << std::fixed
+                << std::setprecision(1) << (static_cast<double>(t + 1) / seconds_since(t0))
+                << " tokens/s\n"
                 << std::defaultfloat << std::flush;
     }
   }
   r.seconds = seconds_since(t0);
   r.text = trace::sanitize_utf8(ckpt.tokenizer.decode(r.ids));
-  r.generated = trace::sanitize_utf8(
-      ckpt.tokenizer.decode(std::vector<int>(r.ids.begin() + static_cast<std::ptrdiff_t>(r.prompt_tokens), r.ids.end())));
+  r.generated = trace::sanitize_utf8(ckpt.tokenizer.decode(
+      std::vector<int>(r.ids.begin() + static_cast<std::ptrdiff_t>(r.prompt_tokens), r.ids.end())));
   meta.text = r.text;
   meta.extra["generated_text"] = r.generated;
   writer.finish(meta);
@@ -123,19 +132,19 @@ RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, con
   return r;
 }
 
-VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance,
-                          AttentionHook* attention) {
+VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads,
+                          double tolerance, AttentionHook* attention) {
   const Gpt2Config& cfg = ckpt.config();
   const trace::TraceMeta& m = tr.meta();
   if (m.layers != cfg.n_layer || m.heads != cfg.n_head || m.d_head != cfg.d_head()) {
     throw InputError(tr.path() + ": trace shape (layers " + std::to_string(m.layers) + ", heads " +
-                          std::to_string(m.heads) + ", d_head " + std::to_string(m.d_head) + ") differs from " +
-                          ckpt.dir + " (" + std::to_string(cfg.n_layer) + ", " + std::to_string(cfg.n_head) + ", " +
-                          std::to_string(cfg.d_head()) + ")");
+                     std::to_string(m.heads) + ", d_head " + std::to_string(m.d_head) +
+                     ") differs from " + ckpt.dir + " (" + std::to_string(cfg.n_layer) + ", " +
+                     std::to_string(cfg.n_head) + ", " + std::to_string(cfg.d_head()) + ")");
   }
   if (m.tokens > static_cast<std::size_t>(cfg.n_positions)) {
-    throw InputError(tr.path() + ": " + std::to_string(m.tokens) + " tokens exceed the model's n_positions = " +
-                          std::to_string(cfg.n_positions));
+    throw InputError(tr.path() + ": " + std::to_string(m.tokens) +
+                     " tokens exceed the model's n_positions = " + std::to_string(cfg.n_positions));
   }
   Gpt2Model model(ckpt.weights, threads);
   model.set_attention_hook(attention);
@@ -143,7 +152,8 @@ VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, 
   const std::size_t row = m.row();
   std::vector<float> stored(row);
   VerifyResult res;
-  const trace::Field fields[4] = {trace::Field::Q, trace::Field::K, trace::Field::V, trace::Field::AttnOut};
+  const trace::Field fields[4] = {trace::Field::Q, trace::Field::K, trace::Field::V,
+                                  trace::Field::AttnOut};
   for (std::size_t t = 0; t < m.tokens; ++t) {
     model.step(tr.token_id(t), &rec);
     const std::vector<float>* ref[4] = {&rec.q, &rec.k, &rec.v, &rec.attn_out};

@@ -15,14 +15,14 @@
 namespace gcattn::gpt2 {
 
 struct RecordOptions {
-  std::string prompt;       // UTF-8; empty: start from <|endoftext|> (GPT-2's unconditional start)
-  std::size_t tokens = 0;   // trace length: prompt tokens + generated tokens
+  std::string prompt;      // UTF-8; empty: start from <|endoftext|> (GPT-2's unconditional start)
+  std::size_t tokens = 0;  // trace length: prompt tokens + generated tokens
   SamplingOptions sampling;
   trace::DType dtype = trace::DType::F32;
   bool attn_out = true;
   int threads = 0;
-  std::string model_name;   // empty: the checkpoint directory's name
-  std::string tool;         // e.g. "gcattn 0.1.0 trace gpt2"
+  std::string model_name;  // empty: the checkpoint directory's name
+  std::string tool;        // e.g. "gcattn 0.1.0 trace gpt2"
   std::vector<std::string> tool_args;
   /// The model's own attention when it is not softmax (a gain-cell model's numerics), and its
   /// description for the metadata; null: the engine's softmax.
@@ -34,7 +34,7 @@ struct RecordOptions {
 };
 
 struct RecordResult {
-  bool interrupted = false;      // stopped by opts.stop; nothing was written
+  bool interrupted = false;  // stopped by opts.stop; nothing was written
   std::size_t tokens_done = 0;
   std::vector<int> ids;
   std::size_t prompt_tokens = 0;
@@ -45,8 +45,8 @@ struct RecordResult {
 
 /// Runs the prompt and generates until the trace holds opts.tokens tokens, streaming every
 /// token's rows to out_path. progress (may be null) gets a line every few seconds.
-RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts, const std::string& out_path,
-                          std::ostream* progress);
+RecordResult record_trace(const Checkpoint& ckpt, const RecordOptions& opts,
+                          const std::string& out_path, std::ostream* progress);
 
 struct FieldDiff {
   bool present = false;
@@ -64,7 +64,7 @@ struct VerifyResult {
 /// |trace - engine| <= tolerance * max(1, |engine|), the engine value being rounded to F16
 /// first for F16 traces.
 /// attention: as RecordOptions::attention (the hook the trace was recorded with), or null.
-VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads, double tolerance,
-                          AttentionHook* attention = nullptr);
+VerifyResult verify_trace(const Checkpoint& ckpt, const trace::TraceReader& tr, int threads,
+                          double tolerance, AttentionHook* attention = nullptr);
 
 }  // namespace gcattn::gpt2

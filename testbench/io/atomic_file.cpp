@@ -63,7 +63,7 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::pwrite(const void* data, std::size_t bytes, std::size_t offset) {
   if (stream_ && offset != end_) {
     throw InputError(path_ + ": not a regular file; this output is written out of order " +
-                          "and needs one");
+                     "and needs one");
   }
   const char* p = static_cast<const char*>(data);
   while (bytes > 0) {
@@ -85,7 +85,7 @@ void AtomicFile::write(std::string_view bytes) {
 void AtomicFile::resize(std::size_t bytes) {
   if (stream_) {
     throw InputError(path_ + ": not a regular file; this output is written out of order " +
-                          "and needs one");
+                     "and needs one");
   }
   if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
     fail(path_, "cannot size the file to " + std::to_string(bytes) + " bytes");

@@ -39,7 +39,7 @@ std::string read_input_file(const std::string& path, std::size_t max_bytes,
     if (text.size() > max_bytes) {
       ::close(fd);
       throw InputError(path + ": larger than " + std::to_string(max_bytes) +
-                            " bytes, too large for " + what);
+                       " bytes, too large for " + what);
     }
   }
   ::close(fd);

@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxNpyBytes = std::size_t(1) << 34;  // 16 GiB: far above any sub-tile input
 
-
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw InputError(path + ": " + what);
 }
@@ -33,9 +32,12 @@ std::string dict_field(const std::string& header, const std::string& key, const 
   int depth = 0;
   for (; end < header.size(); ++end) {
     const char c = header[end];
-    if (c == '(') ++depth;
-    else if (c == ')') --depth;
-    else if ((c == ',' || c == '}') && depth == 0) break;
+    if (c == '(')
+      ++depth;
+    else if (c == ')')
+      --depth;
+    else if ((c == ',' || c == '}') && depth == 0)
+      break;
   }
   std::string v = header.substr(pos, end - pos);
   while (!v.empty() && v.back() == ' ') v.pop_back();
@@ -69,18 +71,24 @@ NpyArray read_npy(const std::string& path) {
 
   NpyArray a;
   std::string descr = dict_field(header, "descr", path);
-  if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"')) descr = descr.substr(1, descr.size() - 2);
+  if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"'))
+    descr = descr.substr(1, descr.size() - 2);
   a.dtype = descr;
   std::size_t item = 0;
-  if (descr == "<f4") item = 4;
-  else if (descr == "<f8") item = 8;
-  else if (descr == ">f4" || descr == ">f8") fail(path, "big-endian data (dtype " + descr + "); convert with arr.astype('<f4')");
-  else fail(path, "dtype " + descr + " not supported; expected float32 or float64 ('<f4' or '<f8')");
+  if (descr == "<f4")
+    item = 4;
+  else if (descr == "<f8")
+    item = 8;
+  else if (descr == ">f4" || descr == ">f8")
+    fail(path, "big-endian data (dtype " + descr + "); convert with arr.astype('<f4')");
+  else
+    fail(path, "dtype " + descr + " not supported; expected float32 or float64 ('<f4' or '<f8')");
   if (dict_field(header, "fortran_order", path) != "False") {
     fail(path, "Fortran-ordered array; save a C-ordered copy (numpy.ascontiguousarray)");
   }
   std::string shape = dict_field(header, "shape", path);
-  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')') fail(path, "malformed shape " + shape);
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    fail(path, "malformed shape " + shape);
   std::stringstream ss(shape.substr(1, shape.size() - 2));
   std::string dim;
   std::size_t count = 1;
@@ -97,13 +105,15 @@ NpyArray read_npy(const std::string& path) {
       fail(path, "malformed shape " + shape + ": '" + std::string(b, e) + "' is not a dimension");
     }
     a.shape.push_back(d);
-    if (__builtin_mul_overflow(count, d, &count)) fail(path, "shape " + shape + " has too many elements");
+    if (__builtin_mul_overflow(count, d, &count))
+      fail(path, "shape " + shape + " has too many elements");
   }
   std::size_t need = 0;
-  if (__builtin_mul_overflow(count, item, &need)) fail(path, "shape " + shape + " has too many elements");
+  if (__builtin_mul_overflow(count, item, &need))
+    fail(path, "shape " + shape + " has too many elements");
   if (bytes.size() - offset < need) {
-    fail(path, "truncated: shape " + shape + " needs " + std::to_string(need) + " data bytes, file has " +
-                   std::to_string(bytes.size() - offset));
+    fail(path, "truncated: shape " + shape + " needs " + std::to_string(need) +
+                   " data bytes, file has " + std::to_string(bytes.size() - offset));
   }
   if (bytes.size() - offset > need) fail(path, "trailing bytes after the array data");
   a.data.resize(count);
@@ -127,7 +137,8 @@ NpyArray read_npy(const std::string& path) {
 void write_npy_f32(const std::string& path, const std::vector<std::size_t>& shape,
                    const std::vector<float>& data) {
   std::string dims;
-  for (std::size_t i = 0; i < shape.size(); ++i) dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

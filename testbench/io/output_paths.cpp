@@ -90,15 +90,15 @@ void PathCheck::check() const {
     for (std::size_t j = 0; j < inputs_.size(); ++j) {
       if (id.inode && id.inode == in_ids[j]) {
         throw UsageError(named(o.option, o.path) + " is the same file as the input " +
-                              named(inputs_[j].option, inputs_[j].path) +
-                              "; writing it would destroy the input: choose another output name");
+                         named(inputs_[j].option, inputs_[j].path) +
+                         "; writing it would destroy the input: choose another output name");
       }
     }
     for (std::size_t j = 0; j < out_ids.size(); ++j) {
       if (id == out_ids[j]) {
         throw UsageError(named(o.option, o.path) + " is the same file as " +
-                              named(outputs_[j].option, outputs_[j].path) +
-                              "; one output would overwrite the other: give distinct names");
+                         named(outputs_[j].option, outputs_[j].path) +
+                         "; one output would overwrite the other: give distinct names");
       }
     }
     out_ids.push_back(id);

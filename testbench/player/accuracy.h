@@ -23,8 +23,8 @@
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/parallel/worker_pool.h"
-#include "scalers/scalers.h"
 #include "report/report.h"
+#include "scalers/scalers.h"
 
 namespace gcattn::trace {
 class TraceReader;

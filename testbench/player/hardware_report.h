@@ -11,8 +11,8 @@
 #include "gcattn/systemc/statistics.h"
 #include "player/accuracy.h"
 #include "player/layer_step.h"
-#include "scalers/scalers.h"
 #include "report/report.h"
+#include "scalers/scalers.h"
 
 namespace gcattn::player {
 
@@ -22,11 +22,11 @@ struct HardwareRun {
   const sc::AcceleratorStatistics& stats;
   const PlayerStats& player;
   int layers, heads, d_head;
-  double gap_ns;                      // host gap per layer step
-  const ScalerTable& scalers;         // as the accelerator applied them (float32)
-  const AccuracyTracker* accuracy;    // may be null
+  double gap_ns;                         // host gap per layer step
+  const ScalerTable& scalers;            // as the accelerator applied them (float32)
+  const AccuracyTracker* accuracy;       // may be null
   const std::vector<std::string>& gpus;  // GPU ids or files; empty: every compiled-in one
-  std::size_t sequence_tokens;        // tokens of the longest sequence (window occupancy)
+  std::size_t sequence_tokens;           // tokens of the longest sequence (window occupancy)
 };
 
 /// Fills rep.timing, energy, heads_table, layer_accuracy, accuracy, gpu, leakage and area.

@@ -52,21 +52,20 @@ void set_geometry(Config& cfg, const trace::TraceReader& tr) {
 void check_trace(const trace::TraceReader& tr, const HardwareParams& hw, std::size_t tokens) {
   if (tr.d_head() != hw.rows) {
     throw InputError(tr.path() + ": d_head = " + std::to_string(tr.d_head()) +
-                          " but the arrays have array.rows = " + std::to_string(hw.rows) +
-                          " rows (one row per head dimension); use a trace with d_head " +
-                          std::to_string(hw.rows) +
-                          " or --set array.rows=" + std::to_string(tr.d_head()));
+                     " but the arrays have array.rows = " + std::to_string(hw.rows) +
+                     " rows (one row per head dimension); use a trace with d_head " +
+                     std::to_string(hw.rows) +
+                     " or --set array.rows=" + std::to_string(tr.d_head()));
   }
   if (tr.tokens() == 0) throw InputError(tr.path() + ": the trace holds no tokens");
   if (tokens > tr.tokens()) {
-    throw InputError("--tokens " + std::to_string(tokens) +
-                          " asks for more token positions than " + tr.path() + " holds (" +
-                          std::to_string(tr.tokens()) + "); use --tokens " +
-                          std::to_string(tr.tokens()) + " or less");
+    throw InputError("--tokens " + std::to_string(tokens) + " asks for more token positions than " +
+                     tr.path() + " holds (" + std::to_string(tr.tokens()) + "); use --tokens " +
+                     std::to_string(tr.tokens()) + " or less");
   }
   if (tokens > 0xFFFFFFFFull) {
     throw InputError(tr.path() + ": " + std::to_string(tokens) +
-                          " tokens exceed the 32-bit POSITION register of the host interface");
+                     " tokens exceed the 32-bit POSITION register of the host interface");
   }
 }
 
@@ -192,9 +191,9 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     scalers = read_scalers(opt.scalers_path);
     if (scalers.layers != L || scalers.heads != H) {
       throw InputError(opt.scalers_path + ": scalers for " + std::to_string(scalers.layers) +
-                            " layers x " + std::to_string(scalers.heads) +
-                            " heads, but the trace " + tr.path() + " has " + std::to_string(L) +
-                            " x " + std::to_string(H) + "; calibrate on a trace of this shape");
+                       " layers x " + std::to_string(scalers.heads) + " heads, but the trace " +
+                       tr.path() + " has " + std::to_string(L) + " x " + std::to_string(H) +
+                       "; calibrate on a trace of this shape");
     }
     sc_info = {{"source", "file"},
                {"path", opt.scalers_path},
@@ -218,7 +217,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     // Interrupted: the player sees the stop request at its first step, so the report says
     // incomplete with nothing simulated; the partial scalers are never used.
     scalers = cr.interrupted ? ScalerTable(L, H, hw.default_scalers) : cr.scalers;
-    if (cr.interrupted) rep.notes.push_back("interrupted during the calibration: nothing simulated");
+    if (cr.interrupted)
+      rep.notes.push_back("interrupted during the calibration: nothing simulated");
     std::ostringstream note;
     note << "no --scalers given: calibrated the scalers here (method "
          << calibrate::method_name(co.method) << ", first " << cr.tokens << " tokens"
@@ -348,8 +348,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   rep.d_head = D;
   rep.window = hw.window_tokens;
 
-  fill_hardware_sections(rep, {cfg, hw, st, ps, L, H, D, gap_ns, hw_scalers, acc.get(), opt.gpus,
-                               ps.tokens_done});
+  fill_hardware_sections(
+      rep, {cfg, hw, st, ps, L, H, D, gap_ns, hw_scalers, acc.get(), opt.gpus, ps.tokens_done});
 
   rep.scalers = std::move(sc_info);
   rep.config = json::parse(cfg.to_json(false));

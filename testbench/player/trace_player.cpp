@@ -26,8 +26,7 @@ void TracePlayer::run() {
   try {
     play();
   } catch (const sc::HostAccessError& e) {
-    error_ =
-        std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
+    error_ = std::make_exception_ptr(SimulationError(std::string("host interface: ") + e.what()));
   } catch (...) {
     error_ = std::current_exception();
   }
@@ -50,9 +49,9 @@ void TracePlayer::play() {
         trace_.check_finite(t, 1);
       } catch (const InputError& e) {
         throw InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
-                              " was due: no report is written (fix the trace, or replay the tokens "
-                              "before it with --tokens " +
-                              std::to_string(t) + ")");
+                         " was due: no report is written (fix the trace, or replay the tokens "
+                         "before it with --tokens " +
+                         std::to_string(t) + ")");
       }
     }
     // Token t of each field, [layer][head][d] (F32 traces: straight from the mapping).

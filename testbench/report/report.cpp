@@ -148,14 +148,14 @@ json::object to_json(const Report& r) {
   o["accuracy"] = json::object{
       {"overall", accuracy_set(r.accuracy)},
       {"references",
-       json::object{{"softmax", "float softmax attention of the same q, k, v over the same window"},
-                    {"ideal", "ideal hardware: linear cell, no quantisation, no leakage, same scalers"},
-                    {"attn_out", r.attn_out_reference.empty()
-                                     ? "the attention output recorded in the trace"
-                                     : r.attn_out_reference},
-                    {"nominal", "the same hardware without variation and noise"}}},
+       json::object{
+           {"softmax", "float softmax attention of the same q, k, v over the same window"},
+           {"ideal", "ideal hardware: linear cell, no quantisation, no leakage, same scalers"},
+           {"attn_out", r.attn_out_reference.empty() ? "the attention output recorded in the trace"
+                                                     : r.attn_out_reference},
+           {"nominal", "the same hardware without variation and noise"}}},
       {"layers", std::move(layers)},
-                               {"heads", std::move(heads)}};
+      {"heads", std::move(heads)}};
 
   json::array head_energy;
   for (const auto& h : r.heads_table) {
@@ -304,8 +304,7 @@ void write_summary(const Report& r, std::ostream& out) {
     line("ideal", r.accuracy.ideal);
     line("attn_out", r.accuracy.attn_out);
     line("nominal", r.accuracy.nominal);
-    if (!r.attn_out_reference.empty())
-      out << "  (attn_out: " << r.attn_out_reference << ")\n";
+    if (!r.attn_out_reference.empty()) out << "  (attn_out: " << r.attn_out_reference << ")\n";
   }
   if (r.leakage.mode != "off") {
     out << "leakage: oldest stored token (" << fmt(r.leakage.oldest_age_tokens, 5)
@@ -318,10 +317,10 @@ void write_summary(const Report& r, std::ostream& out) {
         << " heads; accelerator " << eng(r.gpu.accelerator_latency_per_token_ns * 1e-9, "s") << ", "
         << eng(r.gpu.accelerator_energy_per_token_pj * 1e-12, "J") << ")\n";
     auto label = [](const GpuRow& g) {
-      return g.name + (g.kind == "bandwidth_floor" ? " floor"
-                       : g.kind == "paper_ratio"   ? " (ratios)"
+      return g.name + (g.kind == "bandwidth_floor"   ? " floor"
+                       : g.kind == "paper_ratio"     ? " (ratios)"
                        : g.kind == "measured_scaled" ? " (scaled)"
-                                                   : "");
+                                                     : "");
     };
     std::size_t width = 0;
     for (const auto& g : r.gpu.rows) width = std::max(width, label(g).size());

@@ -51,8 +51,8 @@ json::value read_report(const std::string& path) {
   json::value v = json::parse(os.str(), ec);
   if (!in || ec || !v.is_object())
     throw InputError(path +
-                          ": the unit's report is missing or not valid JSON; rerun the sweep "
-                          "(`gcattn sweep run` reruns units that are not done)");
+                     ": the unit's report is missing or not valid JSON; rerun the sweep "
+                     "(`gcattn sweep run` reruns units that are not done)");
   return v;
 }
 

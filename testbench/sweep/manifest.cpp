@@ -96,12 +96,11 @@ Manifest manifest_from(const json::value& root, const std::string& dir) {
   const std::string where = manifest_path(dir);
   const auto* o = root.if_object();
   if (!o || !o->if_contains("format") || o->at("format") != kFormat)
-    throw InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) +
-                          ")");
+    throw InputError(where + ": not a gcattn sweep manifest (format " + std::string(kFormat) + ")");
   try {
     if (o->at("version").to_number<int>() != kVersion)
       throw InputError(where + ": manifest version " + json::serialize(o->at("version")) +
-                            ", this gcattn reads version " + std::to_string(kVersion));
+                       ", this gcattn reads version " + std::to_string(kVersion));
     Manifest m;
     m.dir = dir;
     m.tool = std::string(o->at("tool").as_string());
@@ -202,14 +201,14 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
     }
     if (m.tool != tool)
       throw UsageError(dir + " holds results of " + m.tool + ", this is " + tool +
-                            "; results of two versions are not mixed: use a new --out");
+                       "; results of two versions are not mixed: use a new --out");
     if (m.plan.identity != plan.identity) {
       if (!extend)
         throw UsageError(dir + " holds a sweep of another spec (differs in: " +
-                              differences(m.plan.identity, plan.identity) +
-                              "); its results are kept: run the changed spec with a new --out, "
-                              "add --extend to adopt it here (units with unchanged parameters "
-                              "keep their results), or restore the spec to resume");
+                         differences(m.plan.identity, plan.identity) +
+                         "); its results are kept: run the changed spec with a new --out, "
+                         "add --extend to adopt it here (units with unchanged parameters "
+                         "keep their results), or restore the spec to resume");
       // A unit id hashes all of a unit's parameters: a kept result is the same experiment.
       m.plan = plan;
       m.states.assign(plan.units.size(), UnitState{});
@@ -220,8 +219,8 @@ Manifest open_sweep(const std::string& dir, const Plan& plan, const std::string&
   }
   if (fs::exists(dir) && !(fs::is_directory(dir) && fs::is_empty(dir)))
     throw UsageError(dir +
-                          " exists and is not a gcattn sweep directory (no manifest.json); "
-                          "choose a new or empty --out");
+                     " exists and is not a gcattn sweep directory (no manifest.json); "
+                     "choose a new or empty --out");
   fs::create_directories(fs::path(dir) / "units", ec);
   if (ec) throw InputError(dir + ": cannot create the sweep directory: " + ec.message());
   Manifest m;
@@ -237,7 +236,7 @@ Manifest load_manifest(const std::string& dir, bool refresh) {
   const auto text = read_text(manifest_path(dir));
   if (!text)
     throw InputError(manifest_path(dir) + ": cannot read (is " + dir +
-                          " a sweep directory made by `gcattn sweep run`?)");
+                     " a sweep directory made by `gcattn sweep run`?)");
   json::error_code ec;
   const json::value root = json::parse(*text, ec);
   if (ec) throw InputError(manifest_path(dir) + ": not valid JSON: " + ec.message());

@@ -45,7 +45,7 @@ void run_parallel(Manifest& m, const std::vector<std::size_t>& todo, const Backe
   // 100 it failed itself.
   if (r.exit_code > 100)
     throw SimulationError("GNU parallel failed (exit status " + std::to_string(r.exit_code) +
-                               "); its job log: " + (work / "joblog.txt").string());
+                          "); its job log: " + (work / "joblog.txt").string());
 }
 
 }  // namespace gcattn::sweep

@@ -62,12 +62,12 @@ void check_traces(const Spec& s) {
         s.origin + ": traces[" + std::to_string(i) + "] '" + s.traces[i] + "'";
     if (!std::filesystem::exists(s.trace_paths[i]))
       throw InputError(where + ": no such file (" + s.trace_paths[i] +
-                            "; relative paths resolve against the current directory)");
+                       "; relative paths resolve against the current directory)");
     try {
       const trace::TraceReader r(s.trace_paths[i], {false});
       if (s.run.tokens > r.tokens())
-        throw InputError("run.tokens = " + std::to_string(s.run.tokens) +
-                              " but the trace has " + std::to_string(r.tokens()) + " tokens");
+        throw InputError("run.tokens = " + std::to_string(s.run.tokens) + " but the trace has " +
+                         std::to_string(r.tokens()) + " tokens");
     } catch (const InputError& e) {
       throw InputError(where + ": " + e.what());
     }

@@ -83,10 +83,9 @@ std::string submit_slurm(Manifest& m, const std::vector<std::size_t>& todo,
   argv.push_back(script);
   const ProcessResult r = run_program(argv, true);
   if (r.exit_code != 0)
-    throw SimulationError("sbatch refused the job (exit status " +
-                               std::to_string(r.exit_code) +
-                               "): " + trim(r.err.empty() ? r.out : r.err) + "; the script is " +
-                               script + "; nothing was submitted");
+    throw SimulationError("sbatch refused the job (exit status " + std::to_string(r.exit_code) +
+                          "): " + trim(r.err.empty() ? r.out : r.err) + "; the script is " +
+                          script + "; nothing was submitted");
   // --parsable prints "JOBID" or "JOBID;CLUSTER".
   std::string job = trim(r.out);
   job = job.substr(0, job.find(';'));

@@ -110,9 +110,8 @@ int run_unit(const std::string& dir, const Unit& unit, const RunProgram& program
     if (st.exit_code == kExitOk) st.message = "exit status 0 but no report written";
   }
   write_unit_state(dir, unit.id, st);
-  return st.state == State::Done
-             ? kExitOk
-             : (st.exit_code != kExitOk ? st.exit_code : kExitInternal);
+  return st.state == State::Done ? kExitOk
+                                 : (st.exit_code != kExitOk ? st.exit_code : kExitInternal);
 }
 
 }  // namespace gcattn::sweep

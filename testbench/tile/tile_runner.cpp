@@ -33,11 +33,11 @@ void check_tile_input(const HardwareParams& p, TileInput which, const std::strin
     std::string s = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
     throw InputError(name + ": shape " + s + ") not supported; expected (T, " +
-                          std::to_string(p.rows) + ") with T <= " + std::to_string(p.cols));
+                     std::to_string(p.rows) + ") with T <= " + std::to_string(p.cols));
   }
   if (shape[0] == 0 || shape[0] > static_cast<std::size_t>(p.cols)) {
-    throw InputError(name + ": " + std::to_string(shape[0]) +
-                          " tokens; a sub-tile holds 1 to " + std::to_string(p.cols));
+    throw InputError(name + ": " + std::to_string(shape[0]) + " tokens; a sub-tile holds 1 to " +
+                     std::to_string(p.cols));
   }
   const bool q = which == TileInput::Q;
   const double lo = q ? 0.0 : p.kv_v_min_v, hi = q ? 1.0 : p.kv_v_max_v;
@@ -55,9 +55,8 @@ void check_tile_input(const HardwareParams& p, TileInput which, const std::strin
 void check_tile_tokens(const std::string& qname, std::size_t qt, const std::string& kname,
                        std::size_t kt, const std::string& vname, std::size_t vt) {
   if (kt != qt || vt != qt) {
-    throw InputError("token counts differ: " + qname + " has " + std::to_string(qt) + ", " +
-                          kname + " " + std::to_string(kt) + ", " + vname + " " +
-                          std::to_string(vt));
+    throw InputError("token counts differ: " + qname + " has " + std::to_string(qt) + ", " + kname +
+                     " " + std::to_string(kt) + ", " + vname + " " + std::to_string(vt));
   }
 }
 

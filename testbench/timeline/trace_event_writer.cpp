@@ -23,8 +23,7 @@ std::string quoted(std::string_view s) {
 TraceEventWriter::TraceEventWriter(const std::string& path, const std::string& other_data)
     : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
   if (!out_)
-    throw InputError(path +
-                          ": cannot write the timeline (is the directory there and writable?)");
+    throw InputError(path + ": cannot write the timeline (is the directory there and writable?)");
   open_ = true;
   buf_.reserve(kFlushBytes + 4096);
   buf_ += "{\"displayTimeUnit\":\"ns\",\"otherData\":";

@@ -24,7 +24,8 @@ inline float half_to_float(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
   const std::uint32_t exp = (h >> 10) & 0x1Fu;
   std::uint32_t man = h & 0x3FFu;
-  if (exp == 0x1F) return bits_to_float(sign | 0x7F800000u | (man << 13));  // inf, NaN (payload kept)
+  if (exp == 0x1F)
+    return bits_to_float(sign | 0x7F800000u | (man << 13));  // inf, NaN (payload kept)
   if (exp != 0) return bits_to_float(sign | ((exp + 112u) << 23) | (man << 13));
   if (man == 0) return bits_to_float(sign);  // +-0
   // Subnormal: value = man * 2^-24; normalise into a binary32 normal number.
@@ -41,14 +42,16 @@ inline std::uint16_t float_to_half(float f) {
   const std::uint32_t sign = (b >> 16) & 0x8000u;
   const std::uint32_t abs = b & 0x7FFFFFFFu;
   if (abs >= 0x7F800000u) {  // inf or NaN; NaN stays a (quiet) NaN
-    return static_cast<std::uint16_t>(sign | 0x7C00u | (abs > 0x7F800000u ? 0x200u | ((abs >> 13) & 0x3FFu) : 0u));
+    return static_cast<std::uint16_t>(sign | 0x7C00u |
+                                      (abs > 0x7F800000u ? 0x200u | ((abs >> 13) & 0x3FFu) : 0u));
   }
-  if (abs >= 0x477FF000u) return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to >= 65520: inf
-  if (abs < 0x38800000u) {  // below 2^-14: subnormal half (or zero)
+  if (abs >= 0x477FF000u)
+    return static_cast<std::uint16_t>(sign | 0x7C00u);  // rounds to >= 65520: inf
+  if (abs < 0x38800000u) {                              // below 2^-14: subnormal half (or zero)
     if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);  // < 2^-25 rounds to 0
-    const std::uint32_t e = abs >> 23;                                 // 102..112
-    const std::uint32_t m = (abs & 0x7FFFFFu) | 0x800000u;            // implicit bit
-    const std::uint32_t shift = 126u - e;                               // 14..24
+    const std::uint32_t e = abs >> 23;                               // 102..112
+    const std::uint32_t m = (abs & 0x7FFFFFu) | 0x800000u;           // implicit bit
+    const std::uint32_t shift = 126u - e;                            // 14..24
     std::uint32_t r = m >> shift;
     const std::uint32_t rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
     if (rem > half || (rem == half && (r & 1u))) ++r;
@@ -62,11 +65,14 @@ inline std::uint16_t float_to_half(float f) {
   return static_cast<std::uint16_t>(sign | r);
 }
 
-inline float bf16_to_float(std::uint16_t h) { return bits_to_float(static_cast<std::uint32_t>(h) << 16); }
+inline float bf16_to_float(std::uint16_t h) {
+  return bits_to_float(static_cast<std::uint32_t>(h) << 16);
+}
 
 inline std::uint16_t float_to_bf16(float f) {
   const std::uint32_t b = float_to_bits(f);
-  if ((b & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<std::uint16_t>((b >> 16) | 0x40u);  // quiet NaN
+  if ((b & 0x7FFFFFFFu) > 0x7F800000u)
+    return static_cast<std::uint16_t>((b >> 16) | 0x40u);  // quiet NaN
   const std::uint32_t rounded = b + 0x7FFFu + ((b >> 16) & 1u);
   return static_cast<std::uint16_t>(rounded >> 16);
 }

@@ -439,8 +439,8 @@ void SafetensorsFile::release(const TensorInfo& t, std::size_t first, std::size_
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs, Metadata metadata,
-                                     std::size_t reserve_header_bytes)
+SafetensorsWriter::SafetensorsWriter(std::string path, std::vector<TensorSpec> specs,
+                                     Metadata metadata, std::size_t reserve_header_bytes)
     : path_(std::move(path)), metadata_(std::move(metadata)) {
   for (auto& s : specs) {
     for (const auto& other : infos_) {
@@ -540,7 +540,8 @@ void SafetensorsWriter::finish() {
     std::size_t done = 0;
     while (done < data_bytes_) {
       const std::size_t n = std::min(buf.size(), data_bytes_ - done);
-      const ssize_t r = ::pread(file_->fd(), buf.data(), n, static_cast<off_t>(8 + header_len_ + done));
+      const ssize_t r =
+          ::pread(file_->fd(), buf.data(), n, static_cast<off_t>(8 + header_len_ + done));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) fail(file_->temp_path(), "cannot read back: " + sys_error());
       out.write(std::string_view(buf.data(), static_cast<std::size_t>(r)));

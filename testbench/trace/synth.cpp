@@ -48,12 +48,15 @@ class Rng {
 }  // namespace
 
 std::optional<TraceMeta> write_synthetic_trace(const std::string& path, const SynthOptions& o) {
-  if (o.layers < 1 || o.heads < 1 || o.d_head < 1) throw std::invalid_argument("layers, heads and d_head must be >= 1");
+  if (o.layers < 1 || o.heads < 1 || o.d_head < 1)
+    throw std::invalid_argument("layers, heads and d_head must be >= 1");
   if (o.tokens < 1) throw std::invalid_argument("tokens must be >= 1");
   if (o.distribution != "normal" && o.distribution != "uniform") {
-    throw std::invalid_argument("distribution '" + o.distribution + "' is not one of normal, uniform");
+    throw std::invalid_argument("distribution '" + o.distribution +
+                                "' is not one of normal, uniform");
   }
-  if (!(o.scale > 0.0) || !std::isfinite(o.scale)) throw std::invalid_argument("scale must be a positive number");
+  if (!(o.scale > 0.0) || !std::isfinite(o.scale))
+    throw std::invalid_argument("scale must be a positive number");
   if (o.context_length < 1) throw std::invalid_argument("context length must be >= 1");
 
   TraceMeta meta;
@@ -74,7 +77,9 @@ std::optional<TraceMeta> write_synthetic_trace(const std::string& path, const Sy
   meta.extra["distribution"] = o.distribution;
   meta.extra["seed"] = std::to_string(o.seed);
   meta.extra["scale"] = sc.str();
-  if (o.attn_out) meta.extra["attn_out"] = "softmax(q k^T / sqrt(d_head)) v per head over the last context_length tokens";
+  if (o.attn_out)
+    meta.extra["attn_out"] =
+        "softmax(q k^T / sqrt(d_head)) v per head over the last context_length tokens";
 
   const auto L = static_cast<std::size_t>(o.layers), H = static_cast<std::size_t>(o.heads),
              D = static_cast<std::size_t>(o.d_head);
@@ -87,9 +92,11 @@ std::optional<TraceMeta> write_synthetic_trace(const std::string& path, const Sy
     const double base[3] = {1.0, 1.0, 0.5};
     for (std::size_t f = 0; f < 3; ++f) {
       for (std::size_t l = 0; l < L; ++l) {
-        const double depth = L > 1 ? 1.0 + static_cast<double>(l) / static_cast<double>(L - 1) : 1.0;
+        const double depth =
+            L > 1 ? 1.0 + static_cast<double>(l) / static_cast<double>(L - 1) : 1.0;
         for (std::size_t h = 0; h < H; ++h) {
-          sigma[(f * L + l) * H + h] = static_cast<float>(o.scale * base[f] * depth * std::exp(0.25 * structure.normal()));
+          sigma[(f * L + l) * H + h] =
+              static_cast<float>(o.scale * base[f] * depth * std::exp(0.25 * structure.normal()));
           for (std::size_t d = 0; d < D; ++d) {
             const double m = structure.normal();
             if (f < 2) mu[f * row + (l * H + h) * D + d] = static_cast<float>(0.5 * m);

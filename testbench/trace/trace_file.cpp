@@ -345,8 +345,8 @@ void TraceWriter::put(Field f, std::size_t t, const float* src) {
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(src[i])) {
       throw SimulationError(w_->path() + ": refusing to write a non-finite " + field_name(f) +
-                                 " value " + std::to_string(src[i]) + " at " +
-                                 index_string(t * n + i, meta_));
+                            " value " + std::to_string(src[i]) + " at " +
+                            index_string(t * n + i, meta_));
     }
   }
   const std::size_t idx = idx_[static_cast<std::size_t>(f)];
@@ -357,9 +357,9 @@ void TraceWriter::put(Field f, std::size_t t, const float* src) {
   for (std::size_t i = 0; i < n; ++i) {
     half_[i] = float_to_half(src[i]);
     if ((half_[i] & 0x7C00u) == 0x7C00u) {
-      throw SimulationError(w_->path() + ": " + field_name(f) + " value " +
-                                 std::to_string(src[i]) + " at " + index_string(t * n + i, meta_) +
-                                 " overflows F16 (|x| > 65504); write the trace as F32");
+      throw SimulationError(w_->path() + ": " + field_name(f) + " value " + std::to_string(src[i]) +
+                            " at " + index_string(t * n + i, meta_) +
+                            " overflows F16 (|x| > 65504); write the trace as F32");
     }
   }
   w_->write(idx, t * n * 2, half_.data(), n * 2);

@@ -19,17 +19,25 @@ inline std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp) 
     cp = c;
     return 1;
   }
-  if (c >= 0xC2 && c <= 0xDF) { n = 1; v = c & 0x1Fu; }
-  else if (c >= 0xE0 && c <= 0xEF) { n = 2; v = c & 0x0Fu; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 3; v = c & 0x07u; }
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 1;
+    v = c & 0x1Fu;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 2;
+    v = c & 0x0Fu;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 3;
+    v = c & 0x07u;
+  } else
+    return 0;
   if (i + n >= s.size()) return 0;
   for (std::size_t k = 1; k <= n; ++k) {
     const auto d = static_cast<unsigned char>(s[i + k]);
     if ((d & 0xC0) != 0x80) return 0;
     v = (v << 6) | (d & 0x3Fu);
   }
-  if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+  if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10FFFF ||
+      (v >= 0xD800 && v <= 0xDFFF)) {
     return 0;
   }
   cp = static_cast<char32_t>(v);
@@ -67,7 +75,9 @@ inline std::size_t first_invalid_utf8(std::string_view s) {
   return s.size();
 }
 
-inline bool valid_utf8(std::string_view s) { return first_invalid_utf8(s) == s.size(); }
+inline bool valid_utf8(std::string_view s) {
+  return first_invalid_utf8(s) == s.size();
+}
 
 /// s with every invalid byte replaced by U+FFFD (as Python's bytes.decode(errors="replace")
 /// does for bytes a token boundary cut in the middle of a character).

@@ -8,8 +8,8 @@ namespace gcattn::test {
 
 // g(u) = sum_ij c_ij 0.9^j u^i with the ten published coefficients (i = 0..3, j = 0..3-i).
 inline double paper_current_ua(double u, double vread = 0.9) {
-  static const double c[10] = {0.17393044, 0.15653739, 0.14088365, 0.12679529, 5.51975209,
-                               4.96777688, 4.4709992, -1.44776001, -1.30298401, 46.05483778};
+  static const double c[10] = {0.17393044, 0.15653739, 0.14088365,  0.12679529,  5.51975209,
+                               4.96777688, 4.4709992,  -1.44776001, -1.30298401, 46.05483778};
   double g = 0.0;
   int n = 0;
   for (int i = 0; i <= 3; ++i) {
@@ -18,13 +18,16 @@ inline double paper_current_ua(double u, double vread = 0.9) {
   return g;
 }
 
-inline double paper_linear_ua(double u) { return 19.3 * u; }
+inline double paper_linear_ua(double u) {
+  return 19.3 * u;
+}
 
 /// One sub-tile, causal: query t sees tokens 0..t. q fractions, k/v volts, [T][D] row-major.
 /// No quantisation; decay exp(-rate * age). Fills S, phi [T][T] and out [T][D] (clamped A/40).
 inline void paper_subtile(const std::vector<double>& q, const std::vector<double>& k,
                           const std::vector<double>& v, int T, int D, double rate, bool linear,
-                          std::vector<double>& S, std::vector<double>& phi, std::vector<double>& out) {
+                          std::vector<double>& S, std::vector<double>& phi,
+                          std::vector<double>& out) {
   S.assign(static_cast<std::size_t>(T * T), 0.0);
   phi.assign(static_cast<std::size_t>(T * T), 0.0);
   out.assign(static_cast<std::size_t>(T * D), 0.0);

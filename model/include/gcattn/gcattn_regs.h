@@ -21,19 +21,19 @@
 #define GCATTN_VERSION_VALUE 0x00010100u /* VERSION register: major << 16 | minor << 8 | patch */
 
 /* ---- Address space ------------------------------------------------------------------------- */
-#define GCATTN_REGS_BASE 0x00000u     /* control and status registers */
+#define GCATTN_REGS_BASE 0x00000u /* control and status registers */
 #define GCATTN_REGS_SIZE 0x00100u
 #define GCATTN_DMA_REGS_BASE 0x01000u /* DMA descriptor and status registers */
 #define GCATTN_DMA_REGS_SIZE 0x00100u
-#define GCATTN_K_BASE 0x10000u        /* K[head][dim] of the next WRITE_KV */
+#define GCATTN_K_BASE 0x10000u /* K[head][dim] of the next WRITE_KV */
 #define GCATTN_K_SIZE 0x10000u
-#define GCATTN_V_BASE 0x20000u        /* V[head][dim] of the next WRITE_KV */
+#define GCATTN_V_BASE 0x20000u /* V[head][dim] of the next WRITE_KV */
 #define GCATTN_V_SIZE 0x10000u
-#define GCATTN_Q_BASE 0x30000u        /* Q[head][dim] of the next ATTEND */
+#define GCATTN_Q_BASE 0x30000u /* Q[head][dim] of the next ATTEND */
 #define GCATTN_Q_SIZE 0x10000u
-#define GCATTN_OUT_BASE 0x40000u      /* OUT[head][dim] of the last ATTEND (read-only) */
+#define GCATTN_OUT_BASE 0x40000u /* OUT[head][dim] of the last ATTEND (read-only) */
 #define GCATTN_OUT_SIZE 0x10000u
-#define GCATTN_SCALER_BASE 0x80000u   /* scalers[layer][head][GCATTN_SCALER_WORDS] */
+#define GCATTN_SCALER_BASE 0x80000u /* scalers[layer][head][GCATTN_SCALER_WORDS] */
 #define GCATTN_SCALER_SIZE 0x80000u
 #define GCATTN_ADDRESS_SPACE 0x100000u /* bytes decoded by the accelerator; above: unmapped */
 
@@ -61,8 +61,8 @@
 #define GCATTN_REG_PHASE_PS(i) (GCATTN_REG_PHASE_PS0 + 4u * (i))
 
 /* DMA descriptor (RW, locked while BUSY) and DMA status (RO) registers. */
-#define GCATTN_REG_DMA_K_ADDR_LO 0x1000u     /* system address of head 0's K row, bits 31..0 */
-#define GCATTN_REG_DMA_K_ADDR_HI 0x1004u     /* bits 63..32 */
+#define GCATTN_REG_DMA_K_ADDR_LO 0x1000u /* system address of head 0's K row, bits 31..0 */
+#define GCATTN_REG_DMA_K_ADDR_HI 0x1004u /* bits 63..32 */
 #define GCATTN_REG_DMA_V_ADDR_LO 0x1008u
 #define GCATTN_REG_DMA_V_ADDR_HI 0x100Cu
 #define GCATTN_REG_DMA_Q_ADDR_LO 0x1010u
@@ -74,9 +74,9 @@
 #define GCATTN_REG_DMA_STATUS 0x1028u        /* RO  GCATTN_DMA_STATUS_* */
 #define GCATTN_REG_DMA_ERROR_ADDR_LO 0x102Cu /* RO  system address of the failed burst */
 #define GCATTN_REG_DMA_ERROR_ADDR_HI 0x1030u
-#define GCATTN_REG_DMA_ERROR_RESP 0x1034u    /* RO  GCATTN_DMA_RESP_* of the failed burst */
-#define GCATTN_REG_DMA_BYTES 0x1038u         /* RO  bytes the last DMA command moved */
-#define GCATTN_REG_DMA_LAST_PS 0x103Cu       /* RO  DMA transfer time of the last command, ps */
+#define GCATTN_REG_DMA_ERROR_RESP 0x1034u /* RO  GCATTN_DMA_RESP_* of the failed burst */
+#define GCATTN_REG_DMA_BYTES 0x1038u      /* RO  bytes the last DMA command moved */
+#define GCATTN_REG_DMA_LAST_PS 0x103Cu    /* RO  DMA transfer time of the last command, ps */
 
 /* ---- Bit fields ---------------------------------------------------------------------------- */
 #define GCATTN_CONTROL_CLEAR_KV 0x1u   /* forget every stored token (a new sequence) */
@@ -90,7 +90,7 @@
 #define GCATTN_COMMAND_ATTEND 0x2u   /* attend with Q at POSITION, result in OUT */
 #define GCATTN_COMMAND_DMA 0x4u      /* fetch K/V/Q from and write OUT to system memory */
 
-#define GCATTN_IRQ_DONE 0x1u  /* IRQ_ENABLE, IRQ_STATUS, IRQ_CLEAR */
+#define GCATTN_IRQ_DONE 0x1u /* IRQ_ENABLE, IRQ_STATUS, IRQ_CLEAR */
 #define GCATTN_IRQ_ERROR 0x2u
 
 #define GCATTN_DMA_STATUS_ACTIVE 0x1u    /* a DMA transfer is in flight */

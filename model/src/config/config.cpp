@@ -19,11 +19,16 @@ namespace fs = std::filesystem;
 
 const char* to_string(ParamType type) {
   switch (type) {
-    case ParamType::Number: return "number";
-    case ParamType::Integer: return "integer";
-    case ParamType::Boolean: return "boolean";
-    case ParamType::String: return "string";
-    case ParamType::NumberArray: return "number_array";
+    case ParamType::Number:
+      return "number";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Boolean:
+      return "boolean";
+    case ParamType::String:
+      return "string";
+    case ParamType::NumberArray:
+      return "number_array";
   }
   return "?";
 }
@@ -84,7 +89,8 @@ double as_double(const json::value& v) {
 
 std::string ParamSpec::allowed() const {
   switch (type) {
-    case ParamType::Boolean: return "true or false";
+    case ParamType::Boolean:
+      return "true or false";
     case ParamType::String: {
       std::string s = "one of";
       for (const auto& c : choices) s += " '" + c + "'";
@@ -131,16 +137,23 @@ ParameterSchema ParameterSchema::parse(std::string_view text, const std::string&
     spec.key = key;
     const auto str = [&](const char* field) -> std::string {
       const auto* v = o.if_contains(field);
-      if (!v || !v->is_string()) throw ConfigError(where + ": missing string field '" + field + "'");
+      if (!v || !v->is_string())
+        throw ConfigError(where + ": missing string field '" + field + "'");
       return std::string(v->as_string());
     };
     const std::string type = str("type");
-    if (type == "number") spec.type = ParamType::Number;
-    else if (type == "integer") spec.type = ParamType::Integer;
-    else if (type == "boolean") spec.type = ParamType::Boolean;
-    else if (type == "string") spec.type = ParamType::String;
-    else if (type == "number_array") spec.type = ParamType::NumberArray;
-    else throw ConfigError(where + ": unknown type '" + type + "'");
+    if (type == "number")
+      spec.type = ParamType::Number;
+    else if (type == "integer")
+      spec.type = ParamType::Integer;
+    else if (type == "boolean")
+      spec.type = ParamType::Boolean;
+    else if (type == "string")
+      spec.type = ParamType::String;
+    else if (type == "number_array")
+      spec.type = ParamType::NumberArray;
+    else
+      throw ConfigError(where + ": unknown type '" + type + "'");
     spec.unit = str("unit");
     spec.source = str("source");
     if (spec.source != "paper" && spec.source != "derived" && spec.source != "assumed") {
@@ -152,7 +165,8 @@ ParameterSchema ParameterSchema::parse(std::string_view text, const std::string&
     if (const auto* v = o.if_contains("enum")) {
       for (const auto& c : v->as_array()) spec.choices.emplace_back(c.as_string());
     }
-    if (const auto* v = o.if_contains("length")) spec.length = static_cast<std::size_t>(v->to_number<std::int64_t>());
+    if (const auto* v = o.if_contains("length"))
+      spec.length = static_cast<std::size_t>(v->to_number<std::int64_t>());
     if (spec.type == ParamType::String && spec.choices.empty()) {
       throw ConfigError(where + ": string parameters need an 'enum'");
     }
@@ -204,13 +218,14 @@ const ParamSpec& ParameterSchema::at(std::string_view key) const {
 // ---------------------------------------------------------------------------------------------
 namespace {
 
-[[noreturn]] void bad_value(const std::string& origin, const ParamSpec& spec, const std::string& got,
-                            const std::string& why) {
+[[noreturn]] void bad_value(const std::string& origin, const ParamSpec& spec,
+                            const std::string& got, const std::string& why) {
   throw ConfigError(origin + ": parameter '" + spec.key + "' = " + got + ": " + why +
                     "; allowed: " + spec.allowed());
 }
 
-void check_range(const std::string& origin, const ParamSpec& spec, double x, const std::string& got) {
+void check_range(const std::string& origin, const ParamSpec& spec, double x,
+                 const std::string& got) {
   if (!std::isfinite(x)) bad_value(origin, spec, got, "not a finite number");
   if (x < spec.min || x > spec.max) bad_value(origin, spec, got, "out of range");
 }
@@ -226,9 +241,12 @@ ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::
     }
     case ParamType::Integer: {
       double x = 0;
-      if (v.is_int64() || v.is_uint64()) x = as_double(v);
-      else if (v.is_double() && std::floor(v.get_double()) == v.get_double()) x = v.get_double();
-      else bad_value(origin, spec, got, "expected an integer");
+      if (v.is_int64() || v.is_uint64())
+        x = as_double(v);
+      else if (v.is_double() && std::floor(v.get_double()) == v.get_double())
+        x = v.get_double();
+      else
+        bad_value(origin, spec, got, "expected an integer");
       check_range(origin, spec, x, got);
       return static_cast<std::int64_t>(x);
     }
@@ -251,7 +269,8 @@ ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::
       }
       std::vector<double> xs;
       for (const auto& e : a) {
-        if (!e.is_number()) bad_value(origin, spec, got, "element " + json::serialize(e) + " is not a number");
+        if (!e.is_number())
+          bad_value(origin, spec, got, "element " + json::serialize(e) + " is not a number");
         xs.push_back(as_double(e));
         check_range(origin, spec, xs.back(), got);
       }
@@ -354,17 +373,19 @@ struct ConfigLoader {
     std::error_code canon_ec;
     const fs::path canon = fs::weakly_canonical(origin, canon_ec);
     const std::string link = it != presets.end() && !looks_like_path ? origin
-                             : canon_ec                             ? origin
-                                                                    : canon.string();
+                             : canon_ec                              ? origin
+                                                                     : canon.string();
     if (!chain.insert(link).second) {
-      throw ConfigError(origin + ": 'extends' forms a cycle (the file extends itself, directly or "
-                                 "through other files); end the chain with a preset");
+      throw ConfigError(origin +
+                        ": 'extends' forms a cycle (the file extends itself, directly or "
+                        "through other files); end the chain with a preset");
     }
     const json::value root = parse_json(text, origin);
     if (!root.is_object()) throw ConfigError(origin + ": a configuration must be a JSON object");
     const auto& obj = root.as_object();
     if (const auto* ext = obj.if_contains("extends")) {
-      if (!ext->is_string()) throw ConfigError(origin + ": 'extends' must be a preset name or file");
+      if (!ext->is_string())
+        throw ConfigError(origin + ": 'extends' must be a preset name or file");
       load(std::string(ext->as_string()), dir);
     }
     apply_object(obj, "", origin);
@@ -474,7 +495,8 @@ std::string Config::to_json(bool pretty) const {
   std::string out = "{\n";
   bool first = true;
   for (const auto& kv : root) {
-    out += (first ? "  \"" : ",\n  \"") + std::string(kv.key()) + "\": " + json::serialize(kv.value());
+    out +=
+        (first ? "  \"" : ",\n  \"") + std::string(kv.key()) + "\": " + json::serialize(kv.value());
     first = false;
   }
   return out + "\n}\n";

@@ -21,7 +21,7 @@ HardwareParams HardwareParams::from(const Config& cfg) {
   p.v_mid_v = cfg.number("cell.v_mid_v");
 
   const std::string& mode = cfg.string("leakage.mode");
-  p.leakage_mode = mode == "time" ? LeakageMode::Time
+  p.leakage_mode = mode == "time"        ? LeakageMode::Time
                    : mode == "token_age" ? LeakageMode::TokenAge
                                          : LeakageMode::Off;
   p.tau_s = cfg.number("leakage.tau_s");
@@ -43,7 +43,9 @@ HardwareParams HardwareParams::from(const Config& cfg) {
   p.out_levels = static_cast<int>(cfg.integer("output.levels"));
   p.out_mode = cfg.string("output.mode") == "counter" ? OutputMode::Counter : OutputMode::Reference;
   if (p.out_mode == OutputMode::Counter && (p.out_levels % 2 != 0 || p.out_levels < 4)) {
-    throw ConfigError("output.levels must be even and >= 4 with output.mode = counter (sign + levels/2 magnitudes)");
+    throw ConfigError(
+        "output.levels must be even and >= 4 with output.mode = counter (sign + levels/2 "
+        "magnitudes)");
   }
   p.quantize = cfg.boolean("signal.quantize");
   p.default_scalers.q = {cfg.number("scalers.q_gain"), cfg.number("scalers.q_offset")};

@@ -13,7 +13,8 @@ void softmax_attention(const float* q, const float* k, const float* v, int n, in
   double mx = -INFINITY;
   for (int t = 0; t < n; ++t) {
     double s = 0.0;
-    for (int i = 0; i < d; ++i) s += static_cast<double>(q[i]) * k[static_cast<std::size_t>(t) * d + i];
+    for (int i = 0; i < d; ++i)
+      s += static_cast<double>(q[i]) * k[static_cast<std::size_t>(t) * d + i];
     w[t] = s * scale;
     mx = std::max(mx, w[t]);
   }

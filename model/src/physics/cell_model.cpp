@@ -13,7 +13,9 @@ CellModel CellModel::polynomial(const std::array<double, 10>& c_ij, double vread
   return CellModel(c);
 }
 
-CellModel CellModel::linear(double slope_ua_per_v) { return CellModel({0.0, slope_ua_per_v, 0.0, 0.0}); }
+CellModel CellModel::linear(double slope_ua_per_v) {
+  return CellModel({0.0, slope_ua_per_v, 0.0, 0.0});
+}
 
 CellModel CellModel::from(const HardwareParams& p) {
   return p.cell_kind == CellKind::Linear ? linear(p.linear_slope_ua_per_v)

@@ -8,32 +8,52 @@ namespace gcattn {
 
 const char* category_name(EnergyCategory c) {
   switch (c) {
-    case EnergyCategory::Dac: return "dac";
-    case EnergyCategory::Qk: return "qk";
-    case EnergyCategory::Av: return "av";
-    case EnergyCategory::Digital: return "digital";
+    case EnergyCategory::Dac:
+      return "dac";
+    case EnergyCategory::Qk:
+      return "qk";
+    case EnergyCategory::Av:
+      return "av";
+    case EnergyCategory::Digital:
+      return "digital";
   }
   return "?";
 }
 
 const char* component_name(EnergyComponent c) {
   switch (c) {
-    case EnergyComponent::KvWriteDac: return "kv_write_dac";
-    case EnergyComponent::KvCellWrite: return "kv_cell_write";
-    case EnergyComponent::QueryDac: return "query_dac";
-    case EnergyComponent::QueryWordline: return "query_wordline";
-    case EnergyComponent::QkArrayRead: return "qk_array_read";
-    case EnergyComponent::QkBitline: return "qk_bitline";
-    case EnergyComponent::ChargeToPulse: return "charge_to_pulse";
-    case EnergyComponent::PhiWordline: return "phi_wordline";
-    case EnergyComponent::AvArrayRead: return "av_array_read";
-    case EnergyComponent::AvBitline: return "av_bitline";
-    case EnergyComponent::OutputConverter: return "output_converter";
-    case EnergyComponent::CounterSteps: return "counter_steps";
-    case EnergyComponent::DigitalAdd: return "digital_add";
-    case EnergyComponent::Control: return "control";
-    case EnergyComponent::Routing: return "routing";
-    case EnergyComponent::Static: return "static";
+    case EnergyComponent::KvWriteDac:
+      return "kv_write_dac";
+    case EnergyComponent::KvCellWrite:
+      return "kv_cell_write";
+    case EnergyComponent::QueryDac:
+      return "query_dac";
+    case EnergyComponent::QueryWordline:
+      return "query_wordline";
+    case EnergyComponent::QkArrayRead:
+      return "qk_array_read";
+    case EnergyComponent::QkBitline:
+      return "qk_bitline";
+    case EnergyComponent::ChargeToPulse:
+      return "charge_to_pulse";
+    case EnergyComponent::PhiWordline:
+      return "phi_wordline";
+    case EnergyComponent::AvArrayRead:
+      return "av_array_read";
+    case EnergyComponent::AvBitline:
+      return "av_bitline";
+    case EnergyComponent::OutputConverter:
+      return "output_converter";
+    case EnergyComponent::CounterSteps:
+      return "counter_steps";
+    case EnergyComponent::DigitalAdd:
+      return "digital_add";
+    case EnergyComponent::Control:
+      return "control";
+    case EnergyComponent::Routing:
+      return "routing";
+    case EnergyComponent::Static:
+      return "static";
   }
   return "?";
 }
@@ -42,20 +62,24 @@ EnergyCategory category_of(EnergyComponent c) {
   switch (c) {
     case EnergyComponent::KvWriteDac:
     case EnergyComponent::KvCellWrite:
-    case EnergyComponent::QueryDac: return EnergyCategory::Dac;
+    case EnergyComponent::QueryDac:
+      return EnergyCategory::Dac;
     case EnergyComponent::QueryWordline:
     case EnergyComponent::QkArrayRead:
     case EnergyComponent::QkBitline:
-    case EnergyComponent::ChargeToPulse: return EnergyCategory::Qk;
+    case EnergyComponent::ChargeToPulse:
+      return EnergyCategory::Qk;
     case EnergyComponent::PhiWordline:
     case EnergyComponent::AvArrayRead:
     case EnergyComponent::AvBitline:
     case EnergyComponent::OutputConverter:
-    case EnergyComponent::CounterSteps: return EnergyCategory::Av;
+    case EnergyComponent::CounterSteps:
+      return EnergyCategory::Av;
     case EnergyComponent::DigitalAdd:
     case EnergyComponent::Control:
     case EnergyComponent::Routing:
-    case EnergyComponent::Static: return EnergyCategory::Digital;
+    case EnergyComponent::Static:
+      return EnergyCategory::Digital;
   }
   return EnergyCategory::Digital;
 }
@@ -77,8 +101,8 @@ void EnergyLedger::reject(EnergyComponent c, double pj) const {
     os << "EnergyLedger: component '" << component_name(c) << "' given " << pj
        << " pJ; energies must be finite and non-negative";
   } else {
-    os << "EnergyLedger: component '" << component_name(c) << "' overflows (" << sum_[i] << " + " << pj
-       << " pJ)";
+    os << "EnergyLedger: component '" << component_name(c) << "' overflows (" << sum_[i] << " + "
+       << pj << " pJ)";
   }
   throw std::logic_error(os.str());
 }
@@ -112,7 +136,8 @@ double EnergyLedger::category(EnergyCategory cat) const {
 
 double EnergyLedger::total() const {
   double s = 0.0;
-  for (std::size_t i = 0; i < kEnergyComponentCount; ++i) s += component(static_cast<EnergyComponent>(i));
+  for (std::size_t i = 0; i < kEnergyComponentCount; ++i)
+    s += component(static_cast<EnergyComponent>(i));
   return s;
 }
 

@@ -21,18 +21,21 @@ struct Reader {
   [[noreturn]] void fail(const std::string& field, const std::string& why) const {
     throw ConfigError(origin + ": field '" + field + "' " + why);
   }
-  const json::object& object(const json::object& o, const char* key, const std::string& path) const {
+  const json::object& object(const json::object& o, const char* key,
+                             const std::string& path) const {
     const auto* v = o.if_contains(key);
     if (!v || !v->is_object()) fail(path + key, "must be an object");
     return v->as_object();
   }
   std::string string(const json::object& o, const char* key, const std::string& path) const {
     const auto* v = o.if_contains(key);
-    if (!v || !v->is_string() || v->as_string().empty()) fail(path + key, "must be a non-empty string");
+    if (!v || !v->is_string() || v->as_string().empty())
+      fail(path + key, "must be a non-empty string");
     return std::string(v->as_string());
   }
   // A positive finite number, or nullopt for null.
-  std::optional<double> number(const json::object& o, const char* key, const std::string& path) const {
+  std::optional<double> number(const json::object& o, const char* key,
+                               const std::string& path) const {
     const auto* v = o.if_contains(key);
     if (!v) fail(path + key, "is missing (use null when not published)");
     if (v->is_null()) return std::nullopt;
@@ -52,7 +55,8 @@ struct Reader {
 
 }  // namespace
 
-GpuReference GpuReference::parse(std::string_view text, const std::string& id, const std::string& origin) {
+GpuReference GpuReference::parse(std::string_view text, const std::string& id,
+                                 const std::string& origin) {
   json::error_code ec;
   const json::value root = json::parse(text, ec);
   if (ec) throw ConfigError(origin + ": invalid JSON: " + ec.message());
@@ -89,10 +93,11 @@ GpuReference GpuReference::load(std::string_view id_or_file) {
   const bool looks_like_path = id_or_file.find('/') != std::string_view::npos ||
                                id_or_file.find(".json") != std::string_view::npos;
   if (!looks_like_path) {
-    const auto it = std::find_if(gpus.begin(), gpus.end(),
-                                 [&](const auto& g) { return g.name == id_or_file; });
+    const auto it =
+        std::find_if(gpus.begin(), gpus.end(), [&](const auto& g) { return g.name == id_or_file; });
     if (it != gpus.end()) {
-      return parse(it->json, std::string(it->name), "configs/gpus/" + std::string(it->name) + ".json");
+      return parse(it->json, std::string(it->name),
+                   "configs/gpus/" + std::string(it->name) + ".json");
     }
   }
   const std::filesystem::path path(id_or_file);

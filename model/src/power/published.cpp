@@ -23,7 +23,8 @@ std::string str_field(const json::object& o, const char* key, const std::string&
   return std::string(v->as_string());
 }
 
-double num_field(const json::object& o, const char* key, const std::string& where, double lo, double hi) {
+double num_field(const json::object& o, const char* key, const std::string& where, double lo,
+                 double hi) {
   const auto* v = o.if_contains(key);
   if (!v || !v->is_number()) throw ConfigError(where + ": field '" + key + "' must be a number");
   const double x = v->to_number<double>();
@@ -44,7 +45,8 @@ const PublishedFigure& PublishedFigures::at(std::string_view quantity) const {
   throw ConfigError("published figures '" + id + "': no quantity '" + std::string(quantity) + "'");
 }
 
-PublishedFigures PublishedFigures::parse(std::string_view text, const std::string& id, const std::string& origin) {
+PublishedFigures PublishedFigures::parse(std::string_view text, const std::string& id,
+                                         const std::string& origin) {
   json::error_code ec;
   const json::value root = json::parse(text, ec);
   if (ec) throw ConfigError(origin + ": invalid JSON: " + ec.message());
@@ -71,7 +73,8 @@ PublishedFigures PublishedFigures::parse(std::string_view text, const std::strin
     fig.tolerance = num_field(fo, "tolerance", where, 0.0, 1.0);
     fig.doc = str_field(fo, "doc", where);
     for (const auto& prev : p.figures) {
-      if (prev.quantity == fig.quantity) throw ConfigError(where + ": quantity '" + fig.quantity + "' listed twice");
+      if (prev.quantity == fig.quantity)
+        throw ConfigError(where + ": quantity '" + fig.quantity + "' listed twice");
     }
     p.figures.push_back(std::move(fig));
   }
@@ -83,9 +86,11 @@ PublishedFigures PublishedFigures::load(std::string_view id_or_file) {
   const bool looks_like_path = id_or_file.find('/') != std::string_view::npos ||
                                id_or_file.find(".json") != std::string_view::npos;
   if (!looks_like_path) {
-    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == id_or_file; });
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == id_or_file; });
     if (it != all.end()) {
-      return parse(it->json, std::string(it->name), "configs/published/" + std::string(it->name) + ".json");
+      return parse(it->json, std::string(it->name),
+                   "configs/published/" + std::string(it->name) + ".json");
     }
   }
   const std::filesystem::path path(id_or_file);

@@ -9,12 +9,18 @@ namespace gcattn {
 
 const char* phase_name(Phase p) {
   switch (p) {
-    case Phase::WriteKV: return "write_kv";
-    case Phase::QueryPulses: return "query_pulses";
-    case Phase::ChargeToPulse: return "charge_to_pulse";
-    case Phase::PhiPulses: return "phi_pulses";
-    case Phase::OutputConversion: return "output_conversion";
-    case Phase::DigitalSum: return "digital_sum";
+    case Phase::WriteKV:
+      return "write_kv";
+    case Phase::QueryPulses:
+      return "query_pulses";
+    case Phase::ChargeToPulse:
+      return "charge_to_pulse";
+    case Phase::PhiPulses:
+      return "phi_pulses";
+    case Phase::OutputConversion:
+      return "output_conversion";
+    case Phase::DigitalSum:
+      return "digital_sum";
   }
   return "?";
 }

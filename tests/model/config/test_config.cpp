@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <fstream>
 
+#include "cli/commands.h"
 #include "gcattn/config/config.h"
 #include "gcattn/config/hardware_params.h"
-#include "cli/commands.h"
 
 #include <iterator>
 #include <sstream>
@@ -64,9 +64,11 @@ TEST_CASE("bad overrides name the key, the value and what is allowed", "[config]
   Config cfg = Config::paper();
   CHECK_THROWS_WITH(cfg.set("cell.modle=linear"), Contains("unknown parameter 'cell.modle'") &&
                                                       Contains("did you mean 'cell.model'"));
-  CHECK_THROWS_WITH(cfg.set("cell.model=cubic"), Contains("'cell.model'") && Contains("\"cubic\"") &&
+  CHECK_THROWS_WITH(cfg.set("cell.model=cubic"), Contains("'cell.model'") &&
+                                                     Contains("\"cubic\"") &&
                                                      Contains("one of 'polynomial' 'linear'"));
-  CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=-1"), Contains("'cpc.s_sat_ua' = -1") && Contains("out of range"));
+  CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=-1"),
+                    Contains("'cpc.s_sat_ua' = -1") && Contains("out of range"));
   CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=abc"), Contains("expected a number"));
   CHECK_THROWS_WITH(cfg.set("cpc.s_sat_ua=NaN"), Contains("'cpc.s_sat_ua'"));
   CHECK_THROWS_WITH(cfg.set("query_dac.levels=3.5"), Contains("expected an integer"));
@@ -81,20 +83,26 @@ TEST_CASE("configuration files: extends, typos, types, malformed JSON, missing k
   CHECK(Config::load(good).origin_of("cpc.s_sat_ua") == good);
 
   const auto typo = write_temp("typo.json", R"({"extends": "paper", "cpc": {"s_sta_ua": 70}})");
-  CHECK_THROWS_WITH(Config::load(typo), Contains(typo) && Contains("unknown parameter 'cpc.s_sta_ua'") &&
+  CHECK_THROWS_WITH(Config::load(typo), Contains(typo) &&
+                                            Contains("unknown parameter 'cpc.s_sta_ua'") &&
                                             Contains("did you mean 'cpc.s_sat_ua'"));
   const auto type = write_temp("type.json", R"({"extends": "paper", "array": {"rows": "64"}})");
-  CHECK_THROWS_WITH(Config::load(type), Contains(type) && Contains("'array.rows'") && Contains("expected an integer"));
+  CHECK_THROWS_WITH(Config::load(type),
+                    Contains(type) && Contains("'array.rows'") && Contains("expected an integer"));
   const auto range = write_temp("range.json", R"({"extends": "paper", "output": {"levels": 1}})");
-  CHECK_THROWS_WITH(Config::load(range), Contains("'output.levels' = 1") && Contains("out of range"));
-  const auto bad = write_temp("bad.json", "{\"extends\": \"paper\",\n  \"cpc\": {\"s_sat_ua\": 70,}\n}");
+  CHECK_THROWS_WITH(Config::load(range),
+                    Contains("'output.levels' = 1") && Contains("out of range"));
+  const auto bad =
+      write_temp("bad.json", "{\"extends\": \"paper\",\n  \"cpc\": {\"s_sat_ua\": 70,}\n}");
   CHECK_THROWS_WITH(Config::load(bad), Contains(bad) && Contains("invalid JSON at line 2"));
   const auto partial = write_temp("partial.json", R"({"cpc": {"s_sat_ua": 70}})");
   CHECK_THROWS_WITH(Config::load(partial), Contains("is not set") && Contains("extends"));
   const auto cycle = write_temp("cycle.json", R"({"extends": "/tmp/gcattn_test_cycle.json"})");
   CHECK_THROWS_WITH(Config::load(cycle), Contains("cycle"));
-  CHECK_THROWS_WITH(Config::load("no-such-preset"), Contains("no such preset") && Contains("paper"));
-  const auto window = write_temp("window.json", R"({"extends": "paper", "array": {"window_tokens": 100}})");
+  CHECK_THROWS_WITH(Config::load("no-such-preset"),
+                    Contains("no such preset") && Contains("paper"));
+  const auto window =
+      write_temp("window.json", R"({"extends": "paper", "array": {"window_tokens": 100}})");
   CHECK_THROWS_WITH(HardwareParams::from(Config::load(window)), Contains("multiple of array.cols"));
 }
 
@@ -113,7 +121,8 @@ TEST_CASE("docs/configuration.md lists exactly the schema's parameters", "[confi
   std::ifstream in(std::string(GCATTN_SOURCE_DIR) + "/docs/configuration.md");
   REQUIRE(in);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string begin = "<!-- BEGIN generated: gcattn config doc -->\n", end = "<!-- END generated -->";
+  const std::string begin = "<!-- BEGIN generated: gcattn config doc -->\n",
+                    end = "<!-- END generated -->";
   const auto b = text.find(begin), e = text.find(end);
   REQUIRE(b != std::string::npos);
   REQUIRE(e != std::string::npos);

@@ -23,7 +23,8 @@ TEST_CASE("write DAC: clamp to [0, 0.9] V, 3-bit levels", "[numerics][converters
   CHECK(WriteDac(8, 0.0, 0.9, false).volts(0.13) == Approx(0.13));
 }
 
-TEST_CASE("charge-to-pulse HardSigmoid: monotone, saturating, phi = S/80", "[numerics][converters]") {
+TEST_CASE("charge-to-pulse HardSigmoid: monotone, saturating, phi = S/80",
+          "[numerics][converters]") {
   const ChargeToPulse cpc(80.0);
   CHECK(cpc.phi(-5.0) == 0.0);
   CHECK(cpc.phi(0.0) == 0.0);
@@ -40,12 +41,13 @@ TEST_CASE("charge-to-pulse HardSigmoid: monotone, saturating, phi = S/80", "[num
   }
 }
 
-TEST_CASE("signed output converter: A/40 clamped, reference and counter modes", "[numerics][converters]") {
+TEST_CASE("signed output converter: A/40 clamped, reference and counter modes",
+          "[numerics][converters]") {
   const OutputConverter ref(40.0, 32, OutputMode::Reference, true);
   CHECK(ref.convert(0.0) == 0.0);
-  CHECK(ref.convert(40.0) == Approx(32.0 / 31));   // saturated +1 -> 1.032
+  CHECK(ref.convert(40.0) == Approx(32.0 / 31));  // saturated +1 -> 1.032
   CHECK(ref.convert(-400.0) == Approx(-32.0 / 31));
-  CHECK(ref.convert(20.0) == Approx(16.0 / 31));   // 0.5 / (2/31) = 7.75 -> 8 steps
+  CHECK(ref.convert(20.0) == Approx(16.0 / 31));  // 0.5 / (2/31) = 7.75 -> 8 steps
   CHECK(ref.code(20.0) == 8);
   const OutputConverter cnt(40.0, 32, OutputMode::Counter, true);
   CHECK(cnt.convert(40.0) == 1.0);

@@ -60,7 +60,8 @@ TEST_CASE("gain-cell array reads match hand-computed sums", "[numerics][array]")
   CHECK(a.stored_volts(0, 1) == Approx(0.65));
 }
 
-TEST_CASE("gain-cell array leaks with elapsed time since each column's write", "[numerics][array]") {
+TEST_CASE("gain-cell array leaks with elapsed time since each column's write",
+          "[numerics][array]") {
   const CellModel lin = CellModel::linear(10.0);
   GainCellArrayModel a(1, 2, lin, Leakage(LeakageMode::Time, 1e-3, 0.0), 0.45);
   const double v = 0.85;  // u = 0.4
@@ -73,13 +74,15 @@ TEST_CASE("gain-cell array leaks with elapsed time since each column's write", "
   CHECK(out[1] == Approx(4.0 * std::exp(-1.0)));
 }
 
-TEST_CASE("sub-tile equals an independent transcription of PAPER.md section 5", "[numerics][subtile]") {
+TEST_CASE("sub-tile equals an independent transcription of PAPER.md section 5",
+          "[numerics][subtile]") {
   for (const char* cell : {"polynomial", "linear"}) {
     const HardwareParams p = continuous_params(cell);
     const RandomTile in(64, 64, 42);
     const double rate = 1.6e-4;
     std::vector<double> S, phi, out;
-    test::paper_subtile(in.q, in.k, in.v, in.T, in.D, rate, std::string(cell) == "linear", S, phi, out);
+    test::paper_subtile(in.q, in.k, in.v, in.T, in.D, rate, std::string(cell) == "linear", S, phi,
+                        out);
 
     SubTileModel tile(p);
     std::vector<double> s(64), ph(64), a(64), o(64);
@@ -96,7 +99,8 @@ TEST_CASE("sub-tile equals an independent transcription of PAPER.md section 5", 
   }
 }
 
-TEST_CASE("head: circular window, sub-tile mapping, digital sum and output scaler", "[numerics][head]") {
+TEST_CASE("head: circular window, sub-tile mapping, digital sum and output scaler",
+          "[numerics][head]") {
   Config cfg = Config::paper();
   cfg.set("array.window_tokens=128");  // 2 sub-tiles
   cfg.set("leakage.mode=off");
@@ -131,7 +135,8 @@ TEST_CASE("head: circular window, sub-tile mapping, digital sum and output scale
   }
 }
 
-TEST_CASE("ideal hardware with linear cell tracks the linear-attention formula", "[numerics][reference]") {
+TEST_CASE("ideal hardware with linear cell tracks the linear-attention formula",
+          "[numerics][reference]") {
   const HardwareParams p = ideal_hardware(HardwareParams::from(Config::paper()));
   CHECK(p.cell_kind == CellKind::Linear);
   CHECK_FALSE(p.quantize);

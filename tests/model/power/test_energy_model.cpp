@@ -24,14 +24,17 @@ namespace {
 
 constexpr std::size_t kN = kEnergyComponentCount;
 
-EnergyComponent comp(std::size_t i) { return static_cast<EnergyComponent>(i); }
+EnergyComponent comp(std::size_t i) {
+  return static_cast<EnergyComponent>(i);
+}
 
 // A head with `tokens` random tokens written (k, v uniform over the DAC range, on the grid).
 struct FilledHead {
   HardwareParams hw;
   HeadModel head;
   std::vector<double> q;
-  FilledHead(const Config& cfg, int tokens, unsigned seed) : hw(HardwareParams::from(cfg)), head(hw) {
+  FilledHead(const Config& cfg, int tokens, unsigned seed)
+      : hw(HardwareParams::from(cfg)), head(hw) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<double> ukv(hw.kv_v_min_v, hw.kv_v_max_v), uq(0.0, 1.0);
     const WriteDac dac = WriteDac::from(hw);
@@ -45,12 +48,14 @@ struct FilledHead {
     for (int d = 0; d < hw.rows; ++d) q.push_back(qdac.fraction(uq(rng)));
   }
   // The attend energy of one step: every sub-tile's reads and conversions.
-  EnergyLedger attend(const EnergyModel& em, const std::vector<double>& qf, std::int64_t token) const {
+  EnergyLedger attend(const EnergyModel& em, const std::vector<double>& qf,
+                      std::int64_t token) const {
     EnergyLedger l;
-    std::vector<double> s(static_cast<std::size_t>(hw.cols)), phi(s.size()), a(static_cast<std::size_t>(hw.rows)),
-        out(a.size());
+    std::vector<double> s(static_cast<std::size_t>(hw.cols)), phi(s.size()),
+        a(static_cast<std::size_t>(hw.rows)), out(a.size());
     for (int m = 0; m < head.subtile_count(); ++m) {
-      const SubTileActivity act = head.subtile(m).attend(qf.data(), 0.0, token, s.data(), phi.data(), a.data(), out.data());
+      const SubTileActivity act =
+          head.subtile(m).attend(qf.data(), 0.0, token, s.data(), phi.data(), a.data(), out.data());
       em.subtile_attend(l, act, hw.rows);
     }
     return l;
@@ -83,8 +88,10 @@ TEST_CASE("ledger rejects negative, non-finite and overflowing amounts", "[energ
   l.add(EnergyComponent::Routing, 1.5);
   CHECK_THROWS_AS(l.add(EnergyComponent::Routing, -1e-12), std::logic_error);
   CHECK_THROWS_WITH(l.add(EnergyComponent::Routing, -2.0), Contains("routing") && Contains("-2"));
-  CHECK_THROWS_AS(l.add(EnergyComponent::Static, std::numeric_limits<double>::quiet_NaN()), std::logic_error);
-  CHECK_THROWS_AS(l.add(EnergyComponent::Static, std::numeric_limits<double>::infinity()), std::logic_error);
+  CHECK_THROWS_AS(l.add(EnergyComponent::Static, std::numeric_limits<double>::quiet_NaN()),
+                  std::logic_error);
+  CHECK_THROWS_AS(l.add(EnergyComponent::Static, std::numeric_limits<double>::infinity()),
+                  std::logic_error);
   l.add(EnergyComponent::Control, DBL_MAX);
   CHECK_THROWS_WITH(l.add(EnergyComponent::Control, DBL_MAX), Contains("overflow"));
   CHECK(l.component(EnergyComponent::Control) == DBL_MAX);  // unchanged by the failed add
@@ -99,7 +106,8 @@ TEST_CASE("ledger sums with compensation", "[energy][ledger]") {
   CHECK(l.component(EnergyComponent::Static) == 1e16 + 1000.0);  // plain += would stay at 1e16
   EnergyLedger small;
   for (int i = 0; i < 10; ++i) small.add(EnergyComponent::Routing, 0.1);
-  CHECK(small.component(EnergyComponent::Routing) == 1.0);  // naive summation gives 0.9999999999999999
+  CHECK(small.component(EnergyComponent::Routing) ==
+        1.0);  // naive summation gives 0.9999999999999999
   // merge adds component by component, keeping the compensation.
   EnergyLedger m;
   m.merge(l);
@@ -126,12 +134,14 @@ TEST_CASE("components sum to the categories and the total", "[energy][invariants
     CHECK(l.component(comp(i)) > 0.0);  // this step exercises every component
     by_comp += l.component(comp(i));
   }
-  for (std::size_t c = 0; c < kEnergyCategoryCount; ++c) by_cat += l.category(static_cast<EnergyCategory>(c));
+  for (std::size_t c = 0; c < kEnergyCategoryCount; ++c)
+    by_cat += l.category(static_cast<EnergyCategory>(c));
   CHECK(by_comp == l.total());
   CHECK(by_cat == Approx(l.total()).epsilon(1e-14));
   CHECK(l.category(EnergyCategory::Qk) ==
-        Approx(l.component(EnergyComponent::QueryWordline) + l.component(EnergyComponent::QkArrayRead) +
-               l.component(EnergyComponent::QkBitline) + l.component(EnergyComponent::ChargeToPulse)));
+        Approx(l.component(EnergyComponent::QueryWordline) +
+               l.component(EnergyComponent::QkArrayRead) + l.component(EnergyComponent::QkBitline) +
+               l.component(EnergyComponent::ChargeToPulse)));
 }
 
 TEST_CASE("no work means no dynamic energy", "[energy][invariants]") {
@@ -182,9 +192,11 @@ TEST_CASE("event energies follow the circuit formulas", "[energy]") {
     }
     EnergyLedger l;
     em.kv_write(l, k.data(), v.data(), rows);
-    const double dac_fj = 2 * rows * cfg.number("energy.kv_dac_power_uw") * cfg.number("timing.write_kv_ns");
+    const double dac_fj =
+        2 * rows * cfg.number("energy.kv_dac_power_uw") * cfg.number("timing.write_kv_ns");
     CHECK(l.component(EnergyComponent::KvWriteDac) == Approx(dac_fj * 1e-3));
-    const double c_node = cfg.number("energy.storage_node_ff") + cfg.number("energy.write_bitline_ff_per_cell") * cols;
+    const double c_node = cfg.number("energy.storage_node_ff") +
+                          cfg.number("energy.write_bitline_ff_per_cell") * cols;
     const double wwl = 2 * cfg.number("energy.write_wordline_ff_per_cell") * rows * vdd * vdd;
     CHECK(l.component(EnergyComponent::KvCellWrite) == Approx((c_node * vsum * vdd + wwl) * 1e-3));
     // Data dependent: writing VDD/2 everywhere costs less cell energy than writing 0.9 V.
@@ -200,9 +212,11 @@ TEST_CASE("event energies follow the circuit formulas", "[energy]") {
     for (int r = 0; r < 40; ++r) q[r] = (r % 15 + 1) / 15.0;
     EnergyLedger l;
     em.query(l, q.data(), rows, 16);
-    CHECK(l.component(EnergyComponent::QueryDac) == Approx(rows * cfg.number("energy.query_dac_fj_per_conversion") * 1e-3));
+    CHECK(l.component(EnergyComponent::QueryDac) ==
+          Approx(rows * cfg.number("energy.query_dac_fj_per_conversion") * 1e-3));
     CHECK(l.component(EnergyComponent::QueryWordline) ==
-          Approx(40 * 16 * cfg.number("energy.read_wordline_ff_per_cell") * cols * vread * vread * 1e-3));
+          Approx(40 * 16 * cfg.number("energy.read_wordline_ff_per_cell") * cols * vread * vread *
+                 1e-3));
     q[3] = 1.5;
     CHECK_THROWS_AS(em.query(l, q.data(), rows, 16), std::invalid_argument);
   }
@@ -221,21 +235,27 @@ TEST_CASE("event energies follow the circuit formulas", "[energy]") {
     const double cbl = cfg.number("energy.read_bitline_ff_per_cell");
     CHECK(l.component(EnergyComponent::QkBitline) == Approx(50 * cbl * rows * vbl * vbl * 1e-3));
     CHECK(l.component(EnergyComponent::AvBitline) == Approx(rows * cbl * cols * vbl * vbl * 1e-3));
-    CHECK(l.component(EnergyComponent::ChargeToPulse) == Approx(50 * cfg.number("energy.cpc_fj_per_conversion") * 1e-3));
-    CHECK(l.component(EnergyComponent::PhiWordline) ==
-          Approx(20 * cfg.number("energy.read_wordline_ff_per_cell") * rows * vread * vread * 1e-3));
+    CHECK(l.component(EnergyComponent::ChargeToPulse) ==
+          Approx(50 * cfg.number("energy.cpc_fj_per_conversion") * 1e-3));
+    CHECK(
+        l.component(EnergyComponent::PhiWordline) ==
+        Approx(20 * cfg.number("energy.read_wordline_ff_per_cell") * rows * vread * vread * 1e-3));
     CHECK(l.component(EnergyComponent::OutputConverter) ==
           Approx(rows * cfg.number("energy.output_converter_fj_per_conversion") * 1e-3));
-    CHECK(l.component(EnergyComponent::CounterSteps) == Approx(123 * cfg.number("energy.counter_fj_per_step") * 1e-3));
+    CHECK(l.component(EnergyComponent::CounterSteps) ==
+          Approx(123 * cfg.number("energy.counter_fj_per_step") * 1e-3));
   }
   SECTION("digital, routing, static") {
     EnergyLedger l;
     em.digital(l, 16, rows);
     CHECK(l.component(EnergyComponent::DigitalAdd) ==
-          Approx((16 * rows * cfg.number("energy.add_fj_per_code") + rows * cfg.number("energy.scaler_fj_per_output")) * 1e-3));
+          Approx((16 * rows * cfg.number("energy.add_fj_per_code") +
+                  rows * cfg.number("energy.scaler_fj_per_output")) *
+                 1e-3));
     CHECK(l.component(EnergyComponent::Control) == cfg.number("energy.control_pj_per_step"));
     em.routing(l, 1000.0);
-    CHECK(l.component(EnergyComponent::Routing) == Approx(1000.0 * cfg.number("energy.routing_fj_per_bit") * 1e-3));
+    CHECK(l.component(EnergyComponent::Routing) ==
+          Approx(1000.0 * cfg.number("energy.routing_fj_per_bit") * 1e-3));
     CHECK_THROWS_AS(em.routing(l, -1.0), std::invalid_argument);
     CHECK_THROWS_AS(em.static_power(l, -1.0), std::invalid_argument);
   }
@@ -265,13 +285,19 @@ TEST_CASE("energy scales with the window fill", "[energy][invariants]") {
   const EnergyLedger lh = half.attend(em, full.q, 1024), lf = full.attend(em, full.q, 1024);
   // Per-column events scale exactly with the written columns, per-row events with the active
   // sub-tiles (8 of 16).
-  CHECK(lh.component(EnergyComponent::QkBitline) == Approx(0.5 * lf.component(EnergyComponent::QkBitline)));
-  CHECK(lh.component(EnergyComponent::ChargeToPulse) == Approx(0.5 * lf.component(EnergyComponent::ChargeToPulse)));
-  CHECK(lh.component(EnergyComponent::AvBitline) == Approx(0.5 * lf.component(EnergyComponent::AvBitline)));
-  CHECK(lh.component(EnergyComponent::OutputConverter) == Approx(0.5 * lf.component(EnergyComponent::OutputConverter)));
+  CHECK(lh.component(EnergyComponent::QkBitline) ==
+        Approx(0.5 * lf.component(EnergyComponent::QkBitline)));
+  CHECK(lh.component(EnergyComponent::ChargeToPulse) ==
+        Approx(0.5 * lf.component(EnergyComponent::ChargeToPulse)));
+  CHECK(lh.component(EnergyComponent::AvBitline) ==
+        Approx(0.5 * lf.component(EnergyComponent::AvBitline)));
+  CHECK(lh.component(EnergyComponent::OutputConverter) ==
+        Approx(0.5 * lf.component(EnergyComponent::OutputConverter)));
   // Reads scale with the data: about half (independent random halves).
-  CHECK(lh.component(EnergyComponent::QkArrayRead) == Approx(0.5 * lf.component(EnergyComponent::QkArrayRead)).epsilon(0.05));
-  CHECK(lh.component(EnergyComponent::AvArrayRead) == Approx(0.5 * lf.component(EnergyComponent::AvArrayRead)).epsilon(0.1));
+  CHECK(lh.component(EnergyComponent::QkArrayRead) ==
+        Approx(0.5 * lf.component(EnergyComponent::QkArrayRead)).epsilon(0.05));
+  CHECK(lh.component(EnergyComponent::AvArrayRead) ==
+        Approx(0.5 * lf.component(EnergyComponent::AvArrayRead)).epsilon(0.1));
   CHECK(lh.category(EnergyCategory::Qk) < 0.55 * lf.category(EnergyCategory::Qk));
   CHECK(lh.category(EnergyCategory::Qk) > 0.45 * lf.category(EnergyCategory::Qk));
 }
@@ -286,19 +312,24 @@ TEST_CASE("read energy scales with the pulse widths", "[energy][invariants]") {
   std::vector<double> q_half(h.q);
   for (auto& x : q_half) x *= 0.5;
   const EnergyLedger full = h.attend(em, h.q, 1024), half = h.attend(em, q_half, 1024);
-  CHECK(half.component(EnergyComponent::QkArrayRead) == Approx(0.5 * full.component(EnergyComponent::QkArrayRead)));
+  CHECK(half.component(EnergyComponent::QkArrayRead) ==
+        Approx(0.5 * full.component(EnergyComponent::QkArrayRead)));
   EnergyLedger wf, wh;
   em.query(wf, h.q.data(), 64, 16);
   em.query(wh, q_half.data(), 64, 16);
-  CHECK(wh.component(EnergyComponent::QueryWordline) == wf.component(EnergyComponent::QueryWordline));
+  CHECK(wh.component(EnergyComponent::QueryWordline) ==
+        wf.component(EnergyComponent::QueryWordline));
   // A longer full-scale pulse (t_max) integrates proportionally more charge for the same data.
   Config slow = cfg;
   slow.set("query_dac.t_max_ns=30");
   const EnergyModel em_slow = EnergyModel::from(slow);
   const EnergyLedger longer = h.attend(em_slow, h.q, 1024);
-  CHECK(longer.component(EnergyComponent::QkArrayRead) == Approx(2.0 * full.component(EnergyComponent::QkArrayRead)));
-  CHECK(longer.component(EnergyComponent::AvArrayRead) == Approx(2.0 * full.component(EnergyComponent::AvArrayRead)));
-  CHECK(longer.component(EnergyComponent::ChargeToPulse) == full.component(EnergyComponent::ChargeToPulse));
+  CHECK(longer.component(EnergyComponent::QkArrayRead) ==
+        Approx(2.0 * full.component(EnergyComponent::QkArrayRead)));
+  CHECK(longer.component(EnergyComponent::AvArrayRead) ==
+        Approx(2.0 * full.component(EnergyComponent::AvArrayRead)));
+  CHECK(longer.component(EnergyComponent::ChargeToPulse) ==
+        full.component(EnergyComponent::ChargeToPulse));
 }
 
 TEST_CASE("energy configuration is validated", "[energy][errors]") {
@@ -328,7 +359,8 @@ TEST_CASE("read energy falls as stored cells decay with simulated time", "[energ
   std::vector<double> s(64), phi(64), a(64), out(64);
   auto read_energy = [&](double now_s) {
     EnergyLedger l;
-    em.subtile_attend(l, tile.attend(q.data(), now_s, 64, s.data(), phi.data(), a.data(), out.data()), 64);
+    em.subtile_attend(
+        l, tile.attend(q.data(), now_s, 64, s.data(), phi.data(), a.data(), out.data()), 64);
     return l.component(EnergyComponent::QkArrayRead);
   };
   const double fresh = read_energy(1e-9), waited = read_energy(1e-3), old = read_energy(5e-3);

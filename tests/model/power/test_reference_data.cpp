@@ -41,7 +41,8 @@ TEST_CASE("the paper's GPUs are compiled in with their measured figures", "[ener
   CHECK(jn.paper_energy_ratio == 44000.0);
 }
 
-TEST_CASE("a GPU file without a published measurement holds only the memory system", "[energy][gpu]") {
+TEST_CASE("a GPU file without a published measurement holds only the memory system",
+          "[energy][gpu]") {
   const auto path = write_temp("h.json", R"({"name": "X", "measured": null,
     "memory": {"peak_bandwidth_gbs": 3350, "energy_pj_per_bit": 3.4, "source": "spec"}})");
   const GpuReference g = GpuReference::load(path);
@@ -54,11 +55,14 @@ TEST_CASE("a GPU file without a published measurement holds only the memory syst
 TEST_CASE("bad GPU and published files name the file and field", "[energy][gpu][errors]") {
   const auto bad = write_temp("bad.json", R"({"name": "X", "memory": {"peak_bandwidth_gbs": -5,
     "energy_pj_per_bit": null, "source": "s"}})");
-  CHECK_THROWS_WITH(GpuReference::load(bad), Contains(bad) && Contains("memory.peak_bandwidth_gbs"));
+  CHECK_THROWS_WITH(GpuReference::load(bad),
+                    Contains(bad) && Contains("memory.peak_bandwidth_gbs"));
   const auto missing = write_temp("missing.json", R"({"name": "X", "memory": {"source": "s"}})");
-  CHECK_THROWS_WITH(GpuReference::load(missing), Contains("peak_bandwidth_gbs") && Contains("null"));
+  CHECK_THROWS_WITH(GpuReference::load(missing),
+                    Contains("peak_bandwidth_gbs") && Contains("null"));
   CHECK_THROWS_WITH(GpuReference::load("no_such_gpu"), Contains("rtx4090"));
-  const auto pub = write_temp("pub.json", R"({"source": "s", "workload": {"layers": 12, "heads": 12},
+  const auto pub =
+      write_temp("pub.json", R"({"source": "s", "workload": {"layers": 12, "heads": 12},
     "figures": [{"quantity": "q", "unit": "ns", "value": 65, "tolerance": 2, "doc": "d"}]})");
   CHECK_THROWS_WITH(PublishedFigures::load(pub), Contains("figures[0]") && Contains("tolerance"));
 }

@@ -204,24 +204,33 @@ TEST_CASE("Threshold DAC loops equal the scalar DACs, codes and sums included",
     state = state * 1664525u + 1013904223u;
     return static_cast<float>(state >> 8) / 16777216.0f;  // [0, 1)
   };
-  const AffineScaler scalers[] = {{1.0, 0.0},   {0.5, 0.45},  {-0.7, 0.6},         {0.0, 0.3},
+  const AffineScaler scalers[] = {{1.0, 0.0},   {0.5, 0.45},  {-0.7, 0.6},       {0.0, 0.3},
                                   {3e-8, 0.44}, {-2.0, -0.1}, {0.123456789, 0.5}};
   for (int trial = 0; trial < 350; ++trial) {
     // The identity scaler makes raw half steps the quantisers' exact ties.
     const AffineScaler scaler = scalers[trial % 7];
     for (int r = 0; r < rows; ++r) {
       switch ((r + trial) % 6) {
-        case 0: raw[r] = 6.0f * next() - 3.0f; break;  // wide: clamps at both ends
-        case 1: raw[r] = static_cast<float>((std::floor(next() * 30) + 0.5) / 15.0); break;  // q ties
-        case 2: raw[r] = static_cast<float>((std::floor(next() * 14) + 0.5) * 0.9 / 7); break;  // K/V ties
-        case 3: raw[r] = std::ldexp(2.0f * next() - 1.0f, static_cast<int>(next() * 250) - 125); break;
+        case 0:
+          raw[r] = 6.0f * next() - 3.0f;
+          break;  // wide: clamps at both ends
+        case 1:
+          raw[r] = static_cast<float>((std::floor(next() * 30) + 0.5) / 15.0);
+          break;  // q ties
+        case 2:
+          raw[r] = static_cast<float>((std::floor(next() * 14) + 0.5) * 0.9 / 7);
+          break;  // K/V ties
+        case 3:
+          raw[r] = std::ldexp(2.0f * next() - 1.0f, static_cast<int>(next() * 250) - 125);
+          break;
         case 4: {
           // (No infinity with a zero gain: 0 x inf has no level; windows never hold one.)
           const float special[] = {0.0f, -0.0f, 1e38f, -1e-45f, INFINITY, -INFINITY};
           raw[r] = special[static_cast<int>(next() * (scaler.gain == 0.0 ? 4 : 6))];
           break;
         }
-        default: raw[r] = 2.0f * next() - 1.0f;
+        default:
+          raw[r] = 2.0f * next() - 1.0f;
       }
     }
     std::vector<double> frac(rows);
@@ -256,12 +265,13 @@ TEST_CASE("Threshold DAC loops equal the scalar DACs, codes and sums included",
 
 // Near every threshold the level changes exactly where the scalar DAC's does: each threshold's
 // float and its neighbours, for scalers whose thresholds fall on ties.
-TEST_CASE("LevelThresholds step exactly where the scalar transfer steps", "[numerics][converters]") {
+TEST_CASE("LevelThresholds step exactly where the scalar transfer steps",
+          "[numerics][converters]") {
   const HardwareParams p = HardwareParams::from(Config::paper());
   const WriteDac wdac = WriteDac::from(p);
   const PulseWidthDac pdac = PulseWidthDac::from(p);
-  for (const AffineScaler s : {AffineScaler{1.0, 0.0}, AffineScaler{-1.0, 0.9}, AffineScaler{0.9 / 7, 0.0},
-                               AffineScaler{1e-3, 0.45}}) {
+  for (const AffineScaler s : {AffineScaler{1.0, 0.0}, AffineScaler{-1.0, 0.9},
+                               AffineScaler{0.9 / 7, 0.0}, AffineScaler{1e-3, 0.45}}) {
     auto kv = [&](float x) {
       double i = 0.0;
       wdac.volts(s.apply(x), i);
@@ -283,5 +293,6 @@ TEST_CASE("LevelThresholds step exactly where the scalar transfer steps", "[nume
     }
   }
   // A transfer that is not monotone in the declared direction is refused.
-  CHECK_THROWS_AS(LevelThresholds([](float x) { return x > 0 ? 0 : 3; }, true), std::invalid_argument);
+  CHECK_THROWS_AS(LevelThresholds([](float x) { return x > 0 ? 0 : 3; }, true),
+                  std::invalid_argument);
 }

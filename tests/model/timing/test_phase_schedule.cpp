@@ -71,12 +71,13 @@ TEST_CASE("data-dependent windows end at the longest pulse plus the margin", "[t
   CHECK(none[static_cast<std::size_t>(Phase::PhiPulses)] == 3.0);
 }
 
-TEST_CASE("pulse windows shorter than t_max are rejected with the key and the fix", "[timing][errors]") {
+TEST_CASE("pulse windows shorter than t_max are rejected with the key and the fix",
+          "[timing][errors]") {
   Config cfg = Config::paper();
   cfg.set("timing.query_pulse_window_ns=12");
-  CHECK_THROWS_WITH(PhaseSchedule::from(cfg),
-                    Contains("timing.query_pulse_window_ns = 12") && Contains("query_dac.t_max_ns = 15") &&
-                        Contains("at least 15"));
+  CHECK_THROWS_WITH(PhaseSchedule::from(cfg), Contains("timing.query_pulse_window_ns = 12") &&
+                                                  Contains("query_dac.t_max_ns = 15") &&
+                                                  Contains("at least 15"));
   Config cfg2 = Config::paper();
   cfg2.set("query_dac.t_max_ns=20");  // the phi window (16 ns) no longer holds phi = 1
   CHECK_THROWS_AS(PhaseSchedule::from(cfg2), ConfigError);

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "calibrate/calibrate.h"
 #include "base/errors.h"
+#include "calibrate/calibrate.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/numerics/reference.h"
 #include "testbench/player/player_support.h"

@@ -32,7 +32,8 @@ void write_raw_npy(const fs::path& path, const std::string& dict, const std::str
   header.push_back('\n');
   std::ofstream out(path, std::ios::binary);
   out.write("\x93NUMPY\x01\x00", 8);
-  const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
+  const char len[2] = {static_cast<char>(header.size() & 0xff),
+                       static_cast<char>(header.size() >> 8)};
   out.write(len, 2);
   out << header << payload;
 }
@@ -63,17 +64,19 @@ void save(const fs::path& dir, const Inputs& in) {
 }
 
 std::string tile_args(const fs::path& dir) {
-  return "tile --q '" + (dir / "Q.npy").string() + "' --k '" + (dir / "K.npy").string() + "' --v '" +
-         (dir / "V.npy").string() + "' --out-dir '" + (dir / "out").string() + "'";
+  return "tile --q '" + (dir / "Q.npy").string() + "' --k '" + (dir / "K.npy").string() +
+         "' --v '" + (dir / "V.npy").string() + "' --out-dir '" + (dir / "out").string() + "'";
 }
 
 }  // namespace
 
-TEST_CASE("gcattn tile without quantisation or leakage matches PAPER.md section 5 to 1e-5", "[cli][tile]") {
+TEST_CASE("gcattn tile without quantisation or leakage matches PAPER.md section 5 to 1e-5",
+          "[cli][tile]") {
   const fs::path dir = temp_dir("golden");
   const Inputs in = random_inputs(64, 11);
   save(dir, in);
-  const auto r = test::run_process(test::gcattn_command(tile_args(dir) + " --quantize off --decay-per-token 0"));
+  const auto r = test::run_process(
+      test::gcattn_command(tile_args(dir) + " --quantize off --decay-per-token 0"));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
 
@@ -93,7 +96,8 @@ TEST_CASE("gcattn tile without quantisation or leakage matches PAPER.md section 
     CHECK(phi_npy.data[i] == Approx(phi[i]).epsilon(1e-5).margin(1e-6));
     if (i % 64 > i / 64) CHECK(s_npy.data[i] == 0.0);  // causal mask
   }
-  for (std::size_t i = 0; i < out.size(); ++i) CHECK(out_npy.data[i] == Approx(out[i]).epsilon(1e-5).margin(1e-6));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    CHECK(out_npy.data[i] == Approx(out[i]).epsilon(1e-5).margin(1e-6));
 }
 
 TEST_CASE("gcattn tile defaults quantise and leak per token", "[cli][tile]") {
@@ -115,9 +119,9 @@ TEST_CASE("gcattn tile rejects bad inputs with a message naming the file", "[cli
   save(dir, random_inputs(8, 1));
   const std::string q = (dir / "Q.npy").string();
   auto run_with_q = [&](const std::string& qpath) {
-    return test::run_process(test::gcattn_command("tile --q '" + qpath + "' --k '" + (dir / "K.npy").string() +
-                                                  "' --v '" + (dir / "V.npy").string() + "' --out-dir '" +
-                                                  (dir / "out").string() + "'"));
+    return test::run_process(test::gcattn_command(
+        "tile --q '" + qpath + "' --k '" + (dir / "K.npy").string() + "' --v '" +
+        (dir / "V.npy").string() + "' --out-dir '" + (dir / "out").string() + "'"));
   };
   const std::string f8x64(8 * 64 * 4, '\0');
 
@@ -128,16 +132,20 @@ TEST_CASE("gcattn tile rejects bad inputs with a message naming the file", "[cli
     const char* expect;
   };
   const std::vector<Case> cases = {
-      {"shape", "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 32), }", std::string(8 * 32 * 4, '\0'),
-       "shape (8, 32) not supported; expected (T, 64)"},
-      {"rank", "{'descr': '<f4', 'fortran_order': False, 'shape': (512,), }", f8x64, "shape (512) not supported"},
-      {"dtype", "{'descr': '<i4', 'fortran_order': False, 'shape': (8, 64), }", f8x64, "dtype <i4 not supported"},
-      {"endian", "{'descr': '>f4', 'fortran_order': False, 'shape': (8, 64), }", f8x64, "big-endian"},
-      {"fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (8, 64), }", f8x64, "Fortran-ordered"},
-      {"truncated", "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 64), }", std::string(100, '\0'),
-       "truncated"},
-      {"too_many", "{'descr': '<f4', 'fortran_order': False, 'shape': (65, 64), }", std::string(65 * 64 * 4, '\0'),
-       "65 tokens; a sub-tile holds 1 to 64"},
+      {"shape", "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 32), }",
+       std::string(8 * 32 * 4, '\0'), "shape (8, 32) not supported; expected (T, 64)"},
+      {"rank", "{'descr': '<f4', 'fortran_order': False, 'shape': (512,), }", f8x64,
+       "shape (512) not supported"},
+      {"dtype", "{'descr': '<i4', 'fortran_order': False, 'shape': (8, 64), }", f8x64,
+       "dtype <i4 not supported"},
+      {"endian", "{'descr': '>f4', 'fortran_order': False, 'shape': (8, 64), }", f8x64,
+       "big-endian"},
+      {"fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (8, 64), }", f8x64,
+       "Fortran-ordered"},
+      {"truncated", "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 64), }",
+       std::string(100, '\0'), "truncated"},
+      {"too_many", "{'descr': '<f4', 'fortran_order': False, 'shape': (65, 64), }",
+       std::string(65 * 64 * 4, '\0'), "65 tokens; a sub-tile holds 1 to 64"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -161,7 +169,8 @@ TEST_CASE("gcattn tile rejects bad inputs with a message naming the file", "[cli
     io::write_npy_f32((dir / "range.npy").string(), {8, 64}, big_q);
     const auto r = run_with_q((dir / "range.npy").string());
     CHECK(r.exit_code == 4);
-    CHECK_THAT(r.output, Contains("range.npy") && Contains("value 1.5 at [1, 1]") && Contains("[0, 1]"));
+    CHECK_THAT(r.output,
+               Contains("range.npy") && Contains("value 1.5 at [1, 1]") && Contains("[0, 1]"));
   }
   {
     io::write_npy_f32((dir / "short.npy").string(), {4, 64}, std::vector<float>(4 * 64, 0.5f));
@@ -208,7 +217,8 @@ TEST_CASE("gcattn tile keeps the preset's quantisation unless --quantize is give
   CHECK_THAT(ideal.output, Contains("quantize off"));
   const io::NpyArray out_npy = io::read_npy((dir / "out" / "out.npy").string());
   int off_grid = 0;
-  for (double x : out_npy.data) off_grid += std::fabs(x / (2.0 / 31) - std::round(x / (2.0 / 31))) > 1e-3;
+  for (double x : out_npy.data)
+    off_grid += std::fabs(x / (2.0 / 31) - std::round(x / (2.0 / 31))) > 1e-3;
   CHECK(off_grid > 0);
   const auto forced =
       test::run_process(test::gcattn_command(tile_args(dir) + " --config ideal --quantize on"));
@@ -222,7 +232,8 @@ TEST_CASE("gcattn config show takes the configuration by position or by --config
   const auto both = test::run_process(test::gcattn_command("config show ideal --config paper"));
   CHECK(both.exit_code == 2);
   CHECK_THAT(both.output, Contains("give one"));
-  const auto set = test::run_process(test::gcattn_command("config show ideal --set cpc.s_sat_ua=60"));
+  const auto set =
+      test::run_process(test::gcattn_command("config show ideal --set cpc.s_sat_ua=60"));
   CHECK(set.exit_code == 0);
   CHECK_THAT(set.output, Contains("60"));
 }

@@ -47,17 +47,21 @@ json::object read_json(const fs::path& p) {
   return json::parse(ss.str()).as_object();
 }
 
-double num(const json::value& v) { return v.to_number<double>(); }
+double num(const json::value& v) {
+  return v.to_number<double>();
+}
 
 }  // namespace
 
-TEST_CASE("eval runs the hardware model closed loop on the accelerator and agrees with its host attention",
-          "[eval]") {
+TEST_CASE(
+    "eval runs the hardware model closed loop on the accelerator and agrees with its host "
+    "attention",
+    "[eval]") {
   test::TempDir dir("eval_both");
   write(dir / "t.txt", kText);
-  const auto r = test::run_process(test::gcattn_command(
-      "eval --model '" + kHw + "' --text '" + (dir / "t.txt").string() +
-      "' --attention both --report-json '" + (dir / "r.json").string() + "'"));
+  const auto r = test::run_process(
+      test::gcattn_command("eval --model '" + kHw + "' --text '" + (dir / "t.txt").string() +
+                           "' --attention both --report-json '" + (dir / "r.json").string() + "'"));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json::object rep = read_json(dir / "r.json");
@@ -111,7 +115,8 @@ TEST_CASE("generate runs closed loop on the accelerator and reports latency, ene
   // Seeded sampling reproduces.
   const auto again = test::run_process(test::gcattn_command(
       "generate --model '" + kHw + "' --prompt 'KING:' --tokens 24 --seed 3 --top-k 5"));
-  CHECK(again.output.substr(0, again.output.find("---")) == r.output.substr(0, r.output.find("---")));
+  CHECK(again.output.substr(0, again.output.find("---")) ==
+        r.output.substr(0, r.output.find("---")));
 }
 
 TEST_CASE("eval and generate refuse bad input with the file named and a distinct exit code",
@@ -133,8 +138,10 @@ TEST_CASE("eval and generate refuse bad input with the file named and a distinct
     std::string says;
   };
   const Case cases[] = {
-      {"eval --model '" + kHw + "' --text '" + (dir / "empty.txt").string() + "'", 4, "empty.txt: the text is empty"},
-      {"eval --model '" + kHw + "' --text '" + (dir / "latin1.txt").string() + "'", 4, "latin1.txt: not UTF-8"},
+      {"eval --model '" + kHw + "' --text '" + (dir / "empty.txt").string() + "'", 4,
+       "empty.txt: the text is empty"},
+      {"eval --model '" + kHw + "' --text '" + (dir / "latin1.txt").string() + "'", 4,
+       "latin1.txt: not UTF-8"},
       {"eval --model '" + (dir / "noweights").string() + "'" + text, 4, "noweights"},
       {"eval --model '" + (dir / "noscalers").string() + "'" + text, 4, "without its scalers"},
       {"eval --model '" + kHw + "'" + text + " --set array.rows=32", 4, "head dimension 64"},
@@ -158,10 +165,10 @@ TEST_CASE("an interrupted eval writes its partial report marked incomplete", "[e
   while (long_text.size() < 6000) long_text += kText;
   write(dir / "t.txt", long_text);
   const fs::path rep = dir / "r.json";
-  const pid_t pid = test::spawn_gcattn("eval --model '" + kHw + "' --text '" +
-                                           (dir / "t.txt").string() + "' --report-json '" +
-                                           rep.string() + "'",
-                                       (dir / "log").string());
+  const pid_t pid =
+      test::spawn_gcattn("eval --model '" + kHw + "' --text '" + (dir / "t.txt").string() +
+                             "' --report-json '" + rep.string() + "'",
+                         (dir / "log").string());
   REQUIRE(pid > 0);
   REQUIRE(test::wait_for_handler(pid, SIGINT, std::chrono::seconds(20)));
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
@@ -190,7 +197,9 @@ TEST_CASE("eval texts are cut into chunks of the context, every token but the fi
 TEST_CASE("a model card names the attention kind, and a gaincell card its scalers", "[eval]") {
   test::TempDir dir("eval_card");
   CHECK_FALSE(eval::read_model_card(dir.path().string()).hardware());  // no card: softmax
-  write(dir / "gcattn.json", R"({"attention": "gaincell", "scalers": "s.json", "training": {"decay_per_token": 0.001}})");
+  write(
+      dir / "gcattn.json",
+      R"({"attention": "gaincell", "scalers": "s.json", "training": {"decay_per_token": 0.001}})");
   CHECK_THROWS_WITH(eval::read_model_card(dir.path().string()),
                     Catch::Contains("gcattn.json") && Catch::Contains("s.json"));
   write(dir / "s.json", "{}");

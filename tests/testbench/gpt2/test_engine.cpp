@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<int> kIds = {259, 'T', 258, 'q', 'u', 256, 'i', 'c', 'k', ' ', 257, 'b', 'r', 'o', 'w', 'n', '!', 10,
-                               'O', 'h', 258, 259, 'a'};
+const std::vector<int> kIds = {259, 'T', 258, 'q', 'u', 256, 'i', 'c', 'k', ' ', 257, 'b',
+                               'r', 'o', 'w', 'n', '!', 10,  'O', 'h', 258, 259, 'a'};
 
 double max_diff(const float* a, const std::vector<double>& b) {
   double m = 0;
@@ -32,9 +32,11 @@ double max_diff(const float* a, const std::vector<double>& b) {
 }
 
 // Runs the engine over kIds and compares every step with the reference.
-void check_against_reference(const fs::path& dir, const testing::WeightMap& w, const testing::TinySpec& s, int threads) {
+void check_against_reference(const fs::path& dir, const testing::WeightMap& w,
+                             const testing::TinySpec& s, int threads) {
   const Checkpoint ck = load_checkpoint(dir.string());
-  const auto ref = testing::reference_forward(w, s.n_layer, s.n_head, s.n_embd, static_cast<int>(ck.tokenizer.size()), kIds);
+  const auto ref = testing::reference_forward(w, s.n_layer, s.n_head, s.n_embd,
+                                              static_cast<int>(ck.tokenizer.size()), kIds);
   Gpt2Model model(ck.weights, threads);
   TokenRecord rec(ck.config());
   double dl = 0, dq = 0, dk = 0, dv = 0, da = 0, scale = 0;
@@ -47,7 +49,8 @@ void check_against_reference(const fs::path& dir, const testing::WeightMap& w, c
     da = std::max(da, max_diff(rec.attn_out.data(), ref.attn_out[t]));
     for (double x : ref.logits[t]) scale = std::max(scale, std::fabs(x));
   }
-  INFO("max |logit| " << scale << "; diffs logits " << dl << " q " << dq << " k " << dk << " v " << dv << " attn " << da);
+  INFO("max |logit| " << scale << "; diffs logits " << dl << " q " << dq << " k " << dk << " v "
+                      << dv << " attn " << da);
   CHECK(scale > 1.0);  // the test is not vacuous: logits are O(1) or larger
   CHECK(dl < 1e-4);
   CHECK(dq < 1e-4);
@@ -72,7 +75,9 @@ trace::OwnedTensor* find(std::vector<trace::OwnedTensor>& ts, const std::string&
   return nullptr;
 }
 
-void write_config(const fs::path& dir, const std::string& text) { std::ofstream(dir / "config.json") << text; }
+void write_config(const fs::path& dir, const std::string& text) {
+  std::ofstream(dir / "config.json") << text;
+}
 
 }  // namespace
 
@@ -84,7 +89,8 @@ TEST_CASE("engine matches the independent reference (f32 checkpoint)", "[gpt2][e
   check_against_reference(dir, w, s, 2);
 }
 
-TEST_CASE("engine matches the reference: f16, transformer. prefix, mask buffers, lm_head copy", "[gpt2][engine]") {
+TEST_CASE("engine matches the reference: f16, transformer. prefix, mask buffers, lm_head copy",
+          "[gpt2][engine]") {
   const auto dir = testing::temp_dir("engine-f16");
   testing::TinySpec s;
   s.dtype = trace::DType::F16;
@@ -107,7 +113,8 @@ TEST_CASE("engine matches the reference (bf16 checkpoint)", "[gpt2][engine]") {
   check_against_reference(dir, w, s, 1);
 }
 
-TEST_CASE("the KV cache gives the same result as a fresh run, and the context limit holds", "[gpt2][engine]") {
+TEST_CASE("the KV cache gives the same result as a fresh run, and the context limit holds",
+          "[gpt2][engine]") {
   const auto dir = testing::temp_dir("engine-ctx");
   testing::TinySpec s;
   s.n_positions = 8;
@@ -119,7 +126,8 @@ TEST_CASE("the KV cache gives the same result as a fresh run, and the context li
     const float* l = m.step(kIds[static_cast<std::size_t>(i)]);
     if (i == 0) first.assign(l, l + ck.config().vocab_size);
   }
-  CHECK_THROWS_WITH(m.step('a'), Catch::Contains("context is full") && Catch::Contains("n_positions = 8"));
+  CHECK_THROWS_WITH(m.step('a'),
+                    Catch::Contains("context is full") && Catch::Contains("n_positions = 8"));
   m.reset();
   const float* again = m.step(kIds[0]);
   CHECK(std::equal(first.begin(), first.end(), again));
@@ -138,7 +146,8 @@ TEST_CASE("published GPT-2 shapes: gpt2, medium, large, xl", "[gpt2][engine]") {
   }
   const auto t = expected_tensors(published_config("gpt2-xl"));
   CHECK(t.size() == 2 + 48 * 12 + 2);
-  const auto it = std::find_if(t.begin(), t.end(), [](const TensorShape& x) { return x.name == "h.47.attn.c_attn.weight"; });
+  const auto it = std::find_if(
+      t.begin(), t.end(), [](const TensorShape& x) { return x.name == "h.47.attn.c_attn.weight"; });
   REQUIRE(it != t.end());
   CHECK(it->shape == std::vector<std::size_t>{1600, 4800});
   // The config.json of openai-community/gpt2-medium as published parses to the same shape.
@@ -166,24 +175,29 @@ TEST_CASE("bad config.json: errors name the key", "[gpt2][engine][errors]") {
   testing::write_tiny_checkpoint(dir, {});
   const auto expect = [&](const std::string& cfg, const std::string& key, const std::string& what) {
     write_config(dir, cfg);
-    CHECK_THROWS_WITH(load_checkpoint(dir.string()),
-                      Catch::Contains("config.json") && Catch::Contains(key) && Catch::Contains(what));
+    CHECK_THROWS_WITH(load_checkpoint(dir.string()), Catch::Contains("config.json") &&
+                                                         Catch::Contains(key) &&
+                                                         Catch::Contains(what));
   };
   const std::string tail = R"("n_positions": 40, "vocab_size": 260})";
   expect(R"({"n_layer": 2, "n_embd": 16, )" + tail, "'n_head'", "missing key");
-  expect(R"({"n_layer": "two", "n_head": 2, "n_embd": 16, )" + tail, "'n_layer'", "positive integer");
+  expect(R"({"n_layer": "two", "n_head": 2, "n_embd": 16, )" + tail, "'n_layer'",
+         "positive integer");
   expect(R"({"n_layer": 2, "n_head": 3, "n_embd": 16, )" + tail, "'n_embd'", "not divisible");
   expect(R"({"n_layer": 0, "n_head": 2, "n_embd": 16, )" + tail, "'n_layer'", "out of range");
-  expect(R"({"model_type": "llama", "n_layer": 2, "n_head": 2, "n_embd": 16, )" + tail, "'model_type'", "gpt2");
+  expect(R"({"model_type": "llama", "n_layer": 2, "n_head": 2, "n_embd": 16, )" + tail,
+         "'model_type'", "gpt2");
   expect(R"({"activation_function": "swish", "n_layer": 2, "n_head": 2, "n_embd": 16, )" + tail,
          "'activation_function'", "not supported");
-  expect(R"({"n_layer": 2, "n_head": 2, "n_embd": 16, "n_positions": 40, "vocab_size": 300})", "vocab_size = 300",
-         "260 tokens");
-  expect(R"({"n_layer": 2, "n_head": 2, "n_embd": 16, "n_positions": 40, "vocab_size": 260, "layer_norm_epsilon": "x"})",
-         "'layer_norm_epsilon'", "must be a number");
+  expect(R"({"n_layer": 2, "n_head": 2, "n_embd": 16, "n_positions": 40, "vocab_size": 300})",
+         "vocab_size = 300", "260 tokens");
+  expect(
+      R"({"n_layer": 2, "n_head": 2, "n_embd": 16, "n_positions": 40, "vocab_size": 260, "layer_norm_epsilon": "x"})",
+      "'layer_norm_epsilon'", "must be a number");
   expect("{\"n_layer\": 2,", "", "not valid JSON");
   // more layers than the file holds: the first missing tensor is named
-  expect(R"({"n_layer": 3, "n_head": 2, "n_embd": 16, )" + tail, "", "missing tensor 'h.2.ln_1.weight'");
+  expect(R"({"n_layer": 3, "n_head": 2, "n_embd": 16, )" + tail, "",
+         "missing tensor 'h.2.ln_1.weight'");
 }
 
 TEST_CASE("bad model.safetensors: errors name the tensor", "[gpt2][engine][errors]") {
@@ -200,13 +214,17 @@ TEST_CASE("bad model.safetensors: errors name the tensor", "[gpt2][engine][error
 
   fresh();
   edit_weights(dir, [](auto& ts) {
-    ts.erase(std::remove_if(ts.begin(), ts.end(), [](const auto& t) { return t.spec.name == "h.1.mlp.c_fc.bias"; }), ts.end());
+    ts.erase(std::remove_if(ts.begin(), ts.end(),
+                            [](const auto& t) { return t.spec.name == "h.1.mlp.c_fc.bias"; }),
+             ts.end());
   });
-  CHECK_THAT(load_error(), Catch::Contains("model.safetensors") && Catch::Contains("missing tensor 'h.1.mlp.c_fc.bias'"));
+  CHECK_THAT(load_error(), Catch::Contains("model.safetensors") &&
+                               Catch::Contains("missing tensor 'h.1.mlp.c_fc.bias'"));
 
   fresh();
   edit_weights(dir, [](auto& ts) { find(ts, "h.0.attn.c_attn.weight")->spec.shape = {48, 16}; });
-  CHECK_THAT(load_error(), Catch::Contains("'h.0.attn.c_attn.weight' has shape [48, 16]") && Catch::Contains("[16, 48]"));
+  CHECK_THAT(load_error(), Catch::Contains("'h.0.attn.c_attn.weight' has shape [48, 16]") &&
+                               Catch::Contains("[16, 48]"));
 
   fresh();
   edit_weights(dir, [](auto& ts) { find(ts, "ln_f.bias")->spec.dtype = trace::DType::I32; });
@@ -218,10 +236,13 @@ TEST_CASE("bad model.safetensors: errors name the tensor", "[gpt2][engine][error
     const float nan = std::numeric_limits<float>::quiet_NaN();
     std::memcpy(t->bytes.data() + 4 * 3, &nan, 4);
   });
-  CHECK_THAT(load_error(), Catch::Contains("'h.0.ln_2.weight'") && Catch::Contains("NaN") && Catch::Contains("index 3"));
+  CHECK_THAT(load_error(), Catch::Contains("'h.0.ln_2.weight'") && Catch::Contains("NaN") &&
+                               Catch::Contains("index 3"));
 
   fresh();
-  edit_weights(dir, [](auto& ts) { ts.push_back(trace::OwnedTensor::from_floats("h.0.extra.weight", {2}, {1, 2})); });
+  edit_weights(dir, [](auto& ts) {
+    ts.push_back(trace::OwnedTensor::from_floats("h.0.extra.weight", {2}, {1, 2}));
+  });
   CHECK_THAT(load_error(), Catch::Contains("unexpected tensor 'h.0.extra.weight'"));
 
   fresh();
@@ -252,14 +273,15 @@ TEST_CASE("token sampler: greedy, top-k and seeded sampling", "[gpt2][engine]") 
     ++counts[x];
   }
   CHECK(counts[0] + counts[2] + counts[4] == 0);  // outside the top 2
-  CHECK(std::abs(counts[1] - 1000) < 120);       // two equally likely tokens
+  CHECK(std::abs(counts[1] - 1000) < 120);        // two equally likely tokens
   o.top_k = 0;
   o.temperature = 0.5;
   TokenSampler c(o);
   int big = 0;
   for (int i = 0; i < 4000; ++i) big += c.pick(logits.data(), logits.size()) == 2;
   // p(token 2) = e^2 / (e^1 + 2 e^4 + e^2 + e^-3) at T = 0.5
-  const double p2 = std::exp(2.0) / (std::exp(1.0) + 2 * std::exp(4.0) + std::exp(2.0) + std::exp(-3.0));
+  const double p2 =
+      std::exp(2.0) / (std::exp(1.0) + 2 * std::exp(4.0) + std::exp(2.0) + std::exp(-3.0));
   CHECK(std::fabs(big / 4000.0 - p2) < 0.02);
   const std::vector<float> bad = {0.0f, std::numeric_limits<float>::quiet_NaN()};
   CHECK_THROWS_AS(greedy.pick(bad.data(), bad.size()), gcattn::SimulationError);
@@ -280,8 +302,8 @@ TEST_CASE("engine matches a PyTorch implementation", "[gpt2][engine][torch]") {
   std::string ids;
   for (int id : kIds) ids += (ids.empty() ? "" : ",") + std::to_string(id);
   const std::string cmd = "/usr/bin/python3 " + std::string(GCATTN_SOURCE_DIR) +
-                          "/tests/testbench/gpt2/torch_gpt2_reference.py " + (dir / "m").string() + " " + ids + " " +
-                          (dir / "ref").string();
+                          "/tests/testbench/gpt2/torch_gpt2_reference.py " + (dir / "m").string() +
+                          " " + ids + " " + (dir / "ref").string();
   REQUIRE(std::system(cmd.c_str()) == 0);
   const auto logits = io::read_npy((dir / "ref" / "logits.npy").string());
   const auto q = io::read_npy((dir / "ref" / "q.npy").string());

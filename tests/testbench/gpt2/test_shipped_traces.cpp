@@ -23,7 +23,8 @@ TEST_CASE("shipped GPT-2 traces equal what the engine computes", "[gpt2][trace][
     REQUIRE(it != tr.meta().extra.end());
     fs::path dir(it->second);
     if (dir.is_relative()) dir = root / dir;
-    if (!fs::is_directory(dir)) dir = root / "traces" / "models" / tr.meta().model;  // recorded elsewhere
+    if (!fs::is_directory(dir))
+      dir = root / "traces" / "models" / tr.meta().model;  // recorded elsewhere
     INFO(e.path().string() << " recorded from " << dir.string());
     REQUIRE(fs::is_directory(dir));  // a shipped trace must name a shipped model
     const gpt2::Checkpoint ck = gpt2::load_checkpoint(dir.string());

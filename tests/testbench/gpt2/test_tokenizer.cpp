@@ -3,10 +3,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
-#include <set>
 #include <fstream>
+#include <iterator>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "base/errors.h"
@@ -30,8 +30,9 @@ using Pieces = std::vector<std::string>;
 // Random valid UTF-8: ASCII, Latin-1, Greek/Cyrillic, CJK, emoji, whitespace and digits.
 std::string random_utf8(std::mt19937& rng, std::size_t n) {
   static const std::pair<char32_t, char32_t> ranges[] = {
-      {0x20, 0x7E}, {0x09, 0x0D}, {0xA0, 0xFF}, {0x370, 0x3FF}, {0x400, 0x4FF}, {0x660, 0x669},
-      {0x2000, 0x206F}, {0x3000, 0x30FF}, {0x4E00, 0x4E80}, {0xAC00, 0xAC40}, {0x1F300, 0x1F64F}, {0x1, 0x10FFFF}};
+      {0x20, 0x7E},     {0x09, 0x0D},     {0xA0, 0xFF},       {0x370, 0x3FF},
+      {0x400, 0x4FF},   {0x660, 0x669},   {0x2000, 0x206F},   {0x3000, 0x30FF},
+      {0x4E00, 0x4E80}, {0xAC00, 0xAC40}, {0x1F300, 0x1F64F}, {0x1, 0x10FFFF}};
   std::string s;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = ranges[rng() % (sizeof ranges / sizeof ranges[0])];
@@ -66,7 +67,8 @@ TEST_CASE("pre-tokenisation follows GPT-2's regex", "[gpt2][tokenizer]") {
   CHECK(split("Hello world") == Pieces{"Hello", " world"});
   // contractions (lower case only, as in GPT-2)
   CHECK(split("I'm you're we've he'll she'd it's don't") ==
-        Pieces{"I", "'m", " you", "'re", " we", "'ve", " he", "'ll", " she", "'d", " it", "'s", " don", "'t"});
+        Pieces{"I", "'m", " you", "'re", " we", "'ve", " he", "'ll", " she", "'d", " it", "'s",
+               " don", "'t"});
   CHECK(split("IT'S") == Pieces{"IT", "'", "S"});
   CHECK(split("'x") == Pieces{"'", "x"});
   // numbers: separate from letters, optional leading space
@@ -86,10 +88,12 @@ TEST_CASE("pre-tokenisation follows GPT-2's regex", "[gpt2][tokenizer]") {
   CHECK(split("ROMEO:\nBut soft") == Pieces{"ROMEO", ":", "\n", "But", " soft"});
   // Unicode letters and numbers
   CHECK(split("h\xC3\xA9llo w\xC3\xB6rld") == Pieces{"h\xC3\xA9llo", " w\xC3\xB6rld"});
-  CHECK(split("\xE6\x97\xA5\xE6\x9C\xAC 42") == Pieces{"\xE6\x97\xA5\xE6\x9C\xAC", " 42"});  // 日本 42
-  CHECK(split("\xD9\xA3\xD9\xA4x") == Pieces{"\xD9\xA3\xD9\xA4", "x"});                      // ٣٤ (Nd)
-  CHECK(split("\xC2\xBD cup") == Pieces{"\xC2\xBD", " cup"});                                 // ½ (No)
-  CHECK(split("a\xC2\xA0" "b") == Pieces{"a", "\xC2\xA0", "b"});  // NBSP is whitespace, not ' '
+  CHECK(split("\xE6\x97\xA5\xE6\x9C\xAC 42") ==
+        Pieces{"\xE6\x97\xA5\xE6\x9C\xAC", " 42"});                      // 日本 42
+  CHECK(split("\xD9\xA3\xD9\xA4x") == Pieces{"\xD9\xA3\xD9\xA4", "x"});  // ٣٤ (Nd)
+  CHECK(split("\xC2\xBD cup") == Pieces{"\xC2\xBD", " cup"});            // ½ (No)
+  CHECK(split("a\xC2\xA0"
+              "b") == Pieces{"a", "\xC2\xA0", "b"});  // NBSP is whitespace, not ' '
   CHECK(split("") == Pieces{});
   // classification spot checks
   CHECK(is_letter(U'\u00E9'));
@@ -137,12 +141,13 @@ TEST_CASE("pre-tokenisation agrees with Python's re on ASCII text", "[gpt2][toke
   }
   const std::string script =
       "import json,re,sys\n"
-      "pat=re.compile(r\"\"\"'s|'t|'re|'ve|'m|'ll|'d| ?[^\\W\\d_]+| ?\\d+| ?[^\\s\\w]+|\\s+(?!\\S)|\\s+\"\"\")\n"
+      "pat=re.compile(r\"\"\"'s|'t|'re|'ve|'m|'ll|'d| ?[^\\W\\d_]+| ?\\d+| "
+      "?[^\\s\\w]+|\\s+(?!\\S)|\\s+\"\"\")\n"
       "t=json.load(open(sys.argv[1]))\n"
       "json.dump([pat.findall(s) for s in t],open(sys.argv[2],'w'))\n";
   std::ofstream(dir / "pretok.py") << script;
-  const std::string cmd = "/usr/bin/python3 " + (dir / "pretok.py").string() + " " + (dir / "in.json").string() + " " +
-                          (dir / "out.json").string();
+  const std::string cmd = "/usr/bin/python3 " + (dir / "pretok.py").string() + " " +
+                          (dir / "in.json").string() + " " + (dir / "out.json").string();
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream in(dir / "out.json");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -158,19 +163,20 @@ TEST_CASE("pre-tokenisation agrees with Python's re on ASCII text", "[gpt2][toke
 
 TEST_CASE("BPE applies merges by rank on a hand-made vocabulary", "[gpt2][tokenizer]") {
   std::vector<std::string> vocab;
-  for (int b = 0; b < 256; ++b) vocab.push_back(bytes_to_vocab_string(std::string(1, static_cast<char>(b))));
+  for (int b = 0; b < 256; ++b)
+    vocab.push_back(bytes_to_vocab_string(std::string(1, static_cast<char>(b))));
   vocab.insert(vocab.end(), {"bc", "ab", "abc", "aa", "Ġa"});
   const int bc = 256, ab = 257, abc = 258, aa = 259, sp_a = 260;
   // Priority: "b c" first, then "a b", then "a bc", "a a", "Ġ a".
   const Tokenizer tok(vocab, {{"b", "c"}, {"a", "b"}, {"a", "bc"}, {"a", "a"}, {"Ġ", "a"}});
-  CHECK(tok.encode("abc") == std::vector<int>{abc});        // b+c before a+b, then a+bc
+  CHECK(tok.encode("abc") == std::vector<int>{abc});  // b+c before a+b, then a+bc
   CHECK(tok.encode("ab") == std::vector<int>{ab});
   CHECK(tok.encode("abab") == std::vector<int>{ab, ab});
   CHECK(tok.encode("cab") == std::vector<int>{'c', ab});
   CHECK(tok.encode("bcab") == std::vector<int>{bc, ab});
-  CHECK(tok.encode("aaa") == std::vector<int>{aa, 'a'});    // non-overlapping, left to right
+  CHECK(tok.encode("aaa") == std::vector<int>{aa, 'a'});  // non-overlapping, left to right
   CHECK(tok.encode("aaaa") == std::vector<int>{aa, aa});
-  CHECK(tok.encode("x a") == std::vector<int>{'x', sp_a});  // " a" is one pre-token
+  CHECK(tok.encode("x a") == std::vector<int>{'x', sp_a});        // " a" is one pre-token
   CHECK(tok.encode("x abc") == std::vector<int>{'x', ' ', abc});  // "Ġ a" ranks after "a bc"
   CHECK(tok.decode({'x', ' ', abc}) == "x abc");
   CHECK_FALSE(tok.end_of_text().has_value());
@@ -194,7 +200,9 @@ TEST_CASE("byte-level round trip on arbitrary UTF-8", "[gpt2][tokenizer]") {
     const auto ids = tok.encode(s);
     REQUIRE(tok.decode(ids) == s);
   }
-  const std::string fixed = "The \xF0\x9F\x98\x80 caf\xC3\xA9 \xE2\x82\xAC" "42\r\n\t the end ";
+  const std::string fixed =
+      "The \xF0\x9F\x98\x80 caf\xC3\xA9 \xE2\x82\xAC"
+      "42\r\n\t the end ";
   CHECK(tok.decode(tok.encode(fixed)) == fixed);
 }
 
@@ -213,14 +221,17 @@ TEST_CASE("tokenizer errors name the file and entry", "[gpt2][tokenizer]") {
                     Catch::Contains("v2.json") && Catch::Contains("id 0 is used twice"));
   CHECK_THROWS_WITH(Tokenizer::load(write("v3.json", R"({"a": 0, "b": 5})"), write("m4.txt", "")),
                     Catch::Contains("v3.json") && Catch::Contains("'b' has id 5"));
-  CHECK_THROWS_WITH(Tokenizer::load(write("v4.json", "{\"a\": 0, \"\xE2\x82\xAC\": 1}"), write("m5.txt", "")),
-                    Catch::Contains("v4.json") && Catch::Contains("byte characters"));
+  CHECK_THROWS_WITH(
+      Tokenizer::load(write("v4.json", "{\"a\": 0, \"\xE2\x82\xAC\": 1}"), write("m5.txt", "")),
+      Catch::Contains("v4.json") && Catch::Contains("byte characters"));
   CHECK_THROWS_WITH(Tokenizer::load(write("v5.json", "{not json"), write("m6.txt", "")),
                     Catch::Contains("v5.json") && Catch::Contains("not valid JSON"));
-  CHECK_THROWS_AS(Tokenizer::load((dir / "missing.json").string(), write("m7.txt", "")), InputError);
+  CHECK_THROWS_AS(Tokenizer::load((dir / "missing.json").string(), write("m7.txt", "")),
+                  InputError);
   const Tokenizer tok = Tokenizer::load(vocab, write("m8.txt", "#version: 0.2\na b\n"));
   CHECK(tok.encode("ab") == std::vector<int>{2});
   CHECK_THROWS_WITH(tok.encode("c"), Catch::Contains("no token for the bytes 0x63"));
-  CHECK_THROWS_WITH(tok.encode("a\xFF"), Catch::Contains("not valid UTF-8") && Catch::Contains("offset 1"));
+  CHECK_THROWS_WITH(tok.encode("a\xFF"),
+                    Catch::Contains("not valid UTF-8") && Catch::Contains("offset 1"));
   CHECK_THROWS_WITH(tok.decode({7}), Catch::Contains("token id 7 is outside the vocabulary"));
 }

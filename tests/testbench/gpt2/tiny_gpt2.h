@@ -27,9 +27,9 @@ struct TinySpec {
   int n_layer = 2, n_head = 2, n_embd = 16, n_positions = 40;
   std::uint32_t seed = 7;
   trace::DType dtype = trace::DType::F32;
-  std::string prefix;              // "" or "transformer."
-  bool mask_buffers = false;       // add h.N.attn.bias / masked_bias like old exports
-  bool lm_head_copy = false;       // store lm_head.weight (= wte)
+  std::string prefix;         // "" or "transformer."
+  bool mask_buffers = false;  // add h.N.attn.bias / masked_bias like old exports
+  bool lm_head_copy = false;  // store lm_head.weight (= wte)
   double weight_std = 0.3;
 };
 
@@ -37,7 +37,8 @@ struct TinySpec {
 /// <|endoftext|>: 260 tokens.
 inline std::vector<std::string> tiny_vocab() {
   std::vector<std::string> v;
-  for (int b = 0; b < 256; ++b) v.push_back(gpt2::bytes_to_vocab_string(std::string(1, static_cast<char>(b))));
+  for (int b = 0; b < 256; ++b)
+    v.push_back(gpt2::bytes_to_vocab_string(std::string(1, static_cast<char>(b))));
   v.push_back(gpt2::bytes_to_vocab_string(" t"));
   v.push_back(gpt2::bytes_to_vocab_string("he"));
   v.push_back(gpt2::bytes_to_vocab_string(" the"));
@@ -46,7 +47,9 @@ inline std::vector<std::string> tiny_vocab() {
 }
 
 inline std::vector<std::pair<std::string, std::string>> tiny_merges() {
-  return {{gpt2::bytes_to_vocab_string(" "), "t"}, {"h", "e"}, {gpt2::bytes_to_vocab_string(" t"), "he"}};
+  return {{gpt2::bytes_to_vocab_string(" "), "t"},
+          {"h", "e"},
+          {gpt2::bytes_to_vocab_string(" t"), "he"}};
 }
 
 /// Weights by name (without prefix), as float values exactly as stored (rounded to the dtype).
@@ -64,10 +67,17 @@ inline WeightMap write_tiny_checkpoint(const std::filesystem::path& dir, const T
   const auto vocab = tiny_vocab();
   const int V = static_cast<int>(vocab.size()), C = s.n_embd, I = 4 * s.n_embd, P = s.n_positions;
   {
-    boost::json::object cfg{{"model_type", "gpt2"},      {"n_layer", s.n_layer},         {"n_head", s.n_head},
-                            {"n_embd", C},               {"n_positions", P},             {"n_ctx", P},
-                            {"vocab_size", V},           {"layer_norm_epsilon", 1e-5},   {"n_inner", nullptr},
-                            {"activation_function", "gelu_new"}, {"tie_word_embeddings", true}};
+    boost::json::object cfg{{"model_type", "gpt2"},
+                            {"n_layer", s.n_layer},
+                            {"n_head", s.n_head},
+                            {"n_embd", C},
+                            {"n_positions", P},
+                            {"n_ctx", P},
+                            {"vocab_size", V},
+                            {"layer_norm_epsilon", 1e-5},
+                            {"n_inner", nullptr},
+                            {"activation_function", "gelu_new"},
+                            {"tie_word_embeddings", true}};
     std::ofstream(dir / "config.json") << boost::json::serialize(cfg);
   }
   {
@@ -82,7 +92,8 @@ inline WeightMap write_tiny_checkpoint(const std::filesystem::path& dir, const T
   std::normal_distribution<float> n01(0.0f, 1.0f);
   WeightMap w;
   std::vector<trace::OwnedTensor> tensors;
-  const auto add = [&](const std::string& name, std::vector<std::size_t> shape, float mean, float sd) {
+  const auto add = [&](const std::string& name, std::vector<std::size_t> shape, float mean,
+                       float sd) {
     std::size_t count = 1;
     for (auto d : shape) count *= d;
     std::vector<float> vals(count);
@@ -113,14 +124,17 @@ inline WeightMap write_tiny_checkpoint(const std::filesystem::path& dir, const T
       std::vector<float> mask(n * n);
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j) mask[i * n + j] = j <= i ? 1.0f : 0.0f;
-      tensors.push_back(trace::OwnedTensor::from_floats(s.prefix + p + "attn.bias", {1, 1, n, n}, mask));
-      tensors.push_back(trace::OwnedTensor::from_floats(s.prefix + p + "attn.masked_bias", {}, {-1e4f}));
+      tensors.push_back(
+          trace::OwnedTensor::from_floats(s.prefix + p + "attn.bias", {1, 1, n, n}, mask));
+      tensors.push_back(
+          trace::OwnedTensor::from_floats(s.prefix + p + "attn.masked_bias", {}, {-1e4f}));
     }
   }
   add("ln_f.weight", {uC}, 1.0f, 0.1f);
   add("ln_f.bias", {uC}, 0.0f, 0.1f);
   if (s.lm_head_copy) {
-    tensors.push_back(trace::OwnedTensor::from_floats("lm_head.weight", {static_cast<std::size_t>(V), uC}, w["wte.weight"], s.dtype));
+    tensors.push_back(trace::OwnedTensor::from_floats(
+        "lm_head.weight", {static_cast<std::size_t>(V), uC}, w["wte.weight"], s.dtype));
   }
   trace::write_safetensors((dir / "model.safetensors").string(), tensors, {{"format", "pt"}});
   return w;
@@ -128,15 +142,17 @@ inline WeightMap write_tiny_checkpoint(const std::filesystem::path& dir, const T
 
 /// Output of the reference forward pass over a whole sequence.
 struct Reference {
-  std::vector<std::vector<double>> logits;                // [T][V]
-  std::vector<std::vector<double>> q, k, v, attn_out;     // [T][layer * C + head * D + d]
+  std::vector<std::vector<double>> logits;             // [T][V]
+  std::vector<std::vector<double>> q, k, v, attn_out;  // [T][layer * C + head * D + d]
 };
 
 /// Straightforward GPT-2 (Hugging Face GPT2LMHeadModel semantics) in double precision.
-inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, int n_embd, int vocab,
-                                   const std::vector<int>& ids, double eps = 1e-5) {
+inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, int n_embd,
+                                   int vocab, const std::vector<int>& ids, double eps = 1e-5) {
   const int T = static_cast<int>(ids.size()), C = n_embd, D = C / n_head, I = 4 * C;
-  const auto W = [&](const std::string& n, std::size_t i) { return static_cast<double>(w.at(n)[i]); };
+  const auto W = [&](const std::string& n, std::size_t i) {
+    return static_cast<double>(w.at(n)[i]);
+  };
   const auto ln = [&](const std::vector<double>& x, const std::string& g, const std::string& b) {
     double mu = 0, var = 0;
     for (double a : x) mu += a;
@@ -151,19 +167,23 @@ inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, 
     return y;
   };
   // y = x W + b with W stored [in, out] row-major (Conv1D)
-  const auto conv = [&](const std::vector<double>& x, const std::string& wn, const std::string& bn, int in, int out) {
+  const auto conv = [&](const std::vector<double>& x, const std::string& wn, const std::string& bn,
+                        int in, int out) {
     std::vector<double> y(static_cast<std::size_t>(out));
     for (int o = 0; o < out; ++o) {
       double s = W(bn, static_cast<std::size_t>(o));
-      for (int i = 0; i < in; ++i) s += x[static_cast<std::size_t>(i)] * W(wn, static_cast<std::size_t>(i * out + o));
+      for (int i = 0; i < in; ++i)
+        s += x[static_cast<std::size_t>(i)] * W(wn, static_cast<std::size_t>(i * out + o));
       y[static_cast<std::size_t>(o)] = s;
     }
     return y;
   };
-  std::vector<std::vector<double>> x(static_cast<std::size_t>(T), std::vector<double>(static_cast<std::size_t>(C)));
+  std::vector<std::vector<double>> x(static_cast<std::size_t>(T),
+                                     std::vector<double>(static_cast<std::size_t>(C)));
   for (int t = 0; t < T; ++t)
     for (int i = 0; i < C; ++i)
-      x[t][i] = W("wte.weight", static_cast<std::size_t>(ids[t] * C + i)) + W("wpe.weight", static_cast<std::size_t>(t * C + i));
+      x[t][i] = W("wte.weight", static_cast<std::size_t>(ids[t] * C + i)) +
+                W("wpe.weight", static_cast<std::size_t>(t * C + i));
   Reference r;
   const std::size_t LC = static_cast<std::size_t>(n_layer * C);
   r.q.assign(static_cast<std::size_t>(T), std::vector<double>(LC));
@@ -172,7 +192,8 @@ inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, 
     const std::string p = "h." + std::to_string(l) + ".";
     std::vector<std::vector<double>> q(static_cast<std::size_t>(T)), k(q), v(q);
     for (int t = 0; t < T; ++t) {
-      const auto qkv = conv(ln(x[t], p + "ln_1.weight", p + "ln_1.bias"), p + "attn.c_attn.weight", p + "attn.c_attn.bias", C, 3 * C);
+      const auto qkv = conv(ln(x[t], p + "ln_1.weight", p + "ln_1.bias"), p + "attn.c_attn.weight",
+                            p + "attn.c_attn.bias", C, 3 * C);
       q[t].assign(qkv.begin(), qkv.begin() + C);
       k[t].assign(qkv.begin() + C, qkv.begin() + 2 * C);
       v[t].assign(qkv.begin() + 2 * C, qkv.end());
@@ -202,8 +223,11 @@ inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, 
       for (int i = 0; i < C; ++i) x[t][i] += pr[i];
     }
     for (int t = 0; t < T; ++t) {
-      auto hdn = conv(ln(x[t], p + "ln_2.weight", p + "ln_2.bias"), p + "mlp.c_fc.weight", p + "mlp.c_fc.bias", C, I);
-      for (double& a : hdn) a = 0.5 * a * (1.0 + std::tanh(std::sqrt(2.0 / 3.14159265358979323846) * (a + 0.044715 * a * a * a)));
+      auto hdn = conv(ln(x[t], p + "ln_2.weight", p + "ln_2.bias"), p + "mlp.c_fc.weight",
+                      p + "mlp.c_fc.bias", C, I);
+      for (double& a : hdn)
+        a = 0.5 * a *
+            (1.0 + std::tanh(std::sqrt(2.0 / 3.14159265358979323846) * (a + 0.044715 * a * a * a)));
       const auto o = conv(hdn, p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", I, C);
       for (int i = 0; i < C; ++i) x[t][i] += o[i];
     }
@@ -222,7 +246,8 @@ inline Reference reference_forward(const WeightMap& w, int n_layer, int n_head, 
 }
 
 /// Every tensor of a safetensors file as an owned copy (to craft modified files).
-inline std::vector<trace::OwnedTensor> load_tensors(const std::string& path, trace::Metadata* meta = nullptr) {
+inline std::vector<trace::OwnedTensor> load_tensors(const std::string& path,
+                                                    trace::Metadata* meta = nullptr) {
   const trace::SafetensorsFile f(path);
   if (meta) *meta = f.metadata();
   std::vector<trace::OwnedTensor> ts;

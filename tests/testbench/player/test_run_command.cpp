@@ -3,8 +3,8 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -236,7 +236,8 @@ void poke_f32(const std::string& path, const std::string& name, std::size_t flat
   f.read(reinterpret_cast<char*>(&n), 8);
   std::string header(n, ' ');
   f.read(header.data(), static_cast<std::streamsize>(n));
-  const auto begin = json::parse(header).at(name).at("data_offsets").at(0).to_number<std::uint64_t>();
+  const auto begin =
+      json::parse(header).at(name).at("data_offsets").at(0).to_number<std::uint64_t>();
   f.seekp(static_cast<std::streamoff>(8 + n + begin + 4 * flat));
   f.write(reinterpret_cast<const char*>(&value), 4);
 }
@@ -247,25 +248,27 @@ TEST_CASE("gcattn run: NaN in a replayed token is an input error naming its inde
           "[cli][run][errors]") {
   const test::TempDir dir("nan");
   const std::string trace = test::small_trace(dir, 2, 3, 64, 10);
-  REQUIRE(test::run_process(test::gcattn_command("calibrate --trace " + q(trace) + " -o " +
-                                                 q(dir / "s.json")))
+  REQUIRE(test::run_process(
+              test::gcattn_command("calibrate --trace " + q(trace) + " -o " + q(dir / "s.json")))
               .exit_code == 0);
   // k[token 6, layer 1, head 2, dim 5]: [tokens, layers, heads, d_head] row-major.
   poke_f32(trace, "k", ((6 * 2 + 1) * 3 + 2) * 64 + 5, std::numeric_limits<float>::quiet_NaN());
-  const auto cal = test::run_process(test::gcattn_command(
-      "calibrate --trace " + q(trace) + " --tokens 4 -o " + q(dir / "s2.json")));
+  const auto cal = test::run_process(test::gcattn_command("calibrate --trace " + q(trace) +
+                                                          " --tokens 4 -o " + q(dir / "s2.json")));
   INFO(cal.output);
   CHECK(cal.exit_code == 4);  // calibrate checks the whole file at open
-  CHECK_THAT(cal.output, Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]"));
+  CHECK_THAT(cal.output,
+             Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]"));
 
   // With scalers given, run streams through the trace: the tokens before the bad one replay.
-  const auto r = test::run_process(test::gcattn_command(
-      "run --trace " + q(trace) + " --scalers " + q(dir / "s.json") + " --report-json " +
-      q(dir / "r.json")));
+  const auto r = test::run_process(test::gcattn_command("run --trace " + q(trace) + " --scalers " +
+                                                        q(dir / "s.json") + " --report-json " +
+                                                        q(dir / "r.json")));
   INFO(r.output);
   CHECK(r.exit_code == 4);
-  CHECK_THAT(r.output, Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]") &&
-                           Contains("token 6") && Contains("--tokens 6"));
+  CHECK_THAT(r.output,
+             Contains("tensor 'k' holds NaN at index [token 6, layer 1, head 2, dim 5]") &&
+                 Contains("token 6") && Contains("--tokens 6"));
   CHECK_FALSE(fs::exists(dir / "r.json"));
   // Calibrating in the run reads the prefix first: refused before any replay.
   const auto c = test::run_process(test::gcattn_command("run --trace " + q(trace)));
@@ -273,8 +276,8 @@ TEST_CASE("gcattn run: NaN in a replayed token is an input error naming its inde
   CHECK_THAT(c.output, Contains("[token 6, layer 1, head 2, dim 5]"));
   CHECK_THAT(c.output, !Contains("was due"));
   // The tokens before it replay.
-  const auto ok = test::run_process(test::gcattn_command(
-      "run --trace " + q(trace) + " --scalers " + q(dir / "s.json") + " --tokens 6"));
+  const auto ok = test::run_process(test::gcattn_command("run --trace " + q(trace) + " --scalers " +
+                                                         q(dir / "s.json") + " --tokens 6"));
   CHECK(ok.exit_code == 0);
 }
 

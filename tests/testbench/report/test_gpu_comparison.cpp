@@ -71,7 +71,8 @@ TEST_CASE(
   CHECK(std::isnan(row(c, "jetson_nano", "bandwidth_floor").energy_ratio));
 }
 
-TEST_CASE("measured GPU rows for another shape than GPT-2 small are labelled scaled", "[report][gpu]") {
+TEST_CASE("measured GPU rows for another shape than GPT-2 small are labelled scaled",
+          "[report][gpu]") {
   report::GpuInputs in;
   in.layers = 4;
   in.heads = 4;

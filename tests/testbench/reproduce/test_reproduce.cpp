@@ -72,13 +72,14 @@ TEST_CASE("gcattn reproduce meets the published figures within tolerance", "[rep
     CHECK(o.at("published").to_number<double>() == expect.published);
     const double sim = o.at("simulated").to_number<double>();
     CHECK(std::fabs(sim - expect.published) <= expect.tolerance * expect.published);
-    if (quantity == "energy_qk_pj" || quantity == "energy_av_pj" || quantity == "energy_digital_pj" ||
-        quantity == "energy_dac_pj") {
+    if (quantity == "energy_qk_pj" || quantity == "energy_av_pj" ||
+        quantity == "energy_digital_pj" || quantity == "energy_dac_pj") {
       category_sum += sim;
     }
   }
   // The categories add up to the total, and the finer components to the categories.
-  CHECK(category_sum == Approx(by_quantity.at("energy_total_per_head_pj")->at("simulated").to_number<double>()));
+  CHECK(category_sum ==
+        Approx(by_quantity.at("energy_total_per_head_pj")->at("simulated").to_number<double>()));
   double components = 0.0;
   int n = 0;
   for (const auto& [q, o] : by_quantity) {
@@ -92,14 +93,18 @@ TEST_CASE("gcattn reproduce meets the published figures within tolerance", "[rep
   CHECK(components == Approx(category_sum));
 }
 
-TEST_CASE("gcattn reproduce --check fails when the model misses the paper", "[reproduce][systemc]") {
+TEST_CASE("gcattn reproduce --check fails when the model misses the paper",
+          "[reproduce][systemc]") {
   // Without the first-stage converters' energy the Phi(Q.K^T) figure falls well below 1,120 pJ.
-  const auto r = run_process(gcattn_command("reproduce --check --steps 1 --set energy.cpc_fj_per_conversion=0"));
+  const auto r = run_process(
+      gcattn_command("reproduce --check --steps 1 --set energy.cpc_fj_per_conversion=0"));
   INFO(r.output);
   CHECK(r.exit_code == 5);
-  CHECK_THAT(r.output, Contains("energy_qk_pj") && Contains("MISS") && Contains("outside tolerance"));
+  CHECK_THAT(r.output,
+             Contains("energy_qk_pj") && Contains("MISS") && Contains("outside tolerance"));
   // A longer schedule misses the 65 ns.
-  const auto slow = run_process(gcattn_command("reproduce --check --path numerics --steps 1 --set timing.digital_sum_ns=5"));
+  const auto slow = run_process(
+      gcattn_command("reproduce --check --path numerics --steps 1 --set timing.digital_sum_ns=5"));
   CHECK(slow.exit_code == 5);
   CHECK_THAT(slow.output, Contains("latency_per_token_layer_ns"));
 }
@@ -125,14 +130,17 @@ TEST_CASE("gcattn reproduce reports bad options", "[reproduce][cli]") {
   CHECK_THAT(h.output, Contains("--json"));
 }
 
-TEST_CASE("the SystemC accelerator's energy accounting matches the numerics path", "[reproduce][systemc]") {
+TEST_CASE("the SystemC accelerator's energy accounting matches the numerics path",
+          "[reproduce][systemc]") {
   // Same data stream per head; without leakage the two paths see identical array contents, so
   // the accelerator's ledgers (driven through TLM) must equal EnergyModel driven directly.
   const fs::path a = fs::temp_directory_path() / "gcattn_reproduce_sc.json";
   const fs::path b = fs::temp_directory_path() / "gcattn_reproduce_num.json";
   const std::string common = " --steps 1 --layers 2 --heads 3 --set leakage.mode=off --json ";
-  const auto ra = run_process(gcattn_command("reproduce --path systemc" + common + "'" + a.string() + "'"));
-  const auto rb = run_process(gcattn_command("reproduce --path numerics" + common + "'" + b.string() + "'"));
+  const auto ra =
+      run_process(gcattn_command("reproduce --path systemc" + common + "'" + a.string() + "'"));
+  const auto rb =
+      run_process(gcattn_command("reproduce --path numerics" + common + "'" + b.string() + "'"));
   INFO(ra.output << rb.output);
   REQUIRE(ra.exit_code == 0);
   REQUIRE(rb.exit_code == 0);

@@ -10,9 +10,9 @@
 #include <iterator>
 #include <limits>
 
-#include "support/partial_files.h"
 #include "base/errors.h"
 #include "gpt2/checkpoint.h"
+#include "support/partial_files.h"
 #include "testbench/gpt2/tiny_gpt2.h"
 #include "trace/half.h"
 #include "trace/synth.h"
@@ -28,7 +28,8 @@ constexpr int kL = 2, kH = 3, kD = 4;
 constexpr std::size_t kT = 5, kRow = kL * kH * kD;
 
 float value(int field, std::size_t t, std::size_t i) {
-  return static_cast<float>(field * 1000 + static_cast<int>(t) * 10) + 0.25f * static_cast<float>(i) - 3.0f;
+  return static_cast<float>(field * 1000 + static_cast<int>(t) * 10) +
+         0.25f * static_cast<float>(i) - 3.0f;
 }
 
 TraceMeta small_meta() {
@@ -56,7 +57,8 @@ void write_small(const std::string& path, DType dtype, bool attn, std::size_t re
       f[k].resize(kRow);
       for (std::size_t i = 0; i < kRow; ++i) f[k][i] = value(k, t, i);
     }
-    w.write_token(t, static_cast<std::int32_t>(10 + t), f[0].data(), f[1].data(), f[2].data(), attn ? f[3].data() : nullptr);
+    w.write_token(t, static_cast<std::int32_t>(10 + t), f[0].data(), f[1].data(), f[2].data(),
+                  attn ? f[3].data() : nullptr);
   }
   TraceMeta m = small_meta();
   m.text = "Hi there,\n\"friend\" \xE2\x9C\x93";
@@ -109,7 +111,8 @@ TEST_CASE("trace round trip (F32 and F16), accessors and metadata", "[trace]") {
       for (int k = 0; k < 4; ++k) {
         r.read_token(static_cast<Field>(k), t, row.data());
         for (std::size_t i = 0; i < kRow; ++i) {
-          const float want = dt == DType::F16 ? half_to_float(float_to_half(value(k, t, i))) : value(k, t, i);
+          const float want =
+              dt == DType::F16 ? half_to_float(float_to_half(value(k, t, i))) : value(k, t, i);
           REQUIRE(row[i] == want);
         }
       }
@@ -143,19 +146,22 @@ TEST_CASE("trace writer refuses non-finite values and double writes", "[trace]")
     TraceWriter w(p, small_meta(), DType::F32, false);
     std::vector<float> a(kRow, 1.0f), bad(kRow, 1.0f);
     bad[7] = std::numeric_limits<float>::quiet_NaN();
-    CHECK_THROWS_WITH(w.write_token(0, 1, a.data(), bad.data(), a.data()),
-                      Catch::Contains("non-finite k") && Catch::Contains("[token 0, layer 0, head 1, dim 3]"));
+    CHECK_THROWS_WITH(
+        w.write_token(0, 1, a.data(), bad.data(), a.data()),
+        Catch::Contains("non-finite k") && Catch::Contains("[token 0, layer 0, head 1, dim 3]"));
     TraceWriter w2(p + "2", small_meta(), DType::F16, false);
     std::vector<float> big(kRow, 1.0f);
     big[0] = 1e6f;
-    CHECK_THROWS_WITH(w2.write_token(1, 1, big.data(), a.data(), a.data()), Catch::Contains("overflows F16"));
+    CHECK_THROWS_WITH(w2.write_token(1, 1, big.data(), a.data(), a.data()),
+                      Catch::Contains("overflows F16"));
     CHECK_THROWS_AS(w.finish(small_meta()), std::logic_error);  // tokens missing
   }
   CHECK_FALSE(fs::exists(p));
   CHECK(gcattn::test::partial_files(fs::path(p).parent_path()) == 0);
 }
 
-TEST_CASE("trace reader rejects every corruption, naming file, tensor and index", "[trace][errors]") {
+TEST_CASE("trace reader rejects every corruption, naming file, tensor and index",
+          "[trace][errors]") {
   const auto dir = gcattn::testing::temp_dir("trace-corrupt");
   const std::string good = (dir / "good.safetensors").string();
   write_small(good, DType::F32, true);
@@ -167,19 +173,25 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
     write_safetensors(bad, ts, meta);
     return open_error(bad);
   };
-  const auto set_f32 = [](OwnedTensor& t, std::size_t i, float x) { std::memcpy(t.bytes.data() + 4 * i, &x, 4); };
+  const auto set_f32 = [](OwnedTensor& t, std::size_t i, float x) {
+    std::memcpy(t.bytes.data() + 4 * i, &x, 4);
+  };
 
   CHECK(open_error(good) == "no error");
   // NaN / Inf with the tensor and the [token, layer, head, dim] index
-  CHECK_THAT(variant([&](auto& ts, auto&) { set_f32(tensor(ts, "q"), 2 * kRow + 15, std::nanf("")); }),
-             Catch::Contains("bad.safetensors") && Catch::Contains("tensor 'q' holds NaN") &&
-                 Catch::Contains("[token 2, layer 1, head 0, dim 3]"));
-  CHECK_THAT(variant([&](auto& ts, auto&) { set_f32(tensor(ts, "attn_out"), kRow * kT - 1, -INFINITY); }),
-             Catch::Contains("tensor 'attn_out' holds Inf") && Catch::Contains("[token 4, layer 1, head 2, dim 3]"));
+  CHECK_THAT(
+      variant([&](auto& ts, auto&) { set_f32(tensor(ts, "q"), 2 * kRow + 15, std::nanf("")); }),
+      Catch::Contains("bad.safetensors") && Catch::Contains("tensor 'q' holds NaN") &&
+          Catch::Contains("[token 2, layer 1, head 0, dim 3]"));
+  CHECK_THAT(
+      variant([&](auto& ts, auto&) { set_f32(tensor(ts, "attn_out"), kRow * kT - 1, -INFINITY); }),
+      Catch::Contains("tensor 'attn_out' holds Inf") &&
+          Catch::Contains("[token 4, layer 1, head 2, dim 3]"));
   // dtypes
   CHECK_THAT(variant([&](auto& ts, auto&) {
                auto& k = tensor(ts, "k");
-               k = OwnedTensor::from_floats("k", k.spec.shape, std::vector<float>(kT * kRow, 1.0f), DType::F64);
+               k = OwnedTensor::from_floats("k", k.spec.shape, std::vector<float>(kT * kRow, 1.0f),
+                                            DType::F64);
              }),
              Catch::Contains("tensor 'k' has dtype F64") && Catch::Contains("F32 or F16"));
   CHECK_THAT(variant([&](auto& ts, auto&) {
@@ -189,8 +201,11 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
              Catch::Contains("tensor 'tokens' has dtype F32"));
   // shapes against the metadata
   CHECK_THAT(variant([&](auto&, auto& m) { m["layers"] = "3"; }),
-             Catch::Contains("tensor 'q' has shape [5, 2, 3, 4]") && Catch::Contains("[tokens, layers, heads, d_head] = [5, 3, 3, 4]"));
-  CHECK_THAT(variant([&](auto& ts, auto&) { tensor(ts, "v").spec.shape = {5, 2, 4, 3}; }),
+             Catch::Contains("tensor 'q' has shape [5, 2, 3, 4]") &&
+                 Catch::Contains("[tokens, layers, heads, d_head] = [5, 3, 3, 4]"));
+  CHECK_THAT(variant([&](auto& ts, auto&) {
+               tensor(ts, "v").spec.shape = {5, 2, 4, 3};
+             }),
              Catch::Contains("tensor 'v' has shape [5, 2, 4, 3]"));
   CHECK_THAT(variant([&](auto& ts, auto&) {
                auto& t = tensor(ts, "tokens");
@@ -199,31 +214,44 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
              Catch::Contains("tensor 'tokens' has shape [4]"));
   // missing / unexpected tensors
   CHECK_THAT(variant([&](auto& ts, auto&) {
-               ts.erase(std::remove_if(ts.begin(), ts.end(), [](auto& t) { return t.spec.name == "v"; }), ts.end());
+               ts.erase(
+                   std::remove_if(ts.begin(), ts.end(), [](auto& t) { return t.spec.name == "v"; }),
+                   ts.end());
              }),
              Catch::Contains("missing tensor 'v'"));
-  CHECK_THAT(variant([&](auto& ts, auto&) { ts.push_back(OwnedTensor::from_floats("extra", {1}, {1.0f})); }),
+  CHECK_THAT(variant([&](auto& ts, auto&) {
+               ts.push_back(OwnedTensor::from_floats("extra", {1}, {1.0f}));
+             }),
              Catch::Contains("unexpected tensor 'extra'"));
   // token ids
-  CHECK_THAT(variant([&](auto& ts, auto&) {
-               const std::int32_t id = 100;
-               std::memcpy(tensor(ts, "tokens").bytes.data() + 4 * 3, &id, 4);
-             }),
-             Catch::Contains("tensor 'tokens' index [3] = 100") && Catch::Contains("vocab_size 100"));
+  CHECK_THAT(
+      variant([&](auto& ts, auto&) {
+        const std::int32_t id = 100;
+        std::memcpy(tensor(ts, "tokens").bytes.data() + 4 * 3, &id, 4);
+      }),
+      Catch::Contains("tensor 'tokens' index [3] = 100") && Catch::Contains("vocab_size 100"));
   // metadata
-  CHECK_THAT(variant([&](auto&, auto& m) { m.erase("format"); }), Catch::Contains("not a gcattn KV trace"));
-  CHECK_THAT(variant([&](auto&, auto& m) { m["format_version"] = "2"; }), Catch::Contains("format_version '2' is not supported"));
-  CHECK_THAT(variant([&](auto&, auto& m) { m["heads"] = "3x"; }), Catch::Contains("'heads' = '3x' is not a non-negative integer"));
-  CHECK_THAT(variant([&](auto&, auto& m) { m["prompt_length"] = "9"; }), Catch::Contains("'prompt_length' = 9 exceeds"));
-  CHECK_THAT(variant([&](auto&, auto& m) { m.erase("d_head"); }), Catch::Contains("no 'd_head' entry"));
-  CHECK_THAT(variant([&](auto&, auto& m) { m["tool_args"] = "--x"; }), Catch::Contains("'tool_args' is not a JSON array"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m.erase("format"); }),
+             Catch::Contains("not a gcattn KV trace"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m["format_version"] = "2"; }),
+             Catch::Contains("format_version '2' is not supported"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m["heads"] = "3x"; }),
+             Catch::Contains("'heads' = '3x' is not a non-negative integer"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m["prompt_length"] = "9"; }),
+             Catch::Contains("'prompt_length' = 9 exceeds"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m.erase("d_head"); }),
+             Catch::Contains("no 'd_head' entry"));
+  CHECK_THAT(variant([&](auto&, auto& m) { m["tool_args"] = "--x"; }),
+             Catch::Contains("'tool_args' is not a JSON array"));
   // truncation, header damage (safetensors level, through the trace reader)
   std::ifstream in(good, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::ofstream(bad, std::ios::binary) << bytes.substr(0, bytes.size() - 6);
-  CHECK_THAT(open_error(bad), Catch::Contains("truncated: tensor 'tokens'") && Catch::Contains("element 3 of 5"));
+  CHECK_THAT(open_error(bad),
+             Catch::Contains("truncated: tensor 'tokens'") && Catch::Contains("element 3 of 5"));
   std::ofstream(bad, std::ios::binary) << bytes.substr(0, bytes.size() - 4 * kT - 4 * kRow);
-  CHECK_THAT(open_error(bad), Catch::Contains("truncated: tensor 'attn_out'") && Catch::Contains("element 96 of 120"));
+  CHECK_THAT(open_error(bad), Catch::Contains("truncated: tensor 'attn_out'") &&
+                                  Catch::Contains("element 96 of 120"));
   std::string broken = bytes;
   broken[9] = '#';
   std::ofstream(bad, std::ios::binary) << broken;
@@ -235,7 +263,8 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
   CHECK_NOTHROW(TraceReader(bad, no_scan));
 }
 
-TEST_CASE("synthetic traces: deterministic, prefix-stable, GPT-2 shapes, both distributions", "[trace][synth]") {
+TEST_CASE("synthetic traces: deterministic, prefix-stable, GPT-2 shapes, both distributions",
+          "[trace][synth]") {
   const auto dir = gcattn::testing::temp_dir("synth");
   SynthOptions o;
   o.layers = 3;

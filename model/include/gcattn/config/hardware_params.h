@@ -46,9 +46,9 @@ struct HeadScalers {
 
 struct HardwareParams {
   // array
-  int rows = 64;            // head dimension D
-  int cols = 64;            // tokens per array
-  int window_tokens = 1024; // M
+  int rows = 64;             // head dimension D
+  int cols = 64;             // tokens per array
+  int window_tokens = 1024;  // M
   // cell
   CellKind cell_kind = CellKind::Polynomial;
   std::array<double, 10> poly_coeffs_ua{};

@@ -13,7 +13,9 @@ class PulseWidthDac {
  public:
   PulseWidthDac(int levels, double t_max_ns, bool quantize)
       : q_(0.0, 1.0, levels), t_max_ns_(t_max_ns), quantize_(quantize) {}
-  static PulseWidthDac from(const HardwareParams& p) { return {p.q_levels, p.t_max_ns, p.quantize}; }
+  static PulseWidthDac from(const HardwareParams& p) {
+    return {p.q_levels, p.t_max_ns, p.quantize};
+  }
   double fraction(double x) const {
     const double c = clamp(x, 0.0, 1.0);
     return quantize_ ? q_(c) : c;
@@ -89,7 +91,10 @@ class ChargeToPulse {
 class OutputConverter {
  public:
   OutputConverter(double a_sat, int levels, OutputMode mode, bool quantize)
-      : inv_a_sat_(1.0 / a_sat), ref_(-1.0, 1.0, levels), counter_(levels), mode_(mode),
+      : inv_a_sat_(1.0 / a_sat),
+        ref_(-1.0, 1.0, levels),
+        counter_(levels),
+        mode_(mode),
         quantize_(quantize) {}
   static OutputConverter from(const HardwareParams& p) {
     return {p.a_sat_ua, p.out_levels, p.out_mode, p.quantize};

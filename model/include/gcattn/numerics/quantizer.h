@@ -19,7 +19,9 @@ inline double round_half_even(double x) {
   return a < kTwo52 ? r : x;
 }
 
-inline double clamp(double x, double lo, double hi) { return std::min(std::max(x, lo), hi); }
+inline double clamp(double x, double lo, double hi) {
+  return std::min(std::max(x, lo), hi);
+}
 
 /// y = step * round_half_even(x / step), step = (hi - lo) / (levels - 1): the reference code's
 /// grid, anchored at 0 (not at lo). No clamping: callers clamp first, as the hardware does.

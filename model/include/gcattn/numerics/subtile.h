@@ -13,12 +13,12 @@ namespace gcattn {
 
 /// Per-sub-tile activity of one attend, for energy accounting.
 struct SubTileActivity {
-  int active_columns = 0;     // written columns that were read
-  int firing_columns = 0;     // columns with phi > 0
-  double phi_sum = 0.0;       // sum of phi pulse fractions
+  int active_columns = 0;        // written columns that were read
+  int firing_columns = 0;        // columns with phi > 0
+  double phi_sum = 0.0;          // sum of phi pulse fractions
   double k_read_activity = 0.0;  // sum |q * g| over K cells (uA-equivalent)
   double v_read_activity = 0.0;  // sum |phi * g| over V cells
-  long counter_steps = 0;     // sum |output code|
+  long counter_steps = 0;        // sum |output code|
 
   /// Adds another sub-tile's (or step's) activity, field by field.
   SubTileActivity& operator+=(const SubTileActivity& o) {

@@ -18,9 +18,12 @@ class Leakage {
   /// Factor delta applied to u after elapsed_s seconds or age_tokens tokens since the write.
   double factor(double elapsed_s, std::int64_t age_tokens) const {
     switch (mode_) {
-      case LeakageMode::Time: return std::exp(-elapsed_s * inv_tau_s_);
-      case LeakageMode::TokenAge: return std::exp(-per_token_ * static_cast<double>(age_tokens));
-      case LeakageMode::Off: break;
+      case LeakageMode::Time:
+        return std::exp(-elapsed_s * inv_tau_s_);
+      case LeakageMode::TokenAge:
+        return std::exp(-per_token_ * static_cast<double>(age_tokens));
+      case LeakageMode::Off:
+        break;
     }
     return 1.0;
   }
@@ -28,9 +31,12 @@ class Leakage {
   /// divided by r decays by exp(r * log_factor()) (variation.tau_sigma).
   double log_factor(double elapsed_s, std::int64_t age_tokens) const {
     switch (mode_) {
-      case LeakageMode::Time: return -elapsed_s * inv_tau_s_;
-      case LeakageMode::TokenAge: return -per_token_ * static_cast<double>(age_tokens);
-      case LeakageMode::Off: break;
+      case LeakageMode::Time:
+        return -elapsed_s * inv_tau_s_;
+      case LeakageMode::TokenAge:
+        return -per_token_ * static_cast<double>(age_tokens);
+      case LeakageMode::Off:
+        break;
     }
     return 0.0;
   }

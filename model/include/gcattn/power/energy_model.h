@@ -18,22 +18,22 @@ constexpr std::size_t kEnergyCategoryCount = 4;
 const char* category_name(EnergyCategory c);  // "dac", "qk", "av", "digital"
 
 enum class EnergyComponent : int {
-  KvWriteDac = 0,    // dac: K/V write DAC settling
-  KvCellWrite,       // dac: charging the storage nodes of the written cells
-  QueryDac,          // dac: query pulse-width DAC (per pulse)
-  QueryWordline,     // qk: word-line charging per query pulse
-  QkArrayRead,       // qk: read voltage x integrated cell current in the K arrays
-  QkBitline,         // qk: K-array bit-line charging
-  ChargeToPulse,     // qk: first-stage converters (per active column)
-  PhiWordline,       // av: word-line charging per phi pulse
-  AvArrayRead,       // av: read voltage x integrated cell current in the V arrays
-  AvBitline,         // av: V-array bit-line charging
-  OutputConverter,   // av: signed output converters (per conversion)
-  CounterSteps,      // av: counter toggles (per step counted)
-  DigitalAdd,        // digital: adders of the sub-tile sum and output scaler
-  Control,           // digital: sequencing/control per layer step
-  Routing,           // digital: moving bits between host interface, arrays and adders
-  Static,            // digital: static power x time
+  KvWriteDac = 0,   // dac: K/V write DAC settling
+  KvCellWrite,      // dac: charging the storage nodes of the written cells
+  QueryDac,         // dac: query pulse-width DAC (per pulse)
+  QueryWordline,    // qk: word-line charging per query pulse
+  QkArrayRead,      // qk: read voltage x integrated cell current in the K arrays
+  QkBitline,        // qk: K-array bit-line charging
+  ChargeToPulse,    // qk: first-stage converters (per active column)
+  PhiWordline,      // av: word-line charging per phi pulse
+  AvArrayRead,      // av: read voltage x integrated cell current in the V arrays
+  AvBitline,        // av: V-array bit-line charging
+  OutputConverter,  // av: signed output converters (per conversion)
+  CounterSteps,     // av: counter toggles (per step counted)
+  DigitalAdd,       // digital: adders of the sub-tile sum and output scaler
+  Control,          // digital: sequencing/control per layer step
+  Routing,          // digital: moving bits between host interface, arrays and adders
+  Static,           // digital: static power x time
 };
 constexpr std::size_t kEnergyComponentCount = 16;
 const char* component_name(EnergyComponent c);  // "kv_write_dac", ...
@@ -95,17 +95,17 @@ struct EnergyParams {
 
 /// Bits one head moves over its routing in one layer step (see EnergyModel::step_routing_bits).
 struct RoutingBits {
-  double host_in = 0.0;     // q, k, v words from the host interface
-  double to_arrays = 0.0;   // q codes broadcast to the K arrays, k/v codes to the write DACs
-  double to_adders = 0.0;   // output codes of every active sub-tile to the digital sum
-  double host_out = 0.0;    // output words back to the host interface
+  double host_in = 0.0;    // q, k, v words from the host interface
+  double to_arrays = 0.0;  // q codes broadcast to the K arrays, k/v codes to the write DACs
+  double to_adders = 0.0;  // output codes of every active sub-tile to the digital sum
+  double host_out = 0.0;   // output words back to the host interface
   double total() const { return host_in + to_arrays + to_adders + host_out; }
 };
 
 /// Energies of the events of one head. Construct once (precomputes per-event constants); every
 /// method is allocation-free and adds to the ledger only what the event costs. Who calls what
-/// for one layer step of one head: kv_write once, query (or query_pulses) once (with the number of active
-/// sub-tiles), subtile_attend per active sub-tile, digital once, routing with
+/// for one layer step of one head: kv_write once, query (or query_pulses) once (with the number of
+/// active sub-tiles), subtile_attend per active sub-tile, digital once, routing with
 /// step_routing_bits(), static_power with the step duration, static_idle for the time the head
 /// waits while other layers (and the host) run.
 class EnergyModel {
@@ -151,12 +151,12 @@ class EnergyModel {
   double cell_write_pj_per_v_ = 0.0;         // (C_sn + C_wbl) * VDD per volt written
   double write_wordline_pj_per_cell_ = 0.0;  // write word line, per cell it crosses
   double query_dac_pj_ = 0.0;
-  double query_wordline_pj_ = 0.0;           // one query pulse on one K array
-  double read_pj_per_ua_ = 0.0;              // V_drop * t_max: activity (uA-eq) -> pJ
-  double k_bitline_pj_per_cell_ = 0.0;       // K-array column read, per cell on it
+  double query_wordline_pj_ = 0.0;      // one query pulse on one K array
+  double read_pj_per_ua_ = 0.0;         // V_drop * t_max: activity (uA-eq) -> pJ
+  double k_bitline_pj_per_cell_ = 0.0;  // K-array column read, per cell on it
   double cpc_pj_ = 0.0;
-  double phi_wordline_pj_per_cell_ = 0.0;    // phi pulse on a V-array column, per cell
-  double v_bitline_pj_ = 0.0;                // one V-array row read
+  double phi_wordline_pj_per_cell_ = 0.0;  // phi pulse on a V-array column, per cell
+  double v_bitline_pj_ = 0.0;              // one V-array row read
   double out_conv_pj_ = 0.0;
   double counter_pj_ = 0.0;
   double add_pj_ = 0.0;

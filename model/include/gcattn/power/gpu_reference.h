@@ -23,17 +23,18 @@ struct GpuReference {
   std::string id;    // file name without .json
   std::string name;  // marketing name
   std::optional<GpuMeasurement> measured;
-  std::optional<double> paper_speedup;        // published latency ratio GPU / accelerator
-  std::optional<double> paper_energy_ratio;   // published energy ratio GPU / accelerator
+  std::optional<double> paper_speedup;       // published latency ratio GPU / accelerator
+  std::optional<double> paper_energy_ratio;  // published energy ratio GPU / accelerator
   std::string paper_source;
-  std::optional<double> peak_bandwidth_gbs;   // GB/s
+  std::optional<double> peak_bandwidth_gbs;  // GB/s
   std::optional<double> memory_energy_pj_per_bit;
   std::string memory_source;
 
   /// A compiled-in reference by id ("rtx4090") or a JSON file path; throws ConfigError naming
   /// the file, the field and the problem.
   static GpuReference load(std::string_view id_or_file);
-  static GpuReference parse(std::string_view json, const std::string& id, const std::string& origin);
+  static GpuReference parse(std::string_view json, const std::string& id,
+                            const std::string& origin);
   /// Ids of the compiled-in references, sorted.
   static std::vector<std::string> ids();
 };

@@ -27,7 +27,8 @@ struct PublishedFigures {
   const PublishedFigure& at(std::string_view quantity) const;
   /// A compiled-in file by id ("leroux2025") or a JSON file path; ConfigError on bad content.
   static PublishedFigures load(std::string_view id_or_file);
-  static PublishedFigures parse(std::string_view json, const std::string& id, const std::string& origin);
+  static PublishedFigures parse(std::string_view json, const std::string& id,
+                                const std::string& origin);
 };
 
 namespace detail {

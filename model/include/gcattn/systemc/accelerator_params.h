@@ -30,7 +30,7 @@ struct HostTiming {
 
 /// The accelerator's DMA engine (configuration section "dma", docs/register-map.md "DMA").
 struct DmaTiming {
-  int setup_cycles = 4;              // per transfer, cycles of HostTiming::clock_period
+  int setup_cycles = 4;  // per transfer, cycles of HostTiming::clock_period
   std::uint32_t max_burst_bytes = 256;
   bool use_dmi = true;
   double energy_fj_per_bit = 0.0;

@@ -13,8 +13,7 @@ namespace gcattn::sc {
 
 class DigitalAccumulator {
  public:
-  DigitalAccumulator(const char* name, int rows)
-      : name_(name), rows_(rows) {}
+  DigitalAccumulator(const char* name, int rows) : name_(name), rows_(rows) {}
   const char* name() const { return name_.c_str(); }
   const char* kind() const { return "gcattn::sc::DigitalAccumulator"; }
 

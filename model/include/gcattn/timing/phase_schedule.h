@@ -22,9 +22,9 @@ const char* phase_name(Phase p);  // "write_kv", "query_pulses", ...
 
 struct PhaseSchedule {
   std::array<double, kPhaseCount> duration_ns{};  // configured (worst-case) durations
-  bool data_dependent = false;  // pulse windows end at the longest actual pulse
-  double t_max_ns = 15.0;       // full-scale pulse width (query_dac.t_max_ns)
-  double pulse_margin_ns = 1.0; // after the longest actual pulse (data-dependent mode)
+  bool data_dependent = false;                    // pulse windows end at the longest actual pulse
+  double t_max_ns = 15.0;                         // full-scale pulse width (query_dac.t_max_ns)
+  double pulse_margin_ns = 1.0;  // after the longest actual pulse (data-dependent mode)
 
   /// Reads timing.* and query_dac.t_max_ns; throws ConfigError when a pulse window is shorter
   /// than t_max (a full-scale pulse would be cut off).
