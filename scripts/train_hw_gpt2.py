@@ -359,6 +359,20 @@ def stage_table(args):
     _, val = base.load_data(args.data)
     vx, vy = val_chunks(val, args.context, args.val_chunks)
     rows = []
+    path = os.path.join(args.ckpt_dir, "table.json")
+    if args.update:  # recompute one stage's row (e.g. after continuing its training)
+        with open(path) as f:
+            out = json.load(f)
+        labels = {"linear": "linear intermediate", "adapted": "after adaptation", "finetune": "after nonlinear"}
+        m, _ = load_stage(args, args.update)
+        v = nll(m, vx, vy)
+        for r in out["rows"]:
+            if r["model"].startswith(labels[args.update]):
+                r.update(nll_nats_per_token=round(v, 5), perplexity=round(math.exp(v), 4))
+        log(f"{args.update}: nll {v:.4f}, ppl {math.exp(v):.3f}")
+        with open(path, "w") as f:
+            json.dump(out, f, indent=2)
+        return
 
     def row(label, model):
         v = nll(model, vx, vy)
@@ -386,7 +400,7 @@ def stage_table(args):
         row(label, m)
     out = {"val_tokens": int(vy.numel()), "context": args.context, "decay_per_token": args.decay_per_token,
            "rows": rows}
-    with open(os.path.join(args.ckpt_dir, "table.json"), "w") as f:
+    with open(path, "w") as f:
         json.dump(out, f, indent=2)
     print(json.dumps(out, indent=2))
 
@@ -510,6 +524,8 @@ def main():
     ap.add_argument("--out-softmax", default=OUT_SOFTMAX)
     ap.add_argument("--out-hw", default=OUT_HW)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--update", choices=["linear", "adapted", "finetune"],
+                    help="table: recompute only this stage's row of the existing table.json")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--context", type=int, default=1024)
