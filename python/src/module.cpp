@@ -97,8 +97,6 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
   if (scalers) require_file(*scalers, "scalers file");
   if (mode != "lt" && mode != "at")
     throw gcattn::UsageError("mode must be 'lt' or 'at', got '" + mode + "'");
-  if (host_gap_ns && !(*host_gap_ns >= 0.0 && std::isfinite(*host_gap_ns)))
-    throw gcattn::UsageError("host_gap_ns must be a finite number of ns >= 0");
   if (threads < 0 || threads > cli::kMaxThreads)
     throw gcattn::UsageError("threads must lie in 0 (one per core) .. " +
                              std::to_string(cli::kMaxThreads) + ", got " + std::to_string(threads));
@@ -107,7 +105,7 @@ py::dict run(const std::string& trace, const std::string& config, const py::obje
   ro.trace_path = trace;
   ro.tokens = tokens;
   ro.coding = mode == "lt" ? sc::Coding::LooselyTimed : sc::Coding::ApproximatelyTimed;
-  ro.host_gap_ns = host_gap_ns;
+  if (host_gap_ns) player::set_host_gap(cfg, *host_gap_ns, "host_gap_ns");
   if (scalers) ro.scalers_path = *scalers;
   ro.accuracy = accuracy;
   ro.gpus = gpus;

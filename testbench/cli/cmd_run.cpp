@@ -170,12 +170,7 @@ int cmd_run(const Args& args, std::ostream& out) {
   const std::string mode = vm["mode"].as<std::string>();
   if (mode != "lt" && mode != "at") throw UsageError("--mode must be lt or at, got '" + mode + "'");
   ro.coding = mode == "lt" ? sc::Coding::LooselyTimed : sc::Coding::ApproximatelyTimed;
-  if (vm.count("host-gap")) {
-    const double g = vm["host-gap"].as<double>();
-    if (!(g >= 0.0) || !std::isfinite(g))
-      throw UsageError("--host-gap must be a finite number of ns >= 0");
-    ro.host_gap_ns = g;
-  }
+  if (vm.count("host-gap")) player::set_host_gap(cfg, vm["host-gap"].as<double>(), "--host-gap");
   ro.dmi = on_off(vm, "dmi");
   const double quantum = vm["quantum"].as<double>();
   if (!(quantum > 0.0) || !std::isfinite(quantum))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <iomanip>
 #include <memory>
@@ -138,6 +139,14 @@ class Progress {
 
 }  // namespace
 
+void set_host_gap(Config& cfg, double ns, const std::string& option) {
+  if (!(ns >= 0.0) || !std::isfinite(ns))
+    throw UsageError(option + " must be a finite number of ns >= 0");
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", ns);
+  cfg.set("host.gap_ns", text, option);
+}
+
 double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_ns) {
   return layers * (PhaseSchedule::from(cfg).total_ns() + host_gap_ns);
 }
@@ -169,8 +178,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   // at open: one pass over the trace instead of two, and a long trace starts replaying at once.
   const trace::TraceReader tr(opt.trace_path, trace::TraceReader::Options{false});
   set_geometry(cfg, tr);
-  const double gap_ns = opt.host_gap_ns ? *opt.host_gap_ns : cfg.number("host.gap_ns");
-  if (opt.host_gap_ns) cfg.set("host.gap_ns", std::to_string(*opt.host_gap_ns), "--host-gap");
+  const double gap_ns = cfg.number("host.gap_ns");
   const HardwareParams hw = HardwareParams::from(cfg);
   const std::size_t tokens = opt.tokens ? opt.tokens : tr.tokens();
   check_trace(tr, hw, tokens);

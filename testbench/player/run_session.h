@@ -27,7 +27,6 @@ struct RunOptions {
   std::string trace_path;
   std::size_t tokens = 0;  // 0: the whole trace
   sc::Coding coding = sc::Coding::LooselyTimed;
-  std::optional<double> host_gap_ns;  // overrides host.gap_ns
   bool dmi = false;
   sc_core::sc_time quantum = sc_core::sc_time(1, sc_core::SC_US);  // LT global quantum
   std::string scalers_path;                                        // empty: calibrate on a prefix
@@ -58,6 +57,11 @@ struct RunResult {
 /// model.heads are set from the trace. Errors: InputError (trace, scalers), ConfigError,
 /// SimulationError (error response, model report).
 RunResult run_trace(Config cfg, const RunOptions& opt);
+
+/// The host gap of the run: host.gap_ns = ns, written exactly (shortest round-trip text), with
+/// origin (e.g. "--host-gap"); the one way every front end (CLI, Python) sets it. UsageError
+/// naming option when ns is negative or not finite.
+void set_host_gap(Config& cfg, double ns, const std::string& option);
 
 /// Throws ConfigError naming host.gap_ns when layer_steps steps with this host gap could pass
 /// the largest simulated time the SystemC kernel represents (2^64 ps): the time would wrap and
