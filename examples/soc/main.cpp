@@ -34,6 +34,7 @@
 #include "io/output_paths.h"
 #include "platform.h"
 #include "player/run_session.h"
+#include "player/simulation.h"
 #include "scalers/scalers.h"
 #include "trace/trace_file.h"
 
@@ -306,13 +307,7 @@ int run(const std::vector<std::string>& args) {
       if (rc == GCATTN_DRV_OK) tokens_done = t + 1;
     }
   });
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimulationError(std::string("SystemC report: ") + e.what());
-  }
+  gcattn::player::run_simulation();
   if (plat.cpu.error) std::rethrow_exception(plat.cpu.error);
   if (rc != GCATTN_DRV_OK) {
     std::ostringstream os;

@@ -24,6 +24,7 @@
 #include "gpt2/checkpoint.h"
 #include "player/hardware_report.h"
 #include "player/run_session.h"
+#include "player/simulation.h"
 #include "report/report.h"
 #include "scalers/scalers.h"
 #include "trace/utf8.h"
@@ -201,13 +202,7 @@ AcceleratorRun run_on_accelerator(
   accel.irq(irq);
   host.irq(irq);
   host.host.socket.bind(accel.socket());
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimulationError(std::string("SystemC report: ") + e.what());
-  }
+  player::run_simulation();
   if (host.error()) std::rethrow_exception(host.error());
   AcceleratorRun r;
   r.stats = host.stats();

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <memory>
 #include <ostream>
@@ -18,6 +18,7 @@
 #include "gcattn/systemc/accelerator.h"
 #include "gcattn/timing/phase_schedule.h"
 #include "player/hardware_report.h"
+#include "player/simulation.h"
 #include "trace/trace_file.h"
 
 namespace gcattn::player {
@@ -320,14 +321,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
     player.set_progress([&bar](std::size_t d, std::size_t t) { (*bar)(d, t); });
   }
 
-  // The kernel's "Simulation stopped by user." note would land in the middle of the summary.
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  try {
-    sc_core::sc_start();
-  } catch (const sc_core::sc_report& e) {
-    throw SimulationError(std::string("SystemC report: ") + e.what());
-  }
+  player::run_simulation();
   if (player.error()) std::rethrow_exception(player.error());
   if (timeline) {
     timeline->close();

@@ -3,6 +3,7 @@ target_sources(gcattn_testbench PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../scalers/scalers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/accuracy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/layer_step.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/simulation.cpp
   ${CMAKE_CURRENT_LIST_DIR}/hardware_report.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trace_player.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_session.cpp
