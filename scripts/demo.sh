@@ -28,3 +28,13 @@ $G eval --model traces/models/shakespeare-gpt2-gaincell --text out/heldout.txt \
 $G run --trace traces/shakespeare-gpt2-gaincell.safetensors \
   --scalers traces/models/shakespeare-gpt2-gaincell/scalers.json \
   --report-json out/run.json --report-csv out/run.csv
+/usr/bin/python3 - <<'PY'
+import json
+s = json.load(open("out/eval-softmax.json"))["eval"]
+h = json.load(open("out/eval-gaincell.json"))
+e = h["eval"]
+print(f"\nheld-out text, {e['tokens']} tokens: hardware model closed loop on the accelerator perplexity "
+      f"{e['perplexity']:.3f}, softmax baseline on the host {s['perplexity']:.3f} "
+      f"(x{e['perplexity'] / s['perplexity']:.3f}); accelerator {h['timing']['latency_per_token_ns']:.0f} ns "
+      f"and {h['energy']['per_token_pj'] / 1e3:.1f} nJ of attention per token")
+PY

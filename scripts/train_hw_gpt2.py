@@ -420,7 +420,13 @@ COMMANDS = """    P="/usr/bin/python3 scripts/train_hw_gpt2.py"
     $P adapt
     $P finetune --steps 90 --lr 3e-4 --min-lr 3e-5 --warmup 5 --resume
     $P table
-    $P export"""
+    $P finetune --steps 200 --lr 3e-4 --min-lr 3e-5 --warmup 5 --resume   # continued from step 90
+    $P table --update finetune
+    $P export
+
+The fine-tuning was continued from its step-90 checkpoint with a longer schedule (`--resume`
+restores weights, optimizer and step; the cosine schedule is recomputed for 200 steps from step
+90 on), and the table's last row recomputed."""
 
 
 def card(args, kind, stages, table):
