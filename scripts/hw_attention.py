@@ -62,13 +62,6 @@ class HwParams:
             decay_per_token = 0.0 if lk["mode"] == "off" else lk["decay_per_token"]
         self.decay_per_token = decay_per_token
 
-    def with_cell(self, cell):
-        p = HwParams.__new__(HwParams)
-        p.__dict__.update(self.__dict__)
-        other = HwParams(cell=cell)
-        p.cell, p.coeffs = cell, other.coeffs
-        return p
-
 
 def load_preset(name):
     """A preset by name (configs/presets/NAME.json, following "extends") or a JSON file path."""

@@ -117,7 +117,6 @@ int cmd_generate(const Args& args, std::ostream& out) {
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
   eval::GenerateOptions o;
   read_session(vm, o);
-  o.progress = nullptr;  // the text is printed at the end, whole
   o.prompt = vm["prompt"].as<std::string>();
   o.tokens = vm["tokens"].as<std::size_t>();
   if (vm.count("top-k") || vm.count("temperature") || vm.count("seed")) {

@@ -54,7 +54,8 @@ struct Setup {
   double gap_ns = 0.0;
 };
 
-Setup load(const SessionOptions& o, bool needs_scalers) {
+// accelerator: the pass needs the accelerator (then, or for a gain-cell model, scalers too).
+Setup load(const SessionOptions& o, bool accelerator) {
   ModelCard card = read_model_card(o.model_dir);
   const std::string preset = o.config.empty() ? card.preset : o.config;
   Setup s{gpt2::load_checkpoint(o.model_dir),
@@ -77,7 +78,7 @@ Setup load(const SessionOptions& o, bool needs_scalers) {
   s.cfg.set("model.heads", std::to_string(s.H), "model " + o.model_dir);
   s.hw = HardwareParams::from(s.cfg);
   s.gap_ns = s.cfg.number("host.gap_ns");
-  if (!needs_scalers) return s;
+  if (!accelerator && !s.card.hardware()) return s;
   if (s.D != s.hw.rows) {
     throw InputError(o.model_dir + ": head dimension " + std::to_string(s.D) +
                      " (n_embd / n_head) does not fit the arrays' " + std::to_string(s.hw.rows) +
@@ -248,7 +249,7 @@ std::string fmt(double v, int prec = 4) {
 EvalResult run_eval(const EvalOptions& o) {
   const auto wall0 = Clock::now();
   const bool accel = o.attention != Attention::Host;
-  Setup s = load(o, accel || read_model_card(o.model_dir).hardware());
+  Setup s = load(o, accel);
   const std::string text = read_text_file(o.text_path);
   const std::vector<int> ids = s.ckpt.tokenizer.encode(text);
   if (ids.size() < 2) {
@@ -320,11 +321,13 @@ EvalResult run_eval(const EvalOptions& o) {
   ev["chunking"] =
       "chunk c feeds tokens [c*context, c*context + length) from an empty KV cache (CONTROL."
       "CLEAR_KV on the accelerator) and predicts the next token of each; docs/model-flow.md";
+  double top1 = 0.0;
   if (host_pass && acc_pass) {
     ev["host"] = pass_json(*host_pass);
     std::size_t agree = 0, k = std::min(host_pass->top1.size(), acc_pass->top1.size());
     for (std::size_t i = 0; i < k; ++i) agree += host_pass->top1[i] == acc_pass->top1[i];
-    ev["top1_agreement"] = k ? static_cast<double>(agree) / static_cast<double>(k) : 0.0;
+    top1 = k ? static_cast<double>(agree) / static_cast<double>(k) : 0.0;
+    ev["top1_agreement"] = top1;
     ev["perplexity_ratio_accelerator_to_host"] =
         std::exp(acc_pass->nll / static_cast<double>(std::max<std::size_t>(acc_pass->tokens, 1)) -
                  host_pass->nll / static_cast<double>(std::max<std::size_t>(host_pass->tokens, 1)));
@@ -349,8 +352,7 @@ EvalResult run_eval(const EvalOptions& o) {
   if (host_pass) line(*host_pass);
   if (acc_pass) line(*acc_pass);
   if (host_pass && acc_pass) {
-    os << "  top-1 agreement accelerator vs host "
-       << fmt(rep["eval"].as_object()["top1_agreement"].as_double(), 5) << "\n";
+    os << "  top-1 agreement accelerator vs host " << fmt(top1, 5) << "\n";
   }
   res.summary = os.str();
   res.report = std::move(rep);
@@ -361,7 +363,7 @@ GenerateResult run_generate(const GenerateOptions& o) {
   const bool accel = o.attention != Attention::Host;
   if (o.attention == Attention::Both)
     throw UsageError("generate: --attention is accelerator or host (both is for eval)");
-  Setup s = load(o, accel || read_model_card(o.model_dir).hardware());
+  Setup s = load(o, accel);
   if (o.prompt.empty()) throw UsageError("--prompt is empty: give the text to continue");
   if (!trace::valid_utf8(o.prompt)) throw UsageError("--prompt is not UTF-8 text");
   const std::vector<int> prompt = s.ckpt.tokenizer.encode(o.prompt);
@@ -391,8 +393,6 @@ GenerateResult run_generate(const GenerateOptions& o) {
       const int id = sampler.pick(logits, V);
       all.push_back(id);
       ++g.generated;
-      if (o.progress)
-        *o.progress << trace::sanitize_utf8(s.ckpt.tokenizer.token_bytes(id)) << std::flush;
       if (i + 1 < o.tokens) logits = m.step(id);
     }
     wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
