@@ -24,9 +24,9 @@ cp "$tmp/tile/out.npy" "$C/npy/out_f32.npy"
 
 # config: the presets, a file that extends one, and --set lines.
 cp configs/presets/*.json "$C/config/"
-printf '{"extends": "paper", "host": {"gap_ns": 0.1}}\n--set\nhost.gap_ns=2.5e-3\nsignal.quantize=off\narray.window_tokens=64\n' \
+printf '{"extends": "paper", "player": {"host_gap_ns": 0.1}}\n--set\nplayer.host_gap_ns=2.5e-3\nsignal.quantize=off\narray.window_tokens=64\n' \
   >"$C/config/extends_set.json"
-printf 'host.gap_ns=140\nleakage.mode=token_age\ncpc.s_sat_ua=70\n' >"$C/config/sets.txt"
+printf 'player.host_gap_ns=140\nleakage.mode=token_age\ncpc.s_sat_ua=70\n' >"$C/config/sets.txt"
 
 # scalers: calibrate output on a small trace of array height (d_head 64).
 "$G" trace synth --layers 1 --heads 2 --dhead 64 --tokens 4 -o "$tmp/t.safetensors" >/dev/null

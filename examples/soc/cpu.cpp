@@ -43,7 +43,9 @@ void Cpu::access(tlm::tlm_command cmd, std::uint64_t addr, std::uint32_t& value)
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   sc_core::sc_time delay = qk_.get_local_time();
+  const sc_core::sc_time before = delay;
   socket->b_transport(t, delay);
+  if (delay > before) mmio_ns += (delay - before).to_seconds() * 1e9;
   qk_.set(delay);
   if (qk_.need_sync()) qk_.sync();
   ++mmio_accesses;
@@ -71,7 +73,9 @@ void Cpu::write32(std::uint64_t addr, std::uint32_t value) {
 void Cpu::wait_for_interrupt() {
   qk_.sync();  // the interrupt is a signal: look at it at the CPU's own time
   waiting.write(true);
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
   while (!irq.read()) wait(irq.value_changed_event());
+  wait_ns += (sc_core::sc_time_stamp() - start).to_seconds() * 1e9;
   waiting.write(false);
   ++interrupts;
 }

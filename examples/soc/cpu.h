@@ -46,6 +46,8 @@ class Cpu : public sc_core::sc_module {
   void sync() { qk_.sync(); }
 
   std::uint64_t mmio_accesses = 0, interrupts = 0;
+  double mmio_ns = 0.0;      // time the register accesses took (their annotated delays)
+  double wait_ns = 0.0;      // time spent waiting for the interrupt
   double work_ns = 0.0;      // compute time spent in platform_cpu_work
   std::exception_ptr error;  // what ended the program, if it threw
 

@@ -23,6 +23,7 @@
 #include <tlm>
 
 #include "base/errors.h"
+#include "base/version.h"
 #include "calibrate/calibrate.h"
 #include "cli/options.h"
 #include "driver.h"
@@ -33,8 +34,11 @@
 #include "io/npy.h"
 #include "io/output_paths.h"
 #include "platform.h"
+#include "player/hardware_report.h"
+#include "player/host_settings.h"
 #include "player/run_session.h"
 #include "player/simulation.h"
+#include "report/report.h"
 #include "scalers/scalers.h"
 #include "trace/trace_file.h"
 
@@ -63,19 +67,13 @@ struct Options {
   std::string scalers;
   std::string calibrate_method = "range";
   std::size_t calibrate_tokens = 0;
-  double host_gap_ns = -1.0;  // < 0: host.gap_ns
+  double host_gap_ns = -1.0;  // < 0: player.host_gap_ns
   double quantum_ns = 1000.0;
   bool dmi = true;
   soc::PlatformOptions platform;
   std::string report_json, outputs, vcd;
   std::vector<std::string> command_line;
 };
-
-bool on_off(const std::string& v, const char* option) {
-  if (v == "on") return true;
-  if (v == "off") return false;
-  throw UsageError(std::string("--") + option + " takes on or off, not '" + v + "'");
-}
 
 double positive(double v, const char* option, bool zero_ok = false) {
   if (!std::isfinite(v) || v < 0.0 || (!zero_ok && v == 0.0)) {
@@ -91,22 +89,12 @@ std::string hex(std::uint64_t v) {
   return os.str();
 }
 
-json::object split_json(const gcattn::EnergyLedger& l, double div) {
-  using gcattn::EnergyCategory;
-  return {{"dac", l.category(EnergyCategory::Dac) / div},
-          {"qk", l.category(EnergyCategory::Qk) / div},
-          {"av", l.category(EnergyCategory::Av) / div},
-          {"digital", l.category(EnergyCategory::Digital) / div},
-          {"total", l.total() / div}};
-}
-
 int run(const std::vector<std::string>& args) {
   const auto wall_start = std::chrono::steady_clock::now();
   Options o;
   o.command_line = args;
   po::options_description desc("gcattn_soc options");
   double mem_latency = 10.0, mem_bw = 32.0, mem_dmi = 18.0, bus = 1.0;
-  std::string dmi = "on";
   desc.add_options()("help,h", "show this help")(
       "trace", po::value<std::string>(&o.trace)->default_value(o.trace),
       "KV-cache trace (.safetensors) loaded into system memory")(
@@ -119,10 +107,10 @@ int run(const std::vector<std::string>& args) {
       "calibrate-tokens", po::value<std::size_t>(&o.calibrate_tokens)->default_value(0),
       "calibration prefix, when no --scalers (0: the tokens replayed, as gcattn run)")(
       "host-gap", po::value<double>(&o.host_gap_ns),
-      "ns the CPU computes between layer steps (default host.gap_ns)")(
+      "ns the CPU computes between layer steps (default player.host_gap_ns)")(
       "quantum", po::value<double>(&o.quantum_ns)->default_value(1000.0),
       "LT global quantum in ns (CPU and DMA engine temporal decoupling)")(
-      "dmi", po::value<std::string>(&dmi)->default_value("on"),
+      "dmi", po::value<bool>(&o.dmi)->default_value(true, "on"),
       "on | off: the memory grants DMI (the DMA engine then copies through the pointer)")(
       "mem-latency-ns", po::value<double>(&mem_latency)->default_value(10.0),
       "memory: fixed latency per access (assumed)")(
@@ -140,7 +128,6 @@ int run(const std::vector<std::string>& args) {
   gcattn::cli::add_config_options(desc);
   po::variables_map vm;
   if (!gcattn::cli::parse_options(args, desc, vm, std::cout, kUsage)) return 0;
-  o.dmi = on_off(dmi, "dmi");
   o.quantum_ns = positive(o.quantum_ns, "quantum");
   o.platform.memory.latency =
       sc_core::sc_time(positive(mem_latency, "mem-latency-ns", true), sc_core::SC_NS);
@@ -183,10 +170,8 @@ int run(const std::vector<std::string>& args) {
     }
     cfg.set(key, std::to_string(n), "trace " + tr.path());
   }
-  if (vm.count("host-gap")) {
-    cfg.set("host.gap_ns", std::to_string(positive(o.host_gap_ns, "host-gap", true)), "--host-gap");
-  }
-  const double gap_ns = cfg.number("host.gap_ns");
+  if (vm.count("host-gap")) gcattn::player::set_host_gap(cfg, o.host_gap_ns, "--host-gap");
+  const double gap_ns = gcattn::player::HostSettings::from(cfg).gap_ns;
   const gcattn::HardwareParams hw = gcattn::HardwareParams::from(cfg);
   if (D != hw.rows) {
     throw InputError(tr.path() + ": d_head = " + std::to_string(D) +
@@ -328,98 +313,69 @@ int run(const std::vector<std::string>& args) {
     throw SimulationError(os.str());
   }
 
-  // --- Report: the accelerator's numbers with `gcattn run`'s definitions ---
+  // --- Report: `gcattn run`'s sections from the same builder, plus the platform's ---
   const gcattn::sc::AcceleratorStatistics& st = plat.accel.statistics();
   const double steps = static_cast<double>(st.steps());
   const double end_ns = sc_core::sc_time_stamp().to_seconds() * 1e9;
-  const gcattn::EnergyLedger total = st.total_ledger();
   const gcattn::sc::DmaStatistics& dma = st.dma();
-  json::object phases, phases_total, components;
-  for (std::size_t i = 0; i < gcattn::kPhaseCount; ++i) {
-    const char* n = gcattn::phase_name(static_cast<gcattn::Phase>(i));
-    phases[n] = steps > 0 ? st.phase_time_ns()[i] / steps : 0.0;
-    phases_total[n] = st.phase_time_ns()[i];
-  }
-  for (std::size_t c = 0; c < gcattn::kEnergyComponentCount; ++c) {
-    const auto comp = static_cast<gcattn::EnergyComponent>(c);
-    components[gcattn::component_name(comp)] = {
-        {"category", gcattn::category_name(gcattn::category_of(comp))},
-        {"total_pj", total.component(comp)},
-        {"per_token_head_pj", steps > 0 ? total.component(comp) / (steps * H) : 0.0}};
-  }
-  const double per_step_ns = steps > 0 ? st.busy_time_ns() / steps : 0.0;
-  const double per_token_head_pj = steps > 0 ? total.total() / (steps * H) : 0.0;
-  const double per_token_layer_pj = steps > 0 ? total.total() / steps : 0.0;
-  json::object timing = {
-      {"simulated_time_ns", end_ns},
-      {"layer_steps", st.steps()},
-      {"latency_per_token_layer_ns", per_step_ns},
-      {"latency_per_token_ns", per_step_ns * L},
-      {"phases_ns", phases},
-      {"phases_total_ns", phases_total},
-      {"accelerator_busy_ns", st.busy_time_ns()},
-      {"dma_busy_ns", dma.busy_ns},
-      {"dma_per_step_ns", steps > 0 ? dma.busy_ns / steps : 0.0},
-      {"host_gap_per_step_ns", gap_ns},
-      {"host_gap_ns", plat.cpu.work_ns},
-      {"token_period_ns", tokens_done > 0 ? end_ns / static_cast<double>(tokens_done) : 0.0}};
-  json::object energy = {
-      {"per_token_head_pj", steps > 0 ? split_json(total, steps * H) : json::object{}},
-      {"per_token_layer_pj", per_token_layer_pj},
-      {"per_token_pj", per_token_layer_pj * L},
-      {"total_pj", total.total()},
-      {"components", components}};
-  json::object dma_json = {{"commands", dma.commands},     {"transfers", dma.transfers},
-                           {"bytes_read", dma.bytes_read}, {"bytes_written", dma.bytes_written},
-                           {"bursts", dma.bursts},         {"dmi_bursts", dma.dmi_bursts},
-                           {"errors", dma.errors},         {"busy_ns", dma.busy_ns}};
+  gcattn::player::PlayerStats ps;
+  ps.tokens_done = tokens_done;
+  ps.layer_steps = st.steps();
+  ps.transfer_ns = plat.cpu.mmio_ns;
+  ps.wait_ns = plat.cpu.wait_ns;
+  ps.gap_ns = plat.cpu.work_ns;
+  ps.end_ns = end_ns;
+  gcattn::report::Report rep;
+  rep.tool = std::string("gcattn_soc ") + gcattn::version();
+  rep.command_line = o.command_line;
+  rep.mode = "lt";
+  rep.completion = "irq";
+  rep.dmi = o.dmi;
+  rep.tokens_requested = T;
+  rep.tokens_simulated = tokens_done;
+  rep.layers = L;
+  rep.heads = H;
+  rep.d_head = D;
+  rep.window = hw.window_tokens;
+  gcattn::player::fill_hardware_sections(
+      rep, {cfg, hw, st, ps, L, H, D, gap_ns, hw_scalers, nullptr, {}, T});
+  rep.scalers = scaler_info;
+  rep.config = json::parse(cfg.to_json(false));
+  rep.trace = {{"path", tr.path()},
+               {"model", tr.meta().model},
+               {"tokens", tr.tokens()},
+               {"synthetic", tr.meta().synthetic}};
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  rep.wall_time_s = wall_s;
+  json::object report = gcattn::report::to_json(rep);
+  report["format"] = "gcattn-soc-report";
+  report["run"].as_object()["data_path"] = "dma";
+  json::object& timing = report["timing"].as_object();
+  timing["dma_busy_ns"] = dma.busy_ns;
+  timing["dma_per_step_ns"] = steps > 0 ? dma.busy_ns / steps : 0.0;
+  report["dma"] = {{"commands", dma.commands},     {"transfers", dma.transfers},
+                   {"bytes_read", dma.bytes_read}, {"bytes_written", dma.bytes_written},
+                   {"bursts", dma.bursts},         {"dmi_bursts", dma.dmi_bursts},
+                   {"errors", dma.errors},         {"busy_ns", dma.busy_ns}};
   json::array map;
   for (const auto& r : plat.bus.address_map()) {
     map.push_back({{"name", r.name}, {"base", hex(r.base)}, {"size", r.size}});
   }
-  json::object platform = {
-      {"address_map", map},
-      {"memory_latency_ns", o.platform.memory.latency.to_seconds() * 1e9},
-      {"memory_bytes_per_ns", o.platform.memory.bytes_per_ns},
-      {"memory_dmi_latency_ns", o.platform.memory.dmi_latency.to_seconds() * 1e9},
-      {"memory_dmi", o.dmi},
-      {"bus_latency_ns", o.platform.bus_hop.to_seconds() * 1e9},
-      {"quantum_ns", o.quantum_ns},
-      {"cpu_mmio_accesses", plat.cpu.mmio_accesses},
-      {"cpu_interrupts", plat.cpu.interrupts},
-      {"memory_reads", plat.mem.reads},
-      {"memory_writes", plat.mem.writes},
-      {"memory_dmi_grants", plat.mem.dmi_grants}};
-  json::array cl;
-  for (const auto& a : o.command_line) cl.emplace_back(a);
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  json::object report = {{"format", "gcattn-soc-report"},
-                         {"version", 1},
-                         {"tool", std::string("gcattn_soc ") + GCATTN_VERSION},
-                         {"command_line", cl},
-                         {"wall_time_s", wall_s},
-                         {"run",
-                          {{"tokens_requested", T},
-                           {"tokens_simulated", tokens_done},
-                           {"layers", L},
-                           {"heads", H},
-                           {"d_head", D},
-                           {"window", hw.window_tokens},
-                           {"mode", "lt"},
-                           {"completion", "irq"},
-                           {"data_path", "dma"}}},
-                         {"timing", timing},
-                         {"energy", energy},
-                         {"dma", dma_json},
-                         {"platform", platform},
-                         {"scalers", scaler_info},
-                         {"config", json::parse(cfg.to_json(false))},
-                         {"trace",
-                          {{"path", tr.path()},
-                           {"model", tr.meta().model},
-                           {"tokens", tr.tokens()},
-                           {"synthetic", tr.meta().synthetic}}}};
+  report["platform"] = {{"address_map", map},
+                        {"memory_latency_ns", o.platform.memory.latency.to_seconds() * 1e9},
+                        {"memory_bytes_per_ns", o.platform.memory.bytes_per_ns},
+                        {"memory_dmi_latency_ns", o.platform.memory.dmi_latency.to_seconds() * 1e9},
+                        {"memory_dmi", o.dmi},
+                        {"bus_latency_ns", o.platform.bus_hop.to_seconds() * 1e9},
+                        {"quantum_ns", o.quantum_ns},
+                        {"cpu_mmio_accesses", plat.cpu.mmio_accesses},
+                        {"cpu_mmio_ns", plat.cpu.mmio_ns},
+                        {"cpu_wait_ns", plat.cpu.wait_ns},
+                        {"cpu_interrupts", plat.cpu.interrupts},
+                        {"memory_reads", plat.mem.reads},
+                        {"memory_writes", plat.mem.writes},
+                        {"memory_dmi_grants", plat.mem.dmi_grants}};
 
   // --- Summary (the timing and energy lines read like `gcattn run`'s) ---
   std::ostream& out = std::cout;
@@ -427,30 +383,24 @@ int run(const std::vector<std::string>& args) {
   out << "soc run complete: " << tokens_done << " of " << T << " tokens, " << L << " layers x " << H
       << " heads x d " << D << ", window " << hw.window_tokens << ", LT, DMA (memory DMI "
       << (o.dmi ? "on" : "off") << "), wall " << wall_s << " s\n";
+  const gcattn::report::Timing& tm = rep.timing;
+  const gcattn::report::Energy& en = rep.energy;
   out << "timing (simulated " << end_ns / 1e3 << " us, " << st.steps() << " layer steps)\n";
-  out << "  accelerator   " << per_step_ns << " ns per token and layer, " << per_step_ns * L
-      << " ns per token (" << L << " layers)\n";
+  out << "  accelerator   " << tm.latency_per_token_layer_ns << " ns per token and layer, "
+      << tm.latency_per_token_ns << " ns per token (" << L << " layers)\n";
   out << "  phases       ";
-  for (std::size_t i = 0; i < gcattn::kPhaseCount; ++i) {
-    out << " " << gcattn::phase_name(static_cast<gcattn::Phase>(i)) << " "
-        << (steps > 0 ? st.phase_time_ns()[i] / steps : 0.0);
-  }
+  for (const auto& p : tm.phases) out << " " << p.name << " " << p.per_step_ns;
   out << " (ns per step)\n";
   out << "  platform      DMA " << (steps > 0 ? dma.busy_ns / steps : 0.0)
       << " ns per layer step (fetch + write-back), CPU work " << gap_ns
-      << " ns per layer step; token period "
-      << (tokens_done > 0 ? end_ns / static_cast<double>(tokens_done) : 0.0) << " ns\n";
+      << " ns per layer step; token period " << tm.token_period_ns << " ns\n";
   out << "energy\n";
   if (steps > 0) {
-    using gcattn::EnergyCategory;
-    const double div = steps * H;
-    out << "  per token and head  " << per_token_head_pj / 1e3 << " nJ (dac "
-        << total.category(EnergyCategory::Dac) / div << ", qk "
-        << total.category(EnergyCategory::Qk) / div << ", av "
-        << total.category(EnergyCategory::Av) / div << ", digital "
-        << total.category(EnergyCategory::Digital) / div << " pJ)\n";
-    out << "  per token           " << per_token_layer_pj * L / 1e3 << " nJ ("
-        << per_token_layer_pj / 1e3 << " nJ per layer); run total " << total.total() / 1e3
+    const gcattn::report::EnergySplit& e = en.per_token_head_pj;
+    out << "  per token and head  " << e.total / 1e3 << " nJ (dac " << e.dac << ", qk " << e.qk
+        << ", av " << e.av << ", digital " << e.digital << " pJ)\n";
+    out << "  per token           " << en.per_token_pj / 1e3 << " nJ ("
+        << en.per_token_layer_pj / 1e3 << " nJ per layer); run total " << en.total_pj / 1e3
         << " nJ\n";
   }
   out << "platform\n  address map  ";
@@ -462,7 +412,8 @@ int run(const std::vector<std::string>& args) {
       << " through DMI)\n";
   out << "  CPU           " << plat.cpu.mmio_accesses << " MMIO accesses ("
       << (steps > 0 ? static_cast<double>(plat.cpu.mmio_accesses) / steps : 0.0)
-      << " per layer step), " << plat.cpu.interrupts << " interrupts\n";
+      << " per layer step, " << plat.cpu.mmio_ns << " ns), " << plat.cpu.interrupts
+      << " interrupts (" << plat.cpu.wait_ns << " ns waiting)\n";
 
   if (!o.report_json.empty()) {
     gcattn::io::write_file_atomic(o.report_json, json::serialize(report) + "\n");

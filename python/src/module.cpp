@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "base/errors.h"
+#include "base/version.h"
 #include "child_process.h"
 #include "cli/options.h"
 #include "gcattn/config/config.h"
@@ -252,7 +253,7 @@ PYBIND11_MODULE(_gcattn, m) {
   using namespace gcattn;
   using namespace gcattn::python;
   m.doc() = "gcattn: SystemC/TLM-2.0 model of a gain-cell analog in-memory attention accelerator";
-  m.attr("__version__") = GCATTN_VERSION;
+  m.attr("__version__") = gcattn::version();
 
   py::register_exception_translator([](std::exception_ptr p) {
     auto raise = [](const char* cls, const std::string& msg) {

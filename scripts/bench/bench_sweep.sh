@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Overhead of `gcattn sweep` (docs/performance.md): a 100-unit sweep (10 kv_dac.levels x 10
-# host.gap_ns) of 64-token runs on the shipped trace, against the same 100 `gcattn run`
+# player.host_gap_ns) of 64-token runs on the shipped trace, against the same 100 `gcattn run`
 # commands in a plain shell loop. Prints
 #   - the loop's and the sweep's CPU seconds (user + system of all processes) at -j 1: their
 #     difference per unit is the sweep's overhead per unit, quoted against a unit's own cost;
@@ -21,7 +21,7 @@ levels=(2 3 4 5 6 8 12 16 32 64)
 gaps=(0 70 140 280 560 1000 2000 4000 8000 16000)
 cat >"$work/spec.json" <<SPEC
 {"base": {"config": "paper"},
- "axes": {"kv_dac.levels": [$(IFS=,; echo "${levels[*]}")], "host.gap_ns": [$(IFS=,; echo "${gaps[*]}")]},
+ "axes": {"kv_dac.levels": [$(IFS=,; echo "${levels[*]}")], "player.host_gap_ns": [$(IFS=,; echo "${gaps[*]}")]},
  "traces": ["$trace"],
  "run": {"tokens": 64, "mode": "lt", "accuracy": true}}
 SPEC
@@ -37,7 +37,7 @@ loop() {
   local i=0
   for l in "${levels[@]}"; do
     for g in "${gaps[@]}"; do
-      "$gcattn" run --trace "$trace" --config paper --set "kv_dac.levels=$l" --set "host.gap_ns=$g" \
+      "$gcattn" run --trace "$trace" --config paper --set "kv_dac.levels=$l" --set "player.host_gap_ns=$g" \
         --tokens 64 --mode lt --accuracy on --report-json "$work/loop-$i.json" >/dev/null
       i=$((i + 1))
     done

@@ -11,6 +11,7 @@
 #include "cli/options.h"
 #include "gcattn/parallel/worker_pool.h"
 #include "io/output_paths.h"
+#include "player/host_settings.h"
 #include "player/run_session.h"
 #include "scalers/scalers.h"
 #include "trace/trace_file.h"
@@ -37,7 +38,7 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
       "percentile", po::value<double>()->default_value(99.9),
       "clipping percentile of q, |k|, |v| (range step)")(
       "host-gap", po::value<double>(),
-      "ns between layer steps for the leakage estimate (default host.gap_ns)")(
+      "ns between layer steps for the leakage estimate (default player.host_gap_ns)")(
       "max-iterations", po::value<int>()->default_value(100), "paper: iteration limit")(
       "tolerance", po::value<double>()->default_value(1e-4), "paper: relative mean/std tolerance");
   add_config_options(desc);
@@ -45,7 +46,7 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
 
-  const Config cfg = resolve_config(vm);
+  Config cfg = resolve_config(vm);
   const HardwareParams hw = HardwareParams::from(cfg);
   calibrate::Options opt;
   opt.method = calibrate::parse_method(vm["method"].as<std::string>());
@@ -56,12 +57,8 @@ int cmd_calibrate(const Args& args, std::ostream& out) {
   if (opt.max_iterations < 1) throw UsageError("--max-iterations must be at least 1");
   if (!(opt.tolerance > 0.0) || !std::isfinite(opt.tolerance))
     throw UsageError("--tolerance must be a positive number");
-  double gap = cfg.number("host.gap_ns");
-  if (vm.count("host-gap")) {
-    gap = vm["host-gap"].as<double>();
-    if (!(gap >= 0.0) || !std::isfinite(gap))
-      throw UsageError("--host-gap must be a finite number of ns >= 0");
-  }
+  if (vm.count("host-gap")) player::set_host_gap(cfg, vm["host-gap"].as<double>(), "--host-gap");
+  const double gap = player::HostSettings::from(cfg).gap_ns;
 
   const std::string path = vm["output"].as<std::string>();
   io::PathCheck paths;

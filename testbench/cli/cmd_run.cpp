@@ -21,13 +21,6 @@
 namespace gcattn::cli {
 namespace {
 
-bool on_off(const po::variables_map& vm, const char* name) {
-  const std::string v = vm[name].as<std::string>();
-  if (v == "on") return true;
-  if (v == "off") return false;
-  throw UsageError(std::string("--") + name + " must be on or off, got '" + v + "'");
-}
-
 // "L:H:S" for --vcd-scope, "START:END" (ns) for --vcd-window.
 std::vector<double> split_numbers(const std::string& text, std::size_t n, const char* option) {
   std::vector<double> v;
@@ -96,7 +89,7 @@ int cmd_run(const Args& args, std::ostream& out) {
       "interface:\n"
       "per token and layer the player writes K, V and Q, issues the command, waits for the "
       "interrupt\n"
-      "(or polls, host.completion), reads the outputs and spends the host gap. Prints a summary; "
+      "(or polls, player.completion), reads the outputs and spends the host gap. Prints a summary; "
       "the\n"
       "JSON and CSV reports are documented in docs/report-format.md. Ctrl-C stops at the next "
       "layer\n"
@@ -109,22 +102,23 @@ int cmd_run(const Args& args, std::ostream& out) {
       "tokens", po::value<std::size_t>()->default_value(0), "replay the first N tokens (0: all)")(
       "mode", po::value<std::string>()->default_value("lt"),
       "lt: loosely timed (b_transport, quantum keeper); at: approximately timed (nb_transport, 4 "
-      "phases)")("host-gap", po::value<double>(),
-                 "ns the host spends between layer steps (projections, MLP); default host.gap_ns "
-                 "(140 ns in the paper preset)")(
+      "phases)")(
+      "host-gap", po::value<double>(),
+      "ns the host spends between layer steps (projections, MLP); default player.host_gap_ns "
+      "(140 ns in the paper preset)")(
       "completion", po::value<std::string>(),
-      "irq | poll: how the host sees a command finish (default host.completion)")(
+      "irq | poll: how the host sees a command finish (default player.completion)")(
       "scalers", po::value<std::string>(),
       "per-head scalers from `gcattn calibrate` (default: calibrate here and say so)")(
       "calibrate-method", po::value<std::string>()->default_value("range"),
       "range | paper, when no --scalers")(
       "calibrate-tokens", po::value<std::size_t>()->default_value(0),
       "calibration prefix when no --scalers (0: the tokens replayed)")(
-      "functional", po::value<std::string>(),
+      "functional", po::value<bool>(),
       "on | off: off simulates timing and energy only (model.functional)")(
-      "accuracy", po::value<std::string>()->default_value("on"),
+      "accuracy", po::value<bool>()->default_value(true, "on"),
       "on | off: compare outputs with the softmax, ideal-hardware and attn_out references")(
-      "dmi", po::value<std::string>()->default_value("off"),
+      "dmi", po::value<bool>()->default_value(false, "off"),
       "on | off: data windows through DMI pointers")(
       "quantum", po::value<double>()->default_value(1000.0), "LT global quantum in ns")(
       "gpu", po::value<std::vector<std::string>>()->composing(),
@@ -160,9 +154,9 @@ int cmd_run(const Args& args, std::ostream& out) {
   const int seeds = vm["seeds"].as<int>();
   if (seeds < 0 || seeds > 10000) throw UsageError("--seeds must be in [0, 10000]");
   if (vm.count("functional"))
-    cfg.set("model.functional", on_off(vm, "functional") ? "true" : "false", "--functional");
+    cfg.set("model.functional", vm["functional"].as<bool>() ? "true" : "false", "--functional");
   if (vm.count("completion"))
-    cfg.set("host.completion", vm["completion"].as<std::string>(), "--completion");
+    cfg.set("player.completion", vm["completion"].as<std::string>(), "--completion");
 
   player::RunOptions ro;
   ro.trace_path = vm["trace"].as<std::string>();
@@ -171,7 +165,7 @@ int cmd_run(const Args& args, std::ostream& out) {
   if (mode != "lt" && mode != "at") throw UsageError("--mode must be lt or at, got '" + mode + "'");
   ro.coding = mode == "lt" ? sc::Coding::LooselyTimed : sc::Coding::ApproximatelyTimed;
   if (vm.count("host-gap")) player::set_host_gap(cfg, vm["host-gap"].as<double>(), "--host-gap");
-  ro.dmi = on_off(vm, "dmi");
+  ro.dmi = vm["dmi"].as<bool>();
   const double quantum = vm["quantum"].as<double>();
   if (!(quantum > 0.0) || !std::isfinite(quantum))
     throw UsageError("--quantum must be a positive number of ns");
@@ -180,7 +174,7 @@ int cmd_run(const Args& args, std::ostream& out) {
   ro.calibration.method =
       calibrate::parse_method(vm["calibrate-method"].as<std::string>(), "--calibrate-method");
   ro.calibration.tokens = vm["calibrate-tokens"].as<std::size_t>();
-  ro.accuracy = on_off(vm, "accuracy");
+  ro.accuracy = vm["accuracy"].as<bool>();
   if (seeds > 0 && !(ro.accuracy && cfg.boolean("model.functional")))
     throw UsageError("--seeds compares accuracy: it needs --accuracy on and --functional on");
   if (vm.count("gpu")) ro.gpus = vm["gpu"].as<std::vector<std::string>>();

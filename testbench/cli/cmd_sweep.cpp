@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "base/errors.h"
+#include "base/version.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "sweep/backends.h"
@@ -34,7 +35,7 @@ const char* const kUsage =
     "`status` and `collect` show the failures. Spec, backends, columns: docs/sweeps.md.";
 
 std::string tool() {
-  return std::string("gcattn ") + GCATTN_VERSION;
+  return std::string("gcattn ") + version();
 }
 
 sweep::RunProgram program() {

@@ -25,7 +25,7 @@ int cmd_tile(const Args& args, std::ostream& out) {
       "k", po::value<std::string>()->required(), "stored key volts .npy (T, rows)")(
       "v", po::value<std::string>()->required(), "stored value volts .npy (T, rows)")(
       "out-dir", po::value<std::string>()->required(), "output directory (created)")(
-      "quantize", po::value<std::string>(),
+      "quantize", po::value<bool>(),
       "on | off: quantisers everywhere (default: the preset's signal.quantize)")(
       "decay-per-token", po::value<double>(),
       "stored deviation x exp(-F * age in tokens); 0 disables leakage (default: the preset's "
@@ -36,11 +36,8 @@ int cmd_tile(const Args& args, std::ostream& out) {
 
   Config cfg = resolve_config(vm);
   // Only a flag the user gives overrides the preset (`--config ideal` stays unquantised).
-  if (vm.count("quantize")) {
-    const std::string q = vm["quantize"].as<std::string>();
-    if (q != "on" && q != "off") throw UsageError("--quantize must be on or off, got '" + q + "'");
-    cfg.set("signal.quantize", q == "on" ? "true" : "false", "--quantize");
-  }
+  if (vm.count("quantize"))
+    cfg.set("signal.quantize", vm["quantize"].as<bool>() ? "true" : "false", "--quantize");
   const std::string quant = cfg.boolean("signal.quantize") ? "on" : "off";
   std::optional<double> decay;
   if (vm.count("decay-per-token")) decay = vm["decay-per-token"].as<double>();

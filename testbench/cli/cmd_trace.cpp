@@ -11,6 +11,7 @@
 
 #include "base/errors.h"
 #include "base/stop_signals.h"
+#include "base/version.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "eval/host_attention.h"
@@ -55,7 +56,7 @@ const char* kTraceUsage =
     "  verify  re-run a GPT-2 trace's tokens through the model and compare q, k, v, attn_out";
 
 std::string tool_name(const std::string& sub) {
-  return std::string("gcattn ") + GCATTN_VERSION + " trace " + sub;
+  return std::string("gcattn ") + version() + " trace " + sub;
 }
 
 trace::DType parse_dtype_option(const std::string& s) {

@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include "base/errors.h"
+#include "base/version.h"
 #include "cli/commands.h"
 #include "gcattn/config/config.h"
 
@@ -51,7 +52,7 @@ int run_cli(const Args& args, std::ostream& out, std::ostream& err) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   if (args[0] == "--version") {
-    out << "gcattn " << GCATTN_VERSION << "\n";
+    out << "gcattn " << version() << "\n";
     return kExitOk;
   }
   for (const auto& c : kCommands) {

@@ -14,6 +14,7 @@
 
 #include "base/errors.h"
 #include "base/stop_signals.h"
+#include "base/version.h"
 #include "eval/accelerator_attention.h"
 #include "eval/host_attention.h"
 #include "eval/model_card.h"
@@ -23,6 +24,7 @@
 #include "gcattn/systemc/accelerator.h"
 #include "gpt2/checkpoint.h"
 #include "player/hardware_report.h"
+#include "player/host_settings.h"
 #include "player/run_session.h"
 #include "player/simulation.h"
 #include "report/report.h"
@@ -51,7 +53,7 @@ struct Setup {
   std::optional<ScalerTable> scalers;  // as the accelerator stores them (float32)
   std::string scalers_source;
   int L = 0, H = 0, D = 0;
-  double gap_ns = 0.0;
+  player::HostSettings host;
 };
 
 // accelerator: the pass needs the accelerator (then, or for a gain-cell model, scalers too).
@@ -67,7 +69,7 @@ Setup load(const SessionOptions& o, bool accelerator) {
           0,
           0,
           0,
-          0.0};
+          player::HostSettings{}};
   for (const auto& [k, v] : s.card.overrides) s.cfg.set(k, v, "model card " + s.card.path);
   for (const auto& a : o.sets) s.cfg.set(a);
   const gpt2::Gpt2Config& mc = s.ckpt.config();
@@ -77,7 +79,7 @@ Setup load(const SessionOptions& o, bool accelerator) {
   s.cfg.set("model.layers", std::to_string(s.L), "model " + o.model_dir);
   s.cfg.set("model.heads", std::to_string(s.H), "model " + o.model_dir);
   s.hw = HardwareParams::from(s.cfg);
-  s.gap_ns = s.cfg.number("host.gap_ns");
+  s.host = player::HostSettings::from(s.cfg);
   if (!accelerator && !s.card.hardware()) return s;
   if (s.D != s.hw.rows) {
     throw InputError(o.model_dir + ": head dimension " + std::to_string(s.D) +
@@ -183,23 +185,20 @@ struct AcceleratorRun {
 AcceleratorRun run_on_accelerator(
     const Setup& s, const SessionOptions& o, std::size_t sequence_tokens,
     const std::function<void(gpt2::Gpt2Model&, player::LayerStepper&)>& body) {
-  player::check_time_range(s.cfg, sequence_tokens * static_cast<std::size_t>(s.L), s.gap_ns);
+  player::check_time_range(s.cfg, sequence_tokens * static_cast<std::size_t>(s.L), s.host.gap_ns);
   WorkerPool pool(o.threads);
   gpt2::Gpt2Model model(s.ckpt.weights, o.threads);
   sc::Accelerator accel("accelerator", s.cfg);
   accel.set_worker_pool(&pool);
   sc_core::sc_signal<bool> irq("irq");
-  const player::Completion completion = s.cfg.string("host.completion") == "poll"
-                                            ? player::Completion::Poll
-                                            : player::Completion::Interrupt;
-  const sc_core::sc_time poll(s.cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
-  AcceleratorAttention host(
-      "host", o.coding, completion, sc_core::sc_time(s.gap_ns, sc_core::SC_NS),
-      [&](AcceleratorAttention& a) {
-        a.stepper().setup(s.L, s.H, s.D, "the model " + o.model_dir, *s.scalers, false, poll);
-        model.set_attention_hook(&a);
-        body(model, a.stepper());
-      });
+  AcceleratorAttention host("host", o.coding, s.host.completion,
+                            sc_core::sc_time(s.host.gap_ns, sc_core::SC_NS),
+                            [&](AcceleratorAttention& a) {
+                              a.stepper().setup(s.L, s.H, s.D, "the model " + o.model_dir,
+                                                *s.scalers, false, s.host.poll_interval);
+                              model.set_attention_hook(&a);
+                              body(model, a.stepper());
+                            });
   accel.irq(irq);
   host.irq(irq);
   host.host.socket.bind(accel.socket());
@@ -208,10 +207,10 @@ AcceleratorRun run_on_accelerator(
   AcceleratorRun r;
   r.stats = host.stats();
   report::Report& rep = r.rep;
-  rep.tool = std::string("gcattn ") + GCATTN_VERSION;
+  rep.tool = std::string("gcattn ") + version();
   rep.command_line = o.command_line;
   rep.mode = o.coding == sc::Coding::LooselyTimed ? "lt" : "at";
-  rep.completion = completion == player::Completion::Poll ? "poll" : "irq";
+  rep.completion = s.host.completion_name();
   rep.functional = true;
   rep.layers = s.L;
   rep.heads = s.H;
@@ -219,7 +218,7 @@ AcceleratorRun run_on_accelerator(
   rep.window = s.hw.window_tokens;
   const std::vector<std::string> gpus = o.gpus;
   player::fill_hardware_sections(rep, {s.cfg, s.hw, accel.statistics(), r.stats, s.L, s.H, s.D,
-                                       s.gap_ns, *s.scalers, nullptr, gpus, sequence_tokens});
+                                       s.host.gap_ns, *s.scalers, nullptr, gpus, sequence_tokens});
   rep.scalers = json::object{{"source", "file"}, {"path", s.scalers_source}};
   rep.config = json::parse(s.cfg.to_json(false));
   return r;
@@ -301,12 +300,13 @@ EvalResult run_eval(const EvalOptions& o) {
     ar.rep.notes.push_back(
         "closed loop: the C++ GPT-2 engine computed every attention of every layer and head on "
         "the simulated accelerator through its TLM-2.0 host interface; timing and energy are for "
-        "the tokens evaluated (one layer step per token and layer, host gap host.gap_ns between "
+        "the tokens evaluated (one layer step per token and layer, host gap player.host_gap_ns "
+        "between "
         "steps); leakage decays with simulated time (leakage.mode)");
     rep = report::to_json(ar.rep);
     acc_pass = std::move(p);
   } else {
-    rep = {{"tool", std::string("gcattn ") + GCATTN_VERSION},
+    rep = {{"tool", std::string("gcattn ") + version()},
            {"config", json::parse(s.cfg.to_json(false))}};
     json::array cl;
     for (const auto& a : o.command_line) cl.emplace_back(a);

@@ -14,6 +14,7 @@
 
 #include "base/errors.h"
 #include "base/stop_signals.h"
+#include "base/version.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/systemc/accelerator.h"
 #include "gcattn/timing/phase_schedule.h"
@@ -140,14 +141,6 @@ class Progress {
 
 }  // namespace
 
-void set_host_gap(Config& cfg, double ns, const std::string& option) {
-  if (!(ns >= 0.0) || !std::isfinite(ns))
-    throw UsageError(option + " must be a finite number of ns >= 0");
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", ns);
-  cfg.set("host.gap_ns", text, option);
-}
-
 double estimated_token_period_ns(const Config& cfg, int layers, double host_gap_ns) {
   return layers * (PhaseSchedule::from(cfg).total_ns() + host_gap_ns);
 }
@@ -160,11 +153,11 @@ void check_time_range(const Config& cfg, std::size_t layer_steps, double host_ga
   const double max_ns = sc_core::sc_max_time().to_seconds() * 1e9;
   if (need_ns > max_ns) {
     std::ostringstream os;
-    os << "host.gap_ns = " << host_gap_ns << " ns over " << layer_steps
+    os << "player.host_gap_ns = " << host_gap_ns << " ns over " << layer_steps
        << " layer steps needs up to " << need_ns * 1e-9
        << " s of simulated time, more than the SystemC kernel represents (" << max_ns * 1e-9
        << " s at its resolution of " << sc_core::sc_get_time_resolution().to_string()
-       << "); lower host.gap_ns (--host-gap) below "
+       << "); lower player.host_gap_ns (--host-gap) below "
        << std::max(0.0, max_ns / (2.0 * static_cast<double>(layer_steps)) -
                             PhaseSchedule::from(cfg).total_ns())
        << " ns or replay fewer tokens (--tokens)";
@@ -179,7 +172,8 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   // at open: one pass over the trace instead of two, and a long trace starts replaying at once.
   const trace::TraceReader tr(opt.trace_path, trace::TraceReader::Options{false});
   set_geometry(cfg, tr);
-  const double gap_ns = cfg.number("host.gap_ns");
+  const HostSettings host = HostSettings::from(cfg);
+  const double gap_ns = host.gap_ns;
   const HardwareParams hw = HardwareParams::from(cfg);
   const std::size_t tokens = opt.tokens ? opt.tokens : tr.tokens();
   check_trace(tr, hw, tokens);
@@ -263,11 +257,10 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
 
   PlayerOptions po;
   po.coding = opt.coding;
-  po.completion =
-      cfg.string("host.completion") == "poll" ? Completion::Poll : Completion::Interrupt;
+  po.completion = host.completion;
   po.tokens = tokens;
   po.host_gap = sc_core::sc_time(gap_ns, sc_core::SC_NS);
-  po.poll_interval = sc_core::sc_time(cfg.number("host.poll_interval_ns"), sc_core::SC_NS);
+  po.poll_interval = host.poll_interval;
   po.dmi = opt.dmi;
   po.keep_outputs = opt.keep_outputs;
   po.check_finite_from = checked_tokens;
@@ -294,7 +287,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   if (opt.timeline) {
     json::array cmdline;
     for (const auto& a : opt.command_line) cmdline.emplace_back(a);
-    const json::object meta{{"tool", std::string("gcattn ") + GCATTN_VERSION},
+    const json::object meta{{"tool", std::string("gcattn ") + version()},
                             {"command_line", std::move(cmdline)},
                             {"trace", tr.path()},
                             {"mode", opt.coding == sc::Coding::LooselyTimed ? "lt" : "at"},
@@ -337,10 +330,10 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   if (ps.stopped)
     rep.stop_reason = std::string("interrupted (") + signal_name(*opt.stop) + ") after " +
                       std::to_string(ps.layer_steps) + " layer steps";
-  rep.tool = std::string("gcattn ") + GCATTN_VERSION;
+  rep.tool = std::string("gcattn ") + version();
   rep.command_line = opt.command_line;
   rep.mode = opt.coding == sc::Coding::LooselyTimed ? "lt" : "at";
-  rep.completion = po.completion == Completion::Poll ? "poll" : "irq";
+  rep.completion = host.completion_name();
   rep.functional = functional;
   rep.dmi = opt.dmi;
   rep.tokens_requested = tokens;

@@ -17,6 +17,7 @@
 #include "gcattn/systemc/host_driver.h"
 #include "gcattn/systemc/vcd_tracer.h"
 #include "player/accuracy.h"
+#include "player/host_settings.h"
 #include "player/trace_player.h"
 #include "report/report.h"
 #include "timeline/timeline_recorder.h"
@@ -58,13 +59,8 @@ struct RunResult {
 /// SimulationError (error response, model report).
 RunResult run_trace(Config cfg, const RunOptions& opt);
 
-/// The host gap of the run: host.gap_ns = ns, written exactly (shortest round-trip text), with
-/// origin (e.g. "--host-gap"); the one way every front end (CLI, Python) sets it. UsageError
-/// naming option when ns is negative or not finite.
-void set_host_gap(Config& cfg, double ns, const std::string& option);
-
-/// Throws ConfigError naming host.gap_ns when layer_steps steps with this host gap could pass
-/// the largest simulated time the SystemC kernel represents (2^64 ps): the time would wrap and
+/// Throws ConfigError naming player.host_gap_ns when layer_steps steps with this host gap could
+/// pass the largest simulated time the SystemC kernel represents (2^64 ps): the time would wrap and
 /// the report would be silently wrong.
 void check_time_range(const Config& cfg, std::size_t layer_steps, double host_gap_ns);
 

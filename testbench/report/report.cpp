@@ -12,29 +12,58 @@
 
 namespace gcattn::report {
 namespace json = boost::json;
+
+// The report's structures as JSON through Boost.JSON's value_from (tag_invoke found by ADL), so
+// that vectors of them convert with json::value_from too. Numbers go through json_number (NaN and
+// infinity become null).
+void tag_invoke(json::value_from_tag, json::value& v, const Agreement& a) {
+  if (!a.available) {
+    v = nullptr;
+    return;
+  }
+  v = json::object{{"cosine", json_number(a.cosine)},
+                   {"relative_rms", json_number(a.relative_rms)},
+                   {"outputs", a.outputs}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& v, const AccuracySet& s) {
+  json::object o{{"softmax", json::value_from(s.softmax)},
+                 {"ideal", json::value_from(s.ideal)},
+                 {"attn_out", json::value_from(s.attn_out)}};
+  if (s.nominal.available) o["nominal"] = json::value_from(s.nominal);  // with variation/noise
+  v = std::move(o);
+}
+
+void tag_invoke(json::value_from_tag, json::value& v, const EnergySplit& e) {
+  v = json::object{{"dac", json_number(e.dac)},
+                   {"qk", json_number(e.qk)},
+                   {"av", json_number(e.av)},
+                   {"digital", json_number(e.digital)},
+                   {"total", json_number(e.total)}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& v, const GpuRow& row) {
+  v = json::object{{"id", row.id},
+                   {"name", row.name},
+                   {"kind", row.kind},
+                   {"latency_per_token_ns", json_number(row.latency_per_token_ns)},
+                   {"energy_per_token_pj", json_number(row.energy_per_token_pj)},
+                   {"speedup", json_number(row.speedup)},
+                   {"energy_ratio", json_number(row.energy_ratio)},
+                   {"source", row.source},
+                   {"note", row.note}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& v, const LeakagePoint& p) {
+  v = json::object{{"age_tokens", json_number(p.age_tokens)},
+                   {"age_ns", json_number(p.age_ns)},
+                   {"retention", json_number(p.retention)}};
+}
+
 namespace {
 
-json::value agreement(const Agreement& a) {
-  if (!a.available) return nullptr;
-  return json::object{{"cosine", json_number(a.cosine)},
-                      {"relative_rms", json_number(a.relative_rms)},
-                      {"outputs", a.outputs}};
-}
-
 json::object accuracy_set(const AccuracySet& s) {
-  json::object o{{"softmax", agreement(s.softmax)},
-                 {"ideal", agreement(s.ideal)},
-                 {"attn_out", agreement(s.attn_out)}};
-  if (s.nominal.available) o["nominal"] = agreement(s.nominal);  // only with variation or noise
-  return o;
-}
-
-json::object split(const EnergySplit& e) {
-  return json::object{{"dac", json_number(e.dac)},
-                      {"qk", json_number(e.qk)},
-                      {"av", json_number(e.av)},
-                      {"digital", json_number(e.digital)},
-                      {"total", json_number(e.total)}};
+  return json::value_from(s).as_object();
 }
 
 json::array pair(const AffineScaler& s) {
@@ -126,7 +155,7 @@ json::object to_json(const Report& r) {
                                  {"total_pj", json_number(c.total_pj)},
                                  {"per_token_head_pj", json_number(c.per_token_head_pj)}};
   }
-  o["energy"] = json::object{{"per_token_head_pj", split(e.per_token_head_pj)},
+  o["energy"] = json::object{{"per_token_head_pj", json::value_from(e.per_token_head_pj)},
                              {"per_token_layer_pj", json_number(e.per_token_layer_pj)},
                              {"per_token_pj", json_number(e.per_token_pj)},
                              {"total_pj", json_number(e.total_pj)},
@@ -161,24 +190,12 @@ json::object to_json(const Report& r) {
   for (const auto& h : r.heads_table) {
     head_energy.push_back(json::object{{"layer", h.layer},
                                        {"head", h.head},
-                                       {"per_token_pj", split(h.energy_per_step_pj)},
+                                       {"per_token_pj", json::value_from(h.energy_per_step_pj)},
                                        {"total_pj", json_number(h.energy_total_pj)}});
   }
   o["energy"].as_object()["heads"] = std::move(head_energy);
 
   const GpuComparison& g = r.gpu;
-  json::array rows;
-  for (const auto& row : g.rows) {
-    rows.push_back(json::object{{"id", row.id},
-                                {"name", row.name},
-                                {"kind", row.kind},
-                                {"latency_per_token_ns", json_number(row.latency_per_token_ns)},
-                                {"energy_per_token_pj", json_number(row.energy_per_token_pj)},
-                                {"speedup", json_number(row.speedup)},
-                                {"energy_ratio", json_number(row.energy_ratio)},
-                                {"source", row.source},
-                                {"note", row.note}});
-  }
   o["gpu"] = json::object{
       {"accelerator",
        json::object{{"latency_per_token_ns", json_number(g.accelerator_latency_per_token_ns)},
@@ -190,22 +207,16 @@ json::object to_json(const Report& r) {
                              {"kv_bytes_per_element", g.kv_bytes_per_element},
                              {"kv_bytes_per_token", json_number(g.kv_bytes_per_token)},
                              {"kv_bytes_full_window", json_number(g.kv_bytes_full_window)}}},
-      {"rows", std::move(rows)}};
+      {"rows", json::value_from(g.rows)}};
 
   const Leakage& lk = r.leakage;
-  json::array curve;
-  for (const auto& p : lk.curve) {
-    curve.push_back(json::object{{"age_tokens", json_number(p.age_tokens)},
-                                 {"age_ns", json_number(p.age_ns)},
-                                 {"retention", json_number(p.retention)}});
-  }
   o["leakage"] = json::object{{"mode", lk.mode},
                               {"tau_s", json_number(lk.tau_s)},
                               {"decay_per_token", json_number(lk.decay_per_token)},
                               {"token_period_ns", json_number(lk.token_period_ns)},
                               {"oldest_age_tokens", json_number(lk.oldest_age_tokens)},
                               {"oldest_retention", json_number(lk.oldest_retention)},
-                              {"curve", std::move(curve)}};
+                              {"curve", json::value_from(lk.curve)}};
   o["area"] = area_json(r.area);
   if (!r.monte_carlo.chips.empty()) o["monte_carlo"] = monte_carlo_json(r.monte_carlo);
 

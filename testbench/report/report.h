@@ -68,7 +68,7 @@ struct Timing {
   double host_transfer_ns = 0.0;     // register and data-window accesses
   double host_transfer_per_token_ns = 0.0;
   double host_wait_ns = 0.0;          // host waiting for completion (interrupt or polling)
-  double host_gap_per_step_ns = 0.0;  // configured host.gap_ns
+  double host_gap_per_step_ns = 0.0;  // configured player.host_gap_ns
   double host_gap_ns = 0.0;           // total host gaps
   double token_period_ns = 0.0;       // simulated time per token, end to end
 };
@@ -155,6 +155,13 @@ struct Report {
   boost::json::value trace = nullptr;    // the trace metadata
   std::vector<std::string> notes;        // messages for the reader (e.g. self-calibration)
 };
+
+/// Report structures as JSON through Boost.JSON's value_from (docs/report-format.md).
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const Agreement& a);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const AccuracySet& s);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const EnergySplit& e);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const GpuRow& row);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const LeakagePoint& p);
 
 boost::json::object to_json(const Report& r);
 /// Writes the JSON report (docs/report-format.md); throws InputError when it cannot.

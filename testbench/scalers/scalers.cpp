@@ -98,6 +98,9 @@ struct Parser {
 
 }  // namespace
 
+// Read by hand rather than with Boost.JSON's value_to: a bad file must be told the file, the
+// layer, head, field and value at fault and the fix (value_to throws a bare "not a number"), and
+// the numbers go through parse_json_exact (correctly rounded, Boost.JSON 1.81 is not).
 ScalerTable parse_scalers(const std::string& text, const std::string& origin) {
   json::error_code ec;
   const json::value root = parse_json_exact(text, ec);

@@ -43,25 +43,32 @@ State parse_state(std::string_view s) {
   return State::Pending;
 }
 
-json::object state_json(const UnitState& s) {
-  return {{"state", to_string(s.state)},
-          {"exit_code", s.exit_code},
-          {"message", s.message},
-          {"wall_s", report::json_number(s.wall_s)},
-          {"host", s.host},
-          {"pid", s.pid},
-          {"started", s.started}};
+}  // namespace
+
+// A unit's state as JSON and back through Boost.JSON's value_from / value_to (tag_invoke, found
+// by ADL). Reading is lenient on purpose: a field missing from a state file (a unit killed while
+// starting, a manifest of an earlier run) reads as its default instead of failing the sweep.
+void tag_invoke(json::value_from_tag, json::value& v, const UnitState& s) {
+  v = json::object{{"state", to_string(s.state)},
+                   {"exit_code", s.exit_code},
+                   {"message", s.message},
+                   {"wall_s", report::json_number(s.wall_s)},
+                   {"host", s.host},
+                   {"pid", s.pid},
+                   {"started", s.started}};
 }
 
-UnitState state_from(const json::object& o) {
+UnitState tag_invoke(json::value_to_tag<UnitState>, const json::value& v) {
+  static const json::object empty;
+  const json::object& o = v.is_object() ? v.get_object() : empty;
   UnitState s;
   auto str = [&](const char* k) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+    const auto* x = o.if_contains(k);
+    return x && x->is_string() ? std::string(x->get_string()) : std::string();
   };
   auto num = [&](const char* k, double fallback) {
-    const auto* v = o.if_contains(k);
-    return v && v->is_number() ? v->to_number<double>() : fallback;
+    const auto* x = o.if_contains(k);
+    return x && x->is_number() ? x->to_number<double>() : fallback;
   };
   s.state = parse_state(str("state"));
   s.exit_code = static_cast<int>(num("exit_code", -1));
@@ -73,6 +80,8 @@ UnitState state_from(const json::object& o) {
   return s;
 }
 
+namespace {
+
 json::object manifest_json(const Manifest& m) {
   json::array units;
   for (std::size_t i = 0; i < m.plan.units.size(); ++i) {
@@ -82,7 +91,8 @@ json::object manifest_json(const Manifest& m) {
     json::array args;
     for (const auto& a : u.args) args.emplace_back(a);
     json::object o = {{"id", u.id}, {"trace", u.trace}, {"values", values}, {"args", args}};
-    for (auto& kv : state_json(m.states[i])) o[kv.key()] = kv.value();
+    const json::value state = json::value_from(m.states[i]);
+    for (const auto& kv : state.as_object()) o[kv.key()] = kv.value();
     units.emplace_back(std::move(o));
   }
   json::array columns;
@@ -115,7 +125,7 @@ Manifest manifest_from(const json::value& root, const std::string& dir) {
         u.values.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
       for (const auto& a : uo.at("args").as_array()) u.args.emplace_back(a.as_string());
       m.plan.units.push_back(std::move(u));
-      m.states.push_back(state_from(uo));
+      m.states.push_back(json::value_to<UnitState>(uv));
     }
     m.submissions = o->at("submissions").as_array();
     return m;
@@ -255,11 +265,11 @@ UnitState read_unit_state(const std::string& dir, const std::string& id) {
   json::error_code ec;
   const json::value v = json::parse(*text, ec);
   if (ec || !v.is_object()) return {};
-  return state_from(v.as_object());
+  return json::value_to<UnitState>(v);
 }
 
 void write_unit_state(const std::string& dir, const std::string& id, const UnitState& s) {
-  json::object o = state_json(s);
+  json::object o = json::value_from(s).as_object();
   o.emplace("id", id);
   write_file_atomic(state_path(dir, id), report::pretty_json(o));
 }

@@ -27,6 +27,10 @@ struct UnitState {
   std::string started;  // UTC, ISO 8601
 };
 
+/// UnitState <-> JSON (Boost.JSON value_from / value_to).
+void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const UnitState& s);
+UnitState tag_invoke(boost::json::value_to_tag<UnitState>, const boost::json::value& v);
+
 struct Manifest {
   std::string dir;
   std::string tool;  // "gcattn VERSION"

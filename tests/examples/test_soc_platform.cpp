@@ -131,6 +131,23 @@ TEST_CASE("SoC example: accelerator timing and energy agree with gcattn run", "[
   CHECK(num(b.at("platform").at("cpu_interrupts")) == steps);
   CHECK(num(tb.at("token_period_ns")) >
         num(tb.at("latency_per_token_ns")) + num(tb.at("dma_per_step_ns")));
+  // One report builder: the sections and fields of `gcattn run`'s report, the CPU's own times.
+  CHECK(b.at("format") == "gcattn-soc-report");
+  for (const char* section : {"run", "timing", "energy", "gpu", "leakage", "area", "config"}) {
+    INFO(section);
+    CHECK(b.contains(section));
+    for (const auto& [key, v] : a.at(section).as_object()) {
+      INFO(key);
+      CHECK(b.at(section).as_object().contains(key));
+    }
+  }
+  CHECK(num(a.at("gpu").at("accelerator").at("latency_per_token_ns")) ==
+        num(b.at("gpu").at("accelerator").at("latency_per_token_ns")));
+  CHECK(num(tb.at("host_wait_ns")) == num(b.at("platform").at("cpu_wait_ns")));
+  CHECK(num(tb.at("host_wait_ns")) > 0.0);
+  CHECK(num(tb.at("host_transfer_ns")) == num(b.at("platform").at("cpu_mmio_ns")));
+  CHECK(num(tb.at("host_transfer_ns")) > 0.0);
+  CHECK(num(tb.at("host_gap_ns")) == Approx(num(tb.at("host_gap_per_step_ns")) * steps));
   fs::remove_all(dir);
 }
 

@@ -35,6 +35,13 @@ if(nlibs LESS 2)
   message(FATAL_ERROR "cmake --install did not install libgcattn_model and libgcattn_numerics under ${prefix}/lib")
 endif()
 
+# Consumers need nothing of Boost (Boost.JSON is compiled into gcattn::numerics).
+file(READ ${prefix}/lib/cmake/gcattn/gcattnConfig.cmake installed_config)
+file(READ ${prefix}/lib/cmake/gcattn/gcattnTargets.cmake installed_targets)
+if(installed_config MATCHES "Boost" OR installed_targets MATCHES "Boost")
+  message(FATAL_ERROR "the installed package depends on Boost; consumers should not need it")
+endif()
+
 # Only the prefix: no package registry, no path into the build or source tree.
 step("configure the consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${consumer_build}
      -G ${GENERATOR} -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix}

@@ -129,6 +129,15 @@ ParameterSchema ParameterSchema::parse(std::string_view text, const std::string&
   if (!root.is_object()) throw ConfigError(origin + ": the schema must be a JSON object");
   for (const auto& kv : root.as_object()) {
     const std::string key(kv.key());
+    if (key == "_renamed") {
+      if (!kv.value().is_object()) throw ConfigError(origin + ": '_renamed' must be an object");
+      for (const auto& r : kv.value().as_object()) {
+        if (!r.value().is_string())
+          throw ConfigError(origin + ": _renamed." + std::string(r.key()) + " must be a string");
+        schema.renamed_[std::string(r.key())] = std::string(r.value().as_string());
+      }
+      continue;
+    }
     if (key.empty() || key[0] == '_') continue;
     const auto where = origin + ": parameter '" + key + "'";
     if (!kv.value().is_object()) throw ConfigError(where + " must be an object");
@@ -194,6 +203,7 @@ std::string ParameterSchema::suggest(std::string_view key) const {
   // (a megabyte-long key in a file would otherwise take seconds).
   constexpr std::size_t kMaxSuggestKey = 128;
   if (key.size() > kMaxSuggestKey) return {};
+  if (const auto it = renamed_.find(key); it != renamed_.end()) return it->second;
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (const auto& p : params_) {

@@ -106,6 +106,20 @@ TEST_CASE("configuration files: extends, typos, types, malformed JSON, missing k
   CHECK_THROWS_WITH(HardwareParams::from(Config::load(window)), Contains("multiple of array.cols"));
 }
 
+TEST_CASE("renamed parameters (host.gap_ns and co.) are refused with their new name", "[config]") {
+  // The host's settings moved to the testbench's section `player` (docs/configuration.md).
+  Config cfg = Config::paper();
+  CHECK_THROWS_WITH(cfg.set("host.gap_ns=10"), Contains("unknown parameter 'host.gap_ns'") &&
+                                                   Contains("did you mean 'player.host_gap_ns'"));
+  CHECK_THROWS_WITH(cfg.set("host.completion=poll"), Contains("'player.completion'"));
+  const auto old = write_temp("old_host.json", R"({"extends": "paper", "host": {"gap_ns": 10}})");
+  CHECK_THROWS_WITH(Config::load(old), Contains(old) && Contains("'player.host_gap_ns'"));
+  cfg.set("player.host_gap_ns=10");
+  CHECK(cfg.number("player.host_gap_ns") == 10.0);
+  // The accelerator's host-interface timing stays in `host`.
+  CHECK(cfg.number("host.clock_period_ns") == 1.0);
+}
+
 TEST_CASE("resolved configuration serialises to JSON that loads back", "[config]") {
   Config cfg = Config::paper();
   cfg.set("cell.model=linear");

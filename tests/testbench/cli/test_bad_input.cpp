@@ -242,8 +242,10 @@ TEST_CASE("Bad input: options that would give a silently wrong or empty result a
   run_cases(
       f.dir,
       {
-          {"run --trace long.safetensors --set host.gap_ns=1e12", 3, {"host.gap_ns", "SystemC"}},
-          {"run --trace long.safetensors --host-gap 1e12", 3, {"host.gap_ns", "--tokens"}},
+          {"run --trace long.safetensors --set player.host_gap_ns=1e12",
+           3,
+           {"player.host_gap_ns", "SystemC"}},
+          {"run --trace long.safetensors --host-gap 1e12", 3, {"player.host_gap_ns", "--tokens"}},
           {"run --trace t.safetensors --functional off --outputs o.npy",
            2,
            {"--outputs", "functional"}},

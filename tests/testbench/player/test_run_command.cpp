@@ -77,7 +77,7 @@ TEST_CASE("gcattn run: LT and AT replay give identical outputs and simulated tim
   CHECK(at(jl, {"energy", "total_pj"}) == Approx(at(ja, {"energy", "total_pj"})).epsilon(1e-12));
 }
 
-TEST_CASE("gcattn run: --host-gap is host.gap_ns, kept exactly", "[cli][run]") {
+TEST_CASE("gcattn run: --host-gap is player.host_gap_ns, kept exactly", "[cli][run]") {
   const test::TempDir dir("host_gap_exact");
   const std::string trace = test::small_trace(dir, 1, 1, 64, 3);
   const auto r = test::run_process(test::gcattn_command(
@@ -85,7 +85,7 @@ TEST_CASE("gcattn run: --host-gap is host.gap_ns, kept exactly", "[cli][run]") {
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   const json::object o = read_json(dir / "r.json");
-  CHECK(at(o, {"config", "host", "gap_ns"}) == 0.1234567891);
+  CHECK(at(o, {"config", "player", "host_gap_ns"}) == 0.1234567891);
   CHECK(at(o, {"timing", "host_gap_per_step_ns"}) == 0.1234567891);
 }
 

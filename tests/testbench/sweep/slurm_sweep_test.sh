@@ -9,7 +9,7 @@ export SLURM_CONF=$cluster/slurm.conf SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 rm -rf "$work"
 mkdir -p "$work"
 cat >"$work/spec.json" <<SPEC
-{"base": {"config": "paper", "set": {"host.gap_ns": 140}},
+{"base": {"config": "paper", "set": {"player.host_gap_ns": 140}},
  "axes": {"kv_dac.levels": [4, 8], "output.levels": [16, 32]},
  "traces": ["$source_dir/traces/shakespeare-gpt2-mini.safetensors"],
  "run": {"tokens": 4, "mode": "lt", "accuracy": true}}

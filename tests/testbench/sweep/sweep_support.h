@@ -27,7 +27,7 @@ inline std::string read_text(const std::filesystem::path& p) {
 
 /// A 4-unit spec (2 x 2 points) on the shipped trace, 4 tokens each.
 inline std::string small_spec() {
-  return std::string(R"({"base": {"config": "paper", "set": {"host.gap_ns": 140}},
+  return std::string(R"({"base": {"config": "paper", "set": {"player.host_gap_ns": 140}},
     "axes": {"kv_dac.levels": [4, 8], "output.levels": [16, 32]},
     "traces": [")") +
          GCATTN_SOURCE_DIR + R"(/traces/shakespeare-gpt2-mini.safetensors"],

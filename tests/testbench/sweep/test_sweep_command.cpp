@@ -199,7 +199,7 @@ TEST_CASE("gcattn sweep: the shipped example spec is valid", "[cli][sweep]") {
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Contains("18 units: 18 points x 1 trace(s)") &&
-                           Contains("kv_dac.levels=16 output.levels=64 host.gap_ns=4200"));
+                           Contains("kv_dac.levels=16 output.levels=64 player.host_gap_ns=4200"));
 }
 
 TEST_CASE("plot_sweep.py draws Pareto fronts and sensitivity plots from a collected table",

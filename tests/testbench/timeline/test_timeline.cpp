@@ -179,7 +179,7 @@ TEST_CASE("gcattn run --timeline: tracks, format, phases as in the report, repor
         CHECK(e.at("pid").as_int64() == 2);
         ++host_names[std::string(e.at("name").as_string())];
       } else if (cat == "gap") {
-        CHECK(ps_of(a.at("dur_ps")) == 140000u);  // host.gap_ns of the paper preset
+        CHECK(ps_of(a.at("dur_ps")) == 140000u);  // player.host_gap_ns of the paper preset
         ++gaps;
       }
     }

@@ -46,12 +46,14 @@ class ParameterSchema {
   const ParamSpec* find(std::string_view key) const;
   const ParamSpec& at(std::string_view key) const;  // throws ConfigError for unknown keys
   const std::vector<ParamSpec>& params() const { return params_; }
-  /// Closest known key, for "did you mean" hints (empty when nothing is close).
+  /// Closest known key, for "did you mean" hints (empty when nothing is close); a renamed key's
+  /// new name (the schema's "_renamed").
   std::string suggest(std::string_view key) const;
 
  private:
   std::vector<ParamSpec> params_;
   std::map<std::string, std::size_t, std::less<>> index_;
+  std::map<std::string, std::string, std::less<>> renamed_;
 };
 
 class Config {
