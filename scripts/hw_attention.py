@@ -61,6 +61,23 @@ class HwParams:
         if decay_per_token is None:
             decay_per_token = 0.0 if lk["mode"] == "off" else lk["decay_per_token"]
         self.decay_per_token = decay_per_token
+        # Non-idealities (docs/nonidealities.md), all zero in every preset.
+        va, no = cfg.get("variation", {}), cfg.get("noise", {})
+        self.gain_sigma = float(va.get("cell_gain_sigma", 0.0))
+        self.offset_sigma_v = float(va.get("cell_offset_sigma_v", 0.0))
+        self.tau_sigma = float(va.get("tau_sigma", 0.0))
+        self.converter_offset_lsb = float(va.get("converter_offset_sigma_lsb", 0.0))
+        self.read_sigma = float(no.get("read_sigma", 0.0))
+        self.write_sigma_v = float(no.get("write_sigma_v", 0.0))
+        if self.tau_sigma > 0.0:
+            raise ValueError("variation.tau_sigma > 0: a per-cell retention spread does not factor into "
+                             "the training function's matrix products; train without it (gcattn run "
+                             "and eval simulate it)")
+
+    @property
+    def nonideal(self):
+        return any(x > 0.0 for x in (self.gain_sigma, self.offset_sigma_v, self.converter_offset_lsb,
+                                     self.read_sigma, self.write_sigma_v))
 
 
 def load_preset(name):
@@ -165,6 +182,9 @@ def hw_attention(q, k, v, scalers, hp, stats=None, subtile_out=False):
         uk = torch.nn.functional.pad(uk, pad)
         uv = torch.nn.functional.pad(uv, pad)
     c = hp.coeffs
+    if hp.nonideal:
+        return _nonideal_attention(qf, uk, uv, delta, written, scalers, hp, stats, subtile_out,
+                                   (B, H, T, D, M, cols, Tp))
 
     # Scores: S[t, s] = sum_d q[t, d] * g(delta * u_k[s, d]).
     S = c[0] * qf.sum(-1, keepdim=True) * written
@@ -193,6 +213,72 @@ def hw_attention(q, k, v, scalers, hp, stats=None, subtile_out=False):
     x = torch.clamp(A / hp.a_sat, -1.0, 1.0)
     if hp.quantize:
         x = counter(x, hp.out_levels) if hp.out_mode == "counter" else quantize(x, 2.0 / (hp.out_levels - 1))
+    out = scalers.apply("out", x.sum(-2))
+    if stats is not None:
+        stats["out"] = out
+    return (out, x) if subtile_out else out
+
+
+def _cell_terms(u, hp):
+    """W_j [B, H, Tp, D], j = 0..3: a cell's current with its static gain and offset at leakage
+    delta is (1 + g z) * g(delta * u + o) = sum_j delta^j W_j, with
+    W_j = (1 + g z) * u^j * sum_{i >= j} c_i C(i, j) o^(i - j) (u already carries write noise)."""
+    c = hp.coeffs
+    o = hp.offset_sigma_v * torch.randn_like(u) if hp.offset_sigma_v > 0 else None
+    terms = []
+    for j in range(4):
+        coef = c[j] * torch.ones_like(u)
+        if o is not None:
+            for i in range(j + 1, 4):
+                coef = coef + c[i] * math.comb(i, j) * o ** (i - j)
+        terms.append(coef * u ** j)
+    if hp.gain_sigma > 0:
+        gain = 1.0 + hp.gain_sigma * torch.randn_like(u)
+        terms = [w * gain for w in terms]
+    return terms
+
+
+def _nonideal_attention(qf, uk, uv, delta, written, scalers, hp, stats, subtile_out, dims):
+    """hw_attention with device variation and noise (docs/nonidealities.md): a new chip (static
+    cell gain and offset, converter offsets) and new noise for every call, drawn from torch's
+    generator: training with noise injection. The distributions are gcattn's; the draws are not
+    the simulator's (its draws are keyed hashes, docs/nonidealities.md). Read noise enters through
+    its exact distribution: sum_d q g (1 + r n) = S + r * sqrt(sum_d q^2 g^2) * z for normal n."""
+    B, H, T, D, M, cols, Tp = dims
+    if hp.write_sigma_v > 0:
+        uk = uk + hp.write_sigma_v * torch.randn_like(uk)
+        uv = uv + hp.write_sigma_v * torch.randn_like(uv)
+    wk, wv = _cell_terms(uk, hp), _cell_terms(uv, hp)
+    dpow = [written.to(qf.dtype)] + [delta ** n for n in range(1, 7)]  # delta^n, n = 0..6
+    S = sum(dpow[j] * (qf @ wk[j].transpose(-1, -2)) for j in range(4))
+    if hp.read_sigma > 0:
+        q2 = qf * qf
+        var = sum(dpow[j + k] * (q2 @ (wk[j] * wk[k]).transpose(-1, -2)) for j in range(4) for k in range(4))
+        S = S + hp.read_sigma * torch.sqrt(var.clamp(min=0.0) + 1e-30) * torch.randn_like(S)
+    lsb_q = 1.0 / (hp.q_levels - 1)
+    off_k = 0.0
+    if hp.converter_offset_lsb > 0:  # one charge-to-pulse converter per K column (slot)
+        off_k = (hp.converter_offset_lsb * lsb_q) * torch.randn(B, H, 1, Tp, dtype=qf.dtype)
+    phi = torch.clamp(S / hp.s_sat + off_k, 0.0, 1.0) * written
+
+    phi4 = phi.view(B, H, T, M, cols)
+    d4 = [x.view(T, M, cols) for x in dpow]
+    A = sum(torch.einsum("bhtmc,bhmcd->bhtmd", phi4 * d4[j], wv[j].view(B, H, M, cols, D)) for j in range(4))
+    if hp.read_sigma > 0:
+        p2 = phi4 * phi4
+        var = sum(torch.einsum("bhtmc,bhmcd->bhtmd", p2 * d4[j + k], (wv[j] * wv[k]).view(B, H, M, cols, D))
+                  for j in range(4) for k in range(4))
+        A = A + hp.read_sigma * torch.sqrt(var.clamp(min=0.0) + 1e-30) * torch.randn_like(A)
+    step = (1.0 / (hp.out_levels // 2 - 1)) if hp.out_mode == "counter" else 2.0 / (hp.out_levels - 1)
+    off_o = 0.0
+    if hp.converter_offset_lsb > 0:  # one output converter per V row of each sub-tile
+        off_o = (hp.converter_offset_lsb * step) * torch.randn(B, H, 1, M, D, dtype=qf.dtype)
+    x = torch.clamp(A / hp.a_sat + off_o, -1.0, 1.0)
+    if hp.quantize:
+        x = counter(x, hp.out_levels) if hp.out_mode == "counter" else quantize(x, step)
+    # A sub-tile that holds no token yet is not read (its converters are not exercised).
+    active = written.view(T, M, cols).any(-1).to(x.dtype)  # [T, M]
+    x = x * active[..., None]
     out = scalers.apply("out", x.sum(-2))
     if stats is not None:
         stats["out"] = out

@@ -9,7 +9,13 @@ non-ideality alone costs) and with float softmax attention (the end-to-end accur
 this trace is dominated by the nominal hardware's own error), report section monte_carlo.
 The area breakdown comes from the same report's `area` section.
 
-  /usr/bin/python3 scripts/plot_nonidealities.py -o docs/figures   # about a minute
+With --perplexity it also draws the closed-loop figure: for every parameter and sigma,
+`gcattn eval --seeds N` of the shipped hardware-aware GPT-2 (traces/models/shakespeare-gpt2-
+gaincell) on held-out text with every attention on the simulated accelerator, the mean and
+standard deviation of the perplexity over the chips (report section eval.monte_carlo).
+
+  /usr/bin/python3 scripts/plot_nonidealities.py -o docs/figures                # about a minute
+  /usr/bin/python3 scripts/plot_nonidealities.py -o docs/figures --perplexity   # about 15 minutes
 """
 import argparse
 import json
@@ -47,6 +53,52 @@ def run(binary, trace, tokens, seeds, sets, report):
         return json.load(f)
 
 
+HELDOUT = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt")
+MODEL = os.path.join(ROOT, "traces", "models", "shakespeare-gpt2-gaincell")
+
+
+def heldout_text(path, nbytes, out):
+    """The first nbytes of the held-out split (the last 10 %, as the training script splits)."""
+    data = open(path, "rb").read()
+    with open(out, "wb") as f:
+        f.write(data[len(data) * 9 // 10:][:nbytes])
+
+
+def perplexity_sweeps(args, tmp):
+    text = os.path.join(tmp, "heldout.txt")
+    heldout_text(args.text, args.eval_tokens + 1, text)
+    report = os.path.join(tmp, "e.json")
+    env = dict(os.environ, SYSTEMC_DISABLE_COPYRIGHT_MESSAGE="1")
+    points = {}
+    for key, unit, sweep in SWEEPS:
+        rows = []
+        for sigma in sweep:
+            cmd = [args.binary, "eval", "--model", MODEL, "--text", text, "--tokens",
+                   str(args.eval_tokens), "--seeds", str(args.seeds), "--set", f"{key}={sigma}",
+                   "--report-json", report]
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+            with open(report) as f:
+                s = json.load(f)["eval"]["monte_carlo"]["summary"]["perplexity"]
+            rows.append({"sigma": sigma, "mean": s["mean"], "std": s["std"]})
+            print(f"{key}={sigma}: perplexity {s['mean']:.3f} +- {s['std']:.3f}", file=sys.stderr)
+        points[key] = {"unit": unit, "rows": rows}
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharey=True)
+    for ax, (key, unit, _) in zip(axes.flat, SWEEPS):
+        rows = points[key]["rows"]
+        ax.errorbar([p["sigma"] for p in rows], [p["mean"] for p in rows],
+                    yerr=[p["std"] for p in rows], marker="o", capsize=3)
+        ax.set_xlabel(f"{key} ({unit})")
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3, which="both")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("held-out perplexity (mean +- std over chips)")
+    fig.suptitle(f"Closed-loop perplexity of the hardware-aware GPT-2 on the simulated accelerator: "
+                 f"{args.eval_tokens} held-out tokens, {args.seeds} chips per point")
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out_dir, "nonidealities_perplexity.png"), dpi=110)
+    return points
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-o", "--out-dir", default="docs/figures")
@@ -55,8 +107,18 @@ def main():
     ap.add_argument("--tokens", type=int, default=48)
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--json", help="also write the measured points here")
+    ap.add_argument("--perplexity", action="store_true",
+                    help="also the closed-loop perplexity figure (gcattn eval --seeds)")
+    ap.add_argument("--text", default=HELDOUT, help="text whose last 10 %% is the held-out split")
+    ap.add_argument("--eval-tokens", type=int, default=1024)
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
+    if args.perplexity:
+        with tempfile.TemporaryDirectory() as tmp:
+            ppl = perplexity_sweeps(args, tmp)
+        if args.json:
+            with open(os.path.splitext(args.json)[0] + "_perplexity.json", "w") as f:
+                json.dump(ppl, f, indent=1)
 
     points = {}
     area = None

@@ -100,6 +100,25 @@ def head_moments(x):
     return torch.stack([x.mean(1), x.std(1)])
 
 
+# --set section.key=value (repeatable): preset overrides for every stage's hardware attention, e.g.
+# noise injection while fine-tuning (--set noise.read_sigma=0.02; docs/nonidealities.md).
+OVERRIDES = {}
+
+
+def hw_params(**kw):
+    return HwParams(overrides=OVERRIDES, **kw)
+
+
+def parse_set(text):
+    key, sep, value = text.partition("=")
+    if not sep or "." not in key:
+        raise argparse.ArgumentTypeError(f"--set {text!r}: expected section.key=value")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
 def build(cfg, kind, hp):
     model = base.GPT2(cfg)
     for blk in model.h:
@@ -283,7 +302,7 @@ def save_stage(args, name, model, meta, kind, cell):
 
 def load_stage(args, name):
     ck = torch.load(os.path.join(args.ckpt_dir, name + ".pt"))
-    hp = HwParams(cell=ck["cell"] or "polynomial", decay_per_token=ck["decay_per_token"])
+    hp = hw_params(cell=ck["cell"] or "polynomial", decay_per_token=ck["decay_per_token"])
     model = build(ck["cfg"], ck["kind"], hp)
     model.load_state_dict(ck["model"])
     return model, ck
@@ -311,7 +330,7 @@ def from_hf(args):
            "initializer_range": hf.get("initializer_range", 0.02)}
     old = w["wpe.weight"]
     w["wpe.weight"] = np.stack([old[p % old.shape[0]] for p in range(args.context)])
-    model = build(cfg, "softmax", HwParams(decay_per_token=args.decay_per_token))
+    model = build(cfg, "softmax", hw_params(decay_per_token=args.decay_per_token))
     missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in w.items()}, strict=False)
     if unexpected or not all(".scalers." in m or m.endswith(("ema", "ema_n")) for m in missing):
         sys.exit(f"{args.init}: not a GPT-2 checkpoint this script reads: missing {missing}, unexpected {unexpected}")
@@ -330,7 +349,7 @@ def stage_softmax(args):
 
 def stage_linear(args):
     model, _ = load_stage(args, "softmax")
-    hp = HwParams(cell="linear", decay_per_token=args.decay_per_token)
+    hp = hw_params(cell="linear", decay_per_token=args.decay_per_token)
     set_kind(model, "hardware", hp)
     if not (args.resume and os.path.exists(os.path.join(args.ckpt_dir, "linear.partial.pt"))):
         range_calibrate(model, fixed_batch(args, 4, args.seed + 10))
@@ -340,7 +359,7 @@ def stage_linear(args):
 
 def stage_adapt(args):
     model, _ = load_stage(args, "linear")
-    set_kind(model, "hardware", HwParams(cell="polynomial", decay_per_token=args.decay_per_token))
+    set_kind(model, "hardware", hw_params(cell="polynomial", decay_per_token=args.decay_per_token))
     info = adapt(model, fixed_batch(args, args.adapt_batch, args.seed + 20))
     _, val = base.load_data(args.data)
     vx, vy = val_chunks(val, args.context, args.val_chunks)
@@ -381,13 +400,13 @@ def stage_table(args):
 
     sm, _ = load_stage(args, "softmax")
     row("softmax baseline (host softmax)", sm)
-    poly = HwParams(cell="polynomial", decay_per_token=args.decay_per_token)
+    poly = hw_params(cell="polynomial", decay_per_token=args.decay_per_token)
     dropped = copy.deepcopy(sm)
     set_kind(dropped, "hardware", poly)
     range_calibrate(dropped, fixed_batch(args, 4, args.seed + 10))
     row("softmax weights on the hardware, range calibration", dropped)
     inter = copy.deepcopy(sm)
-    set_kind(inter, "hardware", HwParams(cell="linear", decay_per_token=args.decay_per_token))
+    set_kind(inter, "hardware", hw_params(cell="linear", decay_per_token=args.decay_per_token))
     range_calibrate(inter, fixed_batch(args, 4, args.seed + 10))
     record_targets(inter, fixed_batch(args, args.adapt_batch, args.seed + 20))
     set_kind(inter, "hardware", poly)
@@ -547,7 +566,11 @@ def main():
     ap.add_argument("--ckpt-every", type=int, default=25)
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--set", type=parse_set, action="append", default=[], metavar="KEY=VALUE",
+                    help="preset override for the hardware attention (repeatable), e.g. "
+                         "noise.read_sigma=0.02 to fine-tune with noise injection")
     args = ap.parse_args()
+    OVERRIDES.update(dict(args.set))
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     os.makedirs(args.ckpt_dir, exist_ok=True)

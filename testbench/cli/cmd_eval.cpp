@@ -2,12 +2,15 @@
 // loop (docs/model-flow.md).
 #include <unistd.h>
 
+#include <iomanip>
 #include <iostream>
 #include <ostream>
+#include <sstream>
 
 #include "base/errors.h"
 #include "base/stop_signals.h"
 #include "cli/commands.h"
+#include "cli/monte_carlo.h"
 #include "cli/options.h"
 #include "eval/eval_session.h"
 #include "io/atomic_file.h"
@@ -55,19 +58,25 @@ int cmd_eval(const Args& args, std::ostream& out) {
       "usage: gcattn eval --model DIR --text FILE [--attention accelerator|host|both] [--tokens "
       "N]\n"
       "                   [--config P] [--set key=value ...] [--scalers F] [--report-json F]\n"
+      "                   [--seeds N]\n"
       "Next-token prediction (teacher-forced) of a GPT-2 over a UTF-8 text, with every attention\n"
       "of every layer and head computed by the simulated accelerator (closed loop, through its\n"
       "TLM-2.0 host interface) or on the host by the model's own attention function; both: the\n"
       "two, and their top-1 agreement. Texts longer than the context are scored in chunks, each\n"
       "from an empty KV cache. Reports perplexity, nats per token, bits per byte and, on the\n"
       "accelerator, the timing, energy and GPU sections of `gcattn run` (docs/model-flow.md).\n"
+      "--seeds N evaluates N chips (variation.seed and noise.seed + 0..N-1; "
+      "docs/nonidealities.md)\n"
+      "and reports the mean and spread of the perplexity.\n"
       "Ctrl-C writes the partial report marked incomplete (exit status 130).";
   po::options_description desc("eval options");
   desc.add_options()("help,h", "show this help")("text", po::value<std::string>()->required(),
                                                  "UTF-8 text to score")(
       "tokens", po::value<std::size_t>()->default_value(0),
       "score the first N predictions (0: the whole text)")("report-json", po::value<std::string>(),
-                                                           "write the JSON report here");
+                                                           "write the JSON report here")(
+      "seeds", po::value<int>()->default_value(0),
+      "Monte Carlo: N chips with variation.seed and noise.seed + 0..N-1 (0: one run)");
   add_session_options(desc);
   po::variables_map vm;
   if (!parse_options(args, desc, vm, out, usage)) return kExitOk;
@@ -75,6 +84,8 @@ int cmd_eval(const Args& args, std::ostream& out) {
   read_session(vm, o);
   o.text_path = vm["text"].as<std::string>();
   o.tokens = vm["tokens"].as<std::size_t>();
+  const int seeds = vm["seeds"].as<int>();
+  if (seeds < 0 || seeds > 10000) throw UsageError("--seeds must be in [0, 10000]");
   io::PathCheck paths;
   paths.input("--text", o.text_path);
   if (vm.count("scalers")) paths.input("--scalers", o.scalers_path);
@@ -87,6 +98,17 @@ int cmd_eval(const Args& args, std::ostream& out) {
     const StopSignals stop;
     o.stop = stop.flag();
     r = eval::run_eval(o);
+  }
+  if (seeds > 0 && r.complete) {
+    run_eval_monte_carlo(args, seeds, r.report);
+    const boost::json::object& ppl =
+        r.report.at("eval").at("monte_carlo").at("summary").at("perplexity").as_object();
+    std::ostringstream os;
+    os << std::setprecision(5) << "Monte Carlo over " << seeds
+       << " chips (variation.seed and noise.seed + 0.." << seeds - 1 << "): perplexity "
+       << ppl.at("mean").to_number<double>() << " +- " << ppl.at("std").to_number<double>() << " ["
+       << ppl.at("min").to_number<double>() << ", " << ppl.at("max").to_number<double>() << "]\n";
+    r.summary += os.str();
   }
   if (vm.count("report-json")) {
     io::write_file_atomic(vm["report-json"].as<std::string>(),

@@ -26,12 +26,7 @@ json::array items_json(const std::vector<AreaItem>& items) {
 constexpr const char* kRefs[] = {"softmax", "ideal", "attn_out", "nominal"};
 constexpr const char* kMetrics[] = {"cosine", "relative_rms"};
 
-struct Stats {
-  double mean = NAN, std = NAN, min = NAN, max = NAN;
-  std::size_t n = 0;
-};
-
-Stats stats_of(const MonteCarlo& mc, const char* ref, const char* metric) {
+SampleStats stats_of(const MonteCarlo& mc, const char* ref, const char* metric) {
   std::vector<double> x;
   for (const auto& c : mc.chips) {
     const json::value* r = c.accuracy.if_contains(ref);
@@ -39,21 +34,35 @@ Stats stats_of(const MonteCarlo& mc, const char* ref, const char* metric) {
     const json::value* m = r->as_object().if_contains(metric);
     if (m && m->is_number()) x.push_back(m->to_number<double>());
   }
-  Stats s;
+  return SampleStats::of(x);
+}
+
+}  // namespace
+
+SampleStats SampleStats::of(const std::vector<double>& x) {
+  SampleStats s;
   s.n = x.size();
   if (x.empty()) return s;
-  double sum = 0.0;
-  for (double v : x) sum += v;
-  s.mean = sum / static_cast<double>(x.size());
-  double ss = 0.0;
-  for (double v : x) ss += (v - s.mean) * (v - s.mean);
-  s.std = x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : 0.0;
+  // Sums of deviations from the first value: equal values give exactly that mean and std 0.
+  double sum = 0.0, sq = 0.0;
+  for (double v : x) {
+    sum += v - x[0];
+    sq += (v - x[0]) * (v - x[0]);
+  }
+  const auto n = static_cast<double>(x.size());
+  s.mean = x[0] + sum / n;
+  s.std = x.size() > 1 ? std::sqrt(std::max(0.0, (sq - sum * sum / n) / (n - 1.0))) : 0.0;
   s.min = *std::min_element(x.begin(), x.end());
   s.max = *std::max_element(x.begin(), x.end());
   return s;
 }
 
-}  // namespace
+json::object SampleStats::to_json() const {
+  return json::object{{"mean", json_number(mean)},
+                      {"std", json_number(std)},
+                      {"min", json_number(min)},
+                      {"max", json_number(max)}};
+}
 
 json::object area_json(const AreaBreakdown& a) {
   return json::object{
@@ -84,12 +93,9 @@ json::object monte_carlo_json(const MonteCarlo& mc) {
   for (const char* ref : kRefs) {
     json::object per;
     for (const char* metric : kMetrics) {
-      const Stats s = stats_of(mc, ref, metric);
+      const SampleStats s = stats_of(mc, ref, metric);
       if (s.n == 0) continue;
-      per[metric] = json::object{{"mean", json_number(s.mean)},
-                                 {"std", json_number(s.std)},
-                                 {"min", json_number(s.min)},
-                                 {"max", json_number(s.max)}};
+      per[metric] = s.to_json();
     }
     summary[ref] = per.empty() ? json::value(nullptr) : json::value(std::move(per));
   }
@@ -110,7 +116,7 @@ void write_monte_carlo_summary(const MonteCarlo& mc, std::ostream& out) {
   out << "Monte Carlo over " << mc.chips.size() << " chips (variation.seed and noise.seed + 0.."
       << mc.chips.size() - 1 << ")\n";
   for (const char* ref : kRefs) {
-    const Stats c = stats_of(mc, ref, "cosine"), e = stats_of(mc, ref, "relative_rms");
+    const SampleStats c = stats_of(mc, ref, "cosine"), e = stats_of(mc, ref, "relative_rms");
     if (c.n == 0) continue;
     out << "  vs " << std::left << std::setw(9) << ref << std::right << std::setprecision(5)
         << " cosine " << c.mean << " +- " << c.std << " [" << c.min << ", " << c.max

@@ -2,6 +2,7 @@
 // The report sections of issue 15 (docs/report-format.md): `area`, the bottom-up silicon area of
 // the simulated accelerator (every run), and `monte_carlo`, the spread of the accuracy metrics
 // over several chips (`gcattn run --seeds N`).
+#include <cmath>
 #include <cstdint>
 #include <iosfwd>
 #include <vector>
@@ -13,6 +14,14 @@
 namespace gcattn::report {
 
 struct AccuracySet;
+
+/// Mean, sample standard deviation (0 for one value), min and max of a Monte-Carlo metric.
+struct SampleStats {
+  double mean = NAN, std = NAN, min = NAN, max = NAN;
+  std::size_t n = 0;
+  static SampleStats of(const std::vector<double>& x);
+  boost::json::object to_json() const;  // {mean, std, min, max}
+};
 
 /// One simulated chip of a Monte-Carlo run: its seeds and overall accuracy.
 struct MonteCarloChip {

@@ -91,3 +91,53 @@ def test_rejects_sequences_longer_than_the_window():
     z = torch.zeros(1, 1, hp.window + 1, 64)
     with pytest.raises(ValueError, match="window"):
         hw_attention(z, z, z, Scalers(1), hp)
+
+
+NONIDEAL = [("noise.read_sigma", 0.1), ("noise.write_sigma_v", 0.02),
+            ("variation.cell_gain_sigma", 0.1), ("variation.cell_offset_sigma_v", 0.02),
+            ("variation.converter_offset_sigma_lsb", 0.5)]
+T_NOISE = 256
+
+
+@pytest.mark.parametrize("key,sigma", NONIDEAL)
+def test_torch_nonidealities_match_the_simulators_spread(trace, key, sigma):
+    """Training with noise injection sees the simulator's non-ideal hardware: with one sigma on,
+    the RMS deviation of the outputs from the nominal hardware is the same in the PyTorch function
+    (torch's random draws) and in the accelerator (gcattn's keyed draws, two chips), within 15 % (measured: 1-5 %).
+    The draws themselves differ, so the comparison is of the distributions."""
+    d, path, w = trace
+    rows = [{k: [float(np.float32(x)) for x in v] for k, v in r.items()} for r in ROWS]
+    sc_path = scalers_file(d, rows)
+    common = ["--set", "leakage.mode=token_age", "--set", f"leakage.decay_per_token={DECAY}"]
+
+    def accelerator(extra, name):
+        out = str(d / f"noise_{name}.npy")
+        subprocess.run([GCATTN, "run", "--trace", path, "--scalers", sc_path, "--accuracy", "off",
+                        "--tokens", str(T_NOISE), *common, *extra, "--outputs", out],
+                       check=True, capture_output=True)
+        return np.load(out)[:, 0].astype(np.float64)
+
+    nominal = accelerator([], "nominal")
+    acc_dev = [accelerator(["--set", f"{key}={sigma}", "--set", f"variation.seed={s}",
+                            "--set", f"noise.seed={s}"], f"{key}_{s}") - nominal for s in (1, 2)]
+    acc_rms = np.sqrt(np.mean([np.mean(x ** 2) for x in acc_dev]))
+
+    sc = Scalers(H).double()
+    sc.set_table(rows)
+    qkv = [torch.from_numpy(w[n][:T_NOISE, 0].astype(np.float64)).permute(1, 0, 2)[None] for n in "qkv"]
+    torch.manual_seed(3)
+    with torch.no_grad():
+        base = hw_attention(*qkv, sc, HwParams(decay_per_token=DECAY))[0].permute(1, 0, 2).numpy()
+        hp = HwParams(decay_per_token=DECAY, overrides={key: sigma})
+        assert hp.nonideal
+        dev = [hw_attention(*qkv, sc, hp)[0].permute(1, 0, 2).numpy() - base for _ in range(2)]
+    torch_rms = np.sqrt(np.mean([np.mean(x ** 2) for x in dev]))
+    assert acc_rms > 0 and torch_rms > 0
+    ratio = torch_rms / acc_rms
+    print(f"{key}={sigma}: RMS deviation torch {torch_rms:.4g}, accelerator {acc_rms:.4g}, ratio {ratio:.3f}")
+    assert 0.85 < ratio < 1.18, f"{key}={sigma}: RMS deviation torch {torch_rms:.4g}, accelerator {acc_rms:.4g}"
+
+
+def test_retention_spread_is_refused_for_training():
+    with pytest.raises(ValueError, match="tau_sigma"):
+        HwParams(overrides={"variation.tau_sigma": 0.2})

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -209,4 +210,47 @@ TEST_CASE("a model card names the attention kind, and a gaincell card its scaler
   CHECK(card.preset == "paper");
   write(dir / "gcattn.json", R"({"attention": "spiking"})");
   CHECK_THROWS_WITH(eval::read_model_card(dir.path().string()), Catch::Contains("'attention'"));
+}
+
+TEST_CASE("eval --seeds N: chips with their own variation and noise, mean and spread",
+          "[eval][variation]") {
+  test::TempDir dir("eval_seeds");
+  write(dir / "t.txt", kText);
+  const std::string base = "eval --model '" + kHw + "' --text '" + (dir / "t.txt").string() +
+                           "' --attention host --tokens 96 --seeds 3";
+  // Read noise and cell gain spread: each chip scores the text differently.
+  const auto noisy = test::run_process(test::gcattn_command(
+      base + " --set noise.read_sigma=0.05 --set variation.cell_gain_sigma=0.05 --report-json '" +
+      (dir / "noisy.json").string() + "'"));
+  INFO(noisy.output);
+  REQUIRE(noisy.exit_code == 0);
+  CHECK_THAT(noisy.output, Catch::Matchers::Contains("Monte Carlo over 3 chips"));
+  const json::object report = read_json(dir / "noisy.json");
+  const json::object& mc = report.at("eval").at("monte_carlo").as_object();
+  CHECK(num(mc.at("chips")) == 3);
+  const json::array& seeds = mc.at("seeds").as_array();
+  REQUIRE(seeds.size() == 3);
+  std::set<double> ppls;
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    CHECK(num(seeds[i].at("variation_seed")) == num(seeds[0].at("variation_seed")) + i);
+    CHECK(num(seeds[i].at("noise_seed")) == num(seeds[0].at("noise_seed")) + i);
+    ppls.insert(num(seeds[i].at("perplexity")));
+  }
+  CHECK(ppls.size() == 3);  // three different chips
+  const json::object& s = mc.at("summary").at("perplexity").as_object();
+  CHECK(num(s.at("min")) == *ppls.begin());
+  CHECK(num(s.at("max")) == *ppls.rbegin());
+  CHECK(num(s.at("mean")) > num(s.at("min")));
+  CHECK(num(s.at("std")) > 0.0);
+  // Chip 0 is the run itself.
+  CHECK(num(seeds[0].at("perplexity")) == num(report.at("eval").at("perplexity")));
+  // Every sigma zero (the preset): every chip is the nominal one.
+  const auto nominal = test::run_process(
+      test::gcattn_command(base + " --report-json '" + (dir / "nominal.json").string() + "'"));
+  INFO(nominal.output);
+  REQUIRE(nominal.exit_code == 0);
+  const json::object nominal_report = read_json(dir / "nominal.json");
+  const json::object& n = nominal_report.at("eval").at("monte_carlo").at("summary").as_object();
+  CHECK(num(n.at("perplexity").at("std")) == 0.0);
+  CHECK(num(n.at("perplexity").at("min")) == num(n.at("perplexity").at("max")));
 }
