@@ -64,6 +64,22 @@ def heldout_text(path, nbytes, out):
         f.write(data[len(data) * 9 // 10:][:nbytes])
 
 
+def plot_perplexity(points, args):
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharey=True)
+    for ax, (key, unit, _) in zip(axes.flat, SWEEPS):
+        rows = points[key]["rows"]
+        ax.errorbar([p["sigma"] for p in rows], [p["mean"] for p in rows],
+                    yerr=[p["std"] for p in rows], marker="o", capsize=3)
+        ax.set_xlabel(f"{key} ({unit})")
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("held-out perplexity (mean +- std over chips)")
+    fig.suptitle(f"Closed-loop perplexity of the hardware-aware GPT-2 on the simulated accelerator: "
+                 f"{args.eval_tokens} held-out tokens, {args.seeds} chips per point")
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out_dir, "nonidealities_perplexity.png"), dpi=110)
+
+
 def perplexity_sweeps(args, tmp):
     text = os.path.join(tmp, "heldout.txt")
     heldout_text(args.text, args.eval_tokens + 1, text)
@@ -82,20 +98,7 @@ def perplexity_sweeps(args, tmp):
             rows.append({"sigma": sigma, "mean": s["mean"], "std": s["std"]})
             print(f"{key}={sigma}: perplexity {s['mean']:.3f} +- {s['std']:.3f}", file=sys.stderr)
         points[key] = {"unit": unit, "rows": rows}
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharey=True)
-    for ax, (key, unit, _) in zip(axes.flat, SWEEPS):
-        rows = points[key]["rows"]
-        ax.errorbar([p["sigma"] for p in rows], [p["mean"] for p in rows],
-                    yerr=[p["std"] for p in rows], marker="o", capsize=3)
-        ax.set_xlabel(f"{key} ({unit})")
-        ax.set_yscale("log")
-        ax.grid(alpha=0.3, which="both")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("held-out perplexity (mean +- std over chips)")
-    fig.suptitle(f"Closed-loop perplexity of the hardware-aware GPT-2 on the simulated accelerator: "
-                 f"{args.eval_tokens} held-out tokens, {args.seeds} chips per point")
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out_dir, "nonidealities_perplexity.png"), dpi=110)
+    plot_perplexity(points, args)
     return points
 
 
@@ -111,8 +114,14 @@ def main():
                     help="also the closed-loop perplexity figure (gcattn eval --seeds)")
     ap.add_argument("--text", default=HELDOUT, help="text whose last 10 %% is the held-out split")
     ap.add_argument("--eval-tokens", type=int, default=1024)
+    ap.add_argument("--replot-perplexity", metavar="JSON",
+                    help="only redraw the perplexity figure from the points a --json run wrote")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
+    if args.replot_perplexity:  # the figure again from a --json *_perplexity.json file
+        with open(args.replot_perplexity) as f:
+            plot_perplexity(json.load(f), args)
+        return
     if args.perplexity:
         with tempfile.TemporaryDirectory() as tmp:
             ppl = perplexity_sweeps(args, tmp)
