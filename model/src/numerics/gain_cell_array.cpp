@@ -85,7 +85,7 @@ bool holds_grid_codes(const HardwareParams& p) {
 
 GainCellArrayModel make_array(const HardwareParams& p, Unit unit, const Site& site,
                               std::pmr::memory_resource* mem) {
-  GainCellArrayModel a(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v, mem);
+  GainCellArrayModel a(p.rows, p.cols, CellModel::from(p), Leakage::from(p, unit), p.v_mid_v, mem);
   // The write DACs' grid: stored cells are held as grid indices (bit-identical reads).
   if (p.quantize) {
     const WriteDac dac = WriteDac::from(p);

@@ -156,8 +156,9 @@ class GainCellArrayModel {
 bool holds_grid_codes(const HardwareParams& p);
 
 /// The array `unit` (Unit::KArray or Unit::VArray) of the sub-tile at `site` in configuration p:
-/// its cell, its leakage, the write DACs' grid when quantising (WriteDac::grid_min_index ..
-/// grid_max_index) and its devices' variation and noise. The one recipe of SubTileModel's
+/// its cell, its leakage (Leakage::from(p, unit): the K array's factor rounded as
+/// leakage.decay_rounding says), the write DACs' grid when quantising (WriteDac::grid_min_index
+/// .. grid_max_index) and its devices' variation and noise. The one recipe of SubTileModel's
 /// arrays and the accelerator's (sc::GainCellArray).
 GainCellArrayModel make_array(const HardwareParams& p, Unit unit, const Site& site = {},
                               std::pmr::memory_resource* mem = std::pmr::get_default_resource());
