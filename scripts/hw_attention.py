@@ -3,7 +3,8 @@
 The forward pass is the numerics of gcattn's HeadModel for one preset, computed for a whole
 sequence at once: the per-head affine scalers, the query pulse DAC (16 levels on [0, 1]), the K/V
 write DAC (8 levels on [v_min, v_max], grid anchored at 0), the cell read g(delta * u) (the
-polynomial SPICE fit or the linear cell), leakage delta = exp(-decay_per_token * age), the
+polynomial SPICE fit or the linear cell), leakage delta = exp(-decay_per_token * age) (on the K
+side rounded to bfloat16 with leakage.decay_rounding = bfloat16_qk, as the authors' code), the
 HardSigmoid phi = clamp(S / s_sat, 0, 1), the V read per sub-tile of `cols` tokens, the output
 converter per sub-tile (clamp(A / a_sat, -1, 1) on a 32-level grid, or the sign + counter), the
 digital sum over sub-tiles and the output scaler. Token t sits in window slot t (the sequence
@@ -28,7 +29,8 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file_
 class HwParams:
     """The parameters of one preset the function needs (configs/presets/*.json, docs/configuration.md)."""
 
-    def __init__(self, preset="paper", cell=None, decay_per_token=None, overrides=None):
+    def __init__(self, preset="paper", cell=None, decay_per_token=None, overrides=None,
+                 decay_rounding=None):
         cfg = load_preset(preset)
         for key, value in (overrides or {}).items():
             section, name = key.split(".", 1)
@@ -61,6 +63,10 @@ class HwParams:
         if decay_per_token is None:
             decay_per_token = 0.0 if lk["mode"] == "off" else lk["decay_per_token"]
         self.decay_per_token = decay_per_token
+        # leakage.decay_rounding: "bfloat16_qk" rounds the K side's delta to bfloat16.
+        self.decay_rounding = decay_rounding or lk.get("decay_rounding", "none")
+        if self.decay_rounding not in ("none", "bfloat16_qk"):
+            raise ValueError(f"leakage.decay_rounding {self.decay_rounding!r}: expected none or bfloat16_qk")
         # Non-idealities (docs/nonidealities.md), all zero in every preset.
         va, no = cfg.get("variation", {}), cfg.get("noise", {})
         self.gain_sigma = float(va.get("cell_gain_sigma", 0.0))
@@ -177,24 +183,27 @@ def hw_attention(q, k, v, scalers, hp, stats=None, subtile_out=False):
     age = (t_idx[:, None] - s_idx[None, :]).to(q.dtype)
     written = age >= 0
     delta = torch.exp(-hp.decay_per_token * age.clamp(min=0)) * written  # [T, Tp]
+    # The K side's factor: rounded to bfloat16 (nearest even) with leakage.decay_rounding =
+    # bfloat16_qk, as the authors' code computes it; the V side keeps full precision.
+    delta_k = delta.to(torch.bfloat16).to(delta.dtype) if hp.decay_rounding == "bfloat16_qk" else delta
     if Tp > T:
         pad = (0, 0, 0, Tp - T)
         uk = torch.nn.functional.pad(uk, pad)
         uv = torch.nn.functional.pad(uv, pad)
     c = hp.coeffs
     if hp.nonideal:
-        return _nonideal_attention(qf, uk, uv, delta, written, scalers, hp, stats, subtile_out,
+        return _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats, subtile_out,
                                    (B, H, T, D, M, cols, Tp))
 
-    # Scores: S[t, s] = sum_d q[t, d] * g(delta * u_k[s, d]).
+    # Scores: S[t, s] = sum_d q[t, d] * g(delta_k * u_k[s, d]).
     S = c[0] * qf.sum(-1, keepdim=True) * written
-    dpow = delta
+    dpow = delta_k
     upow = uk
     for i in (1, 2, 3):
         if c[i] != 0.0:
             S = S + c[i] * dpow * (qf @ upow.transpose(-1, -2))
         if i < 3:
-            dpow = dpow * delta
+            dpow = dpow * delta_k
             upow = upow * uk
     phi = torch.clamp(S / hp.s_sat, 0.0, 1.0) * written
 
@@ -238,7 +247,7 @@ def _cell_terms(u, hp):
     return terms
 
 
-def _nonideal_attention(qf, uk, uv, delta, written, scalers, hp, stats, subtile_out, dims):
+def _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats, subtile_out, dims):
     """hw_attention with device variation and noise (docs/nonidealities.md): a new chip (static
     cell gain and offset, converter offsets) and new noise for every call, drawn from torch's
     generator: training with noise injection. The distributions are gcattn's; the draws are not
@@ -249,11 +258,13 @@ def _nonideal_attention(qf, uk, uv, delta, written, scalers, hp, stats, subtile_
         uk = uk + hp.write_sigma_v * torch.randn_like(uk)
         uv = uv + hp.write_sigma_v * torch.randn_like(uv)
     wk, wv = _cell_terms(uk, hp), _cell_terms(uv, hp)
-    dpow = [written.to(qf.dtype)] + [delta ** n for n in range(1, 7)]  # delta^n, n = 0..6
-    S = sum(dpow[j] * (qf @ wk[j].transpose(-1, -2)) for j in range(4))
+    one = written.to(qf.dtype)
+    kpow = [one] + [delta_k ** n for n in range(1, 7)]  # K side (decay_rounding applies), n = 0..6
+    dpow = [one] + [delta ** n for n in range(1, 7)]  # V side
+    S = sum(kpow[j] * (qf @ wk[j].transpose(-1, -2)) for j in range(4))
     if hp.read_sigma > 0:
         q2 = qf * qf
-        var = sum(dpow[j + k] * (q2 @ (wk[j] * wk[k]).transpose(-1, -2)) for j in range(4) for k in range(4))
+        var = sum(kpow[j + k] * (q2 @ (wk[j] * wk[k]).transpose(-1, -2)) for j in range(4) for k in range(4))
         S = S + hp.read_sigma * torch.sqrt(var.clamp(min=0.0) + 1e-30) * torch.randn_like(S)
     lsb_q = 1.0 / (hp.q_levels - 1)
     off_k = 0.0

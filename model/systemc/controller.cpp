@@ -169,8 +169,8 @@ void Controller::run() {
     int active = 0;
     for (const auto& st : head(0).subtiles) active += st.tokens() > 0;
     if (write) {
-      const int slot = static_cast<int>(cmd_.position % params_.hw.window_tokens);
-      active += head(0).subtiles[static_cast<std::size_t>(slot / params_.hw.cols)].tokens() == 0;
+      const WindowSlot at = head(0).slot(cmd_.position);
+      active += head(0).subtiles[static_cast<std::size_t>(at.subtile)].tokens() == 0;
     }
 
     // The work of each phase for one head. A head touches only its own arrays, its ledger and

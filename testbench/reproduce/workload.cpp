@@ -20,6 +20,7 @@
 #include "gcattn/area/area_model.h"
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
+#include "gcattn/numerics/slot_map.h"
 #include "gcattn/numerics/subtile.h"
 #include "gcattn/power/energy_model.h"
 #include "gcattn/power/gpu_reference.h"
@@ -111,9 +112,9 @@ WorkloadResult run_numerics(const Config& cfg, const Workload& w) {
         return (static_cast<double>(token) * res.token_period_ns + l * step_ns) * 1e-9;
       };
       auto write = [&](std::int64_t token) {
-        const int slot = static_cast<int>(token % window);
-        tiles[static_cast<std::size_t>(slot / cols)].write(slot % cols, kv.data(), kv.data() + rows,
-                                                           step_start_s(token), token);
+        const WindowSlot at = slot_of(token, window, cols);
+        tiles[static_cast<std::size_t>(at.subtile)].write(at.column, kv.data(), kv.data() + rows,
+                                                          step_start_s(token), token);
       };
       // Fill the window: token steps 0 .. window-1 write their K/V (energy not counted). Their
       // queries are drawn and dropped, so both paths consume the same data stream per head.

@@ -53,26 +53,30 @@ ROWS = [{"q": [0.21875, 0.5], "k": [0.15625, 0.45], "v": [0.1875, 0.45], "out": 
         {"q": [0.3125, 0.4375], "k": [0.21875, 0.40625], "v": [0.125, 0.5], "out": [1.25, -0.0625]}]
 
 
-@pytest.mark.parametrize("cell,mode", [("polynomial", "reference"), ("linear", "reference"),
-                                       ("polynomial", "counter")])
-def test_torch_function_equals_accelerator(trace, cell, mode):
+def run_both(trace, cell, mode, rounding="none"):
+    """The accelerator's and the torch function's outputs [T, H, D] for the same inputs."""
     d, path, w = trace
     rows = [{k: [float(np.float32(x)) for x in v] for k, v in r.items()} for r in ROWS]
     sc_path = scalers_file(d, rows)
-    out_path = str(d / f"out_{cell}_{mode}.npy")
+    out_path = str(d / f"out_{cell}_{mode}_{rounding}.npy")
     subprocess.run([GCATTN, "run", "--trace", path, "--scalers", sc_path, "--accuracy", "off",
                     "--set", "leakage.mode=token_age", "--set", f"leakage.decay_per_token={DECAY}",
+                    "--set", f"leakage.decay_rounding={rounding}",
                     "--set", f"cell.model={cell}", "--set", f"output.mode={mode}",
                     "--outputs", out_path], check=True, capture_output=True)
     acc = np.load(out_path)[:, 0]  # [T, H, D]
 
-    hp = HwParams(cell=cell, decay_per_token=DECAY, overrides={"output.mode": mode})
+    hp = HwParams(cell=cell, decay_per_token=DECAY, overrides={"output.mode": mode},
+                  decay_rounding=rounding)
     sc = Scalers(H).double()
     sc.set_table(rows)
     qkv = [torch.from_numpy(w[n][:, 0].astype(np.float64)).permute(1, 0, 2)[None] for n in "qkv"]
     with torch.no_grad():
         out = hw_attention(*qkv, sc, hp)[0].permute(1, 0, 2).numpy()  # [T, H, D]
+    return acc, out, hp, rows
 
+
+def check_equal(acc, out, hp, rows, mode):
     assert acc.shape == out.shape == (T, H, 64)
     lsb = (2.0 / (hp.out_levels - 1)) if mode == "reference" else 1.0 / (hp.out_levels // 2 - 1)
     level = np.array([r["out"][0] for r in rows])[None, :, None] * lsb
@@ -84,6 +88,23 @@ def test_torch_function_equals_accelerator(trace, cell, mode):
     assert frac <= 1e-3, f"{frac:.2e} of the outputs differ by one level"
     # Not trivially equal: the outputs vary and use the whole window.
     assert out.std() > 0.01 and np.abs(out[-1] - out[64]).max() > 0
+
+
+@pytest.mark.parametrize("cell,mode", [("polynomial", "reference"), ("linear", "reference"),
+                                       ("polynomial", "counter")])
+def test_torch_function_equals_accelerator(trace, cell, mode):
+    acc, out, hp, rows = run_both(trace, cell, mode)
+    check_equal(acc, out, hp, rows, mode)
+
+
+def test_bfloat16_qk_decay_rounding_equals_accelerator(trace):
+    """leakage.decay_rounding = bfloat16_qk: the K side's delta in bfloat16 on both sides."""
+    acc, out, hp, rows = run_both(trace, "polynomial", "reference", "bfloat16_qk")
+    assert hp.decay_rounding == "bfloat16_qk"
+    check_equal(acc, out, hp, rows, "reference")
+    # The rounding changes outputs (against the unrounded function), in both implementations.
+    acc0, out0, _, _ = run_both(trace, "polynomial", "reference")
+    assert not np.array_equal(out, out0) and not np.array_equal(acc, acc0)
 
 
 def test_rejects_sequences_longer_than_the_window():

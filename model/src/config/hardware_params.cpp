@@ -26,6 +26,9 @@ HardwareParams HardwareParams::from(const Config& cfg) {
                                          : LeakageMode::Off;
   p.tau_s = cfg.number("leakage.tau_s");
   p.decay_per_token = cfg.number("leakage.decay_per_token");
+  p.decay_rounding = cfg.string("leakage.decay_rounding") == "bfloat16_qk"
+                         ? DecayRounding::BFloat16QK
+                         : DecayRounding::None;
 
   p.q_levels = static_cast<int>(cfg.integer("query_dac.levels"));
   p.t_max_ns = cfg.number("query_dac.t_max_ns");
@@ -77,6 +80,7 @@ HardwareParams ideal_hardware(HardwareParams p) {
   p.cell_kind = CellKind::Linear;
   p.quantize = false;
   p.leakage_mode = LeakageMode::Off;
+  p.decay_rounding = DecayRounding::None;
   return p;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gcattn/numerics/quantizer.h"
+#include "gcattn/numerics/slot_map.h"
 
 // GCC vector types of 8 floats: SSE pairs by default, one AVX register in the AVX2 clone
 // (chosen at load time). Both perform the same operations in the same order (-ffp-contract=off: no
@@ -204,17 +205,17 @@ IdealHeadF32::IdealHeadF32(const HardwareParams& p, const HeadScalers& scalers)
       a_(static_cast<std::size_t>(rows_)) {}
 
 void IdealHeadF32::write_token(std::int64_t token, const float* k_raw, const float* v_raw) {
-  const int slot = static_cast<int>(token % window_);
-  const std::size_t base = static_cast<std::size_t>(slot) * static_cast<std::size_t>(rows_);
+  const WindowSlot at = slot_of(token, window_, cols_);
+  const auto slot = static_cast<std::size_t>(at.slot);
+  const std::size_t base = slot * static_cast<std::size_t>(rows_);
   for (int r = 0; r < rows_; ++r) {
-    kb_[key_block_index(static_cast<std::size_t>(slot), static_cast<std::size_t>(r),
-                        static_cast<std::size_t>(rows_))] =
+    kb_[key_block_index(slot, static_cast<std::size_t>(r), static_cast<std::size_t>(rows_))] =
         static_cast<float>(clamp(s_.k.apply(k_raw[r]), v_min_, v_max_) - v_mid_);
     vu_[base + r] = static_cast<float>(clamp(s_.v.apply(v_raw[r]), v_min_, v_max_) - v_mid_);
   }
-  if (!valid_[static_cast<std::size_t>(slot)]) {
-    valid_[static_cast<std::size_t>(slot)] = 1;
-    ++tokens_[static_cast<std::size_t>(slot / cols_)];
+  if (!valid_[slot]) {
+    valid_[slot] = 1;
+    ++tokens_[static_cast<std::size_t>(at.subtile)];
   }
 }
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/quantizer.h"
 
 // The two reads are the simulator's hot loops (every cell of every active sub-tile, twice per
@@ -66,9 +67,36 @@ GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell
       rate_(mem),
       write_noise_(mem) {}
 
+namespace {
+
+// A grid set_write_grid accepts: at most 256 levels of a positive step, and a v_mid that lets
+// the deviations be stored as level_u (v_mid = 0 keeps the dense path).
+bool usable_grid(double step_v, int min_index, int max_index, double v_mid_v) {
+  return step_v > 0.0 && max_index >= min_index && max_index - min_index <= 255 && v_mid_v != 0.0;
+}
+
+}  // namespace
+
+bool holds_grid_codes(const HardwareParams& p) {
+  if (!p.quantize) return false;
+  const WriteDac dac = WriteDac::from(p);
+  return usable_grid(dac.step_v(), dac.grid_min_index(), dac.grid_max_index(), p.v_mid_v);
+}
+
+GainCellArrayModel make_array(const HardwareParams& p, Unit unit, const Site& site,
+                              std::pmr::memory_resource* mem) {
+  GainCellArrayModel a(p.rows, p.cols, CellModel::from(p), Leakage::from(p, unit), p.v_mid_v, mem);
+  // The write DACs' grid: stored cells are held as grid indices (bit-identical reads).
+  if (p.quantize) {
+    const WriteDac dac = WriteDac::from(p);
+    a.set_write_grid(dac.step_v(), dac.grid_min_index(), dac.grid_max_index());
+  }
+  a.set_nonideality(p.nonideal, site, unit);
+  return a;
+}
+
 void GainCellArrayModel::set_write_grid(double step_v, int min_index, int max_index) {
-  if (!(step_v > 0.0) || max_index < min_index || max_index - min_index > 255 || !u_.empty() ||
-      !code_.empty() || v_mid_v_ == 0.0) {
+  if (!usable_grid(step_v, min_index, max_index, v_mid_v_) || !u_.empty() || !code_.empty()) {
     return;  // no usable grid (or already written): dense storage
   }
   grid_step_v_ = step_v;

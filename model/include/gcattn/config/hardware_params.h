@@ -10,6 +10,9 @@ namespace gcattn {
 
 enum class CellKind { Polynomial, Linear };
 enum class LeakageMode { Time, TokenAge, Off };
+/// leakage.decay_rounding: how the decay factor is rounded before it multiplies a stored
+/// deviation (None: not at all; BFloat16QK: to bfloat16 on the K side, as the authors' code).
+enum class DecayRounding { None, BFloat16QK };
 enum class OutputMode { Reference, Counter };
 
 struct AffineScaler {
@@ -59,6 +62,7 @@ struct HardwareParams {
   LeakageMode leakage_mode = LeakageMode::Time;
   double tau_s = 5e-3;
   double decay_per_token = 1.6e-4;
+  DecayRounding decay_rounding = DecayRounding::None;
   // converters
   int q_levels = 16;
   double t_max_ns = 15.0;

@@ -8,6 +8,7 @@
 #include <memory_resource>
 #include <vector>
 
+#include "gcattn/config/hardware_params.h"
 #include "gcattn/physics/cell_model.h"
 #include "gcattn/physics/leakage.h"
 #include "gcattn/physics/variation.h"
@@ -148,5 +149,18 @@ class GainCellArrayModel {
   Variation var_;
   std::pmr::vector<float> gain_, offset_, rate_, write_noise_;
 };
+
+/// Whether the arrays of configuration p (make_array) hold their cells as the write DACs' grid
+/// codes, so that GainCellArrayModel::write_codes is usable: with quantising write DACs whose grid
+/// set_write_grid accepts.
+bool holds_grid_codes(const HardwareParams& p);
+
+/// The array `unit` (Unit::KArray or Unit::VArray) of the sub-tile at `site` in configuration p:
+/// its cell, its leakage (Leakage::from(p, unit): the K array's factor rounded as
+/// leakage.decay_rounding says), the write DACs' grid when quantising (WriteDac::grid_min_index
+/// .. grid_max_index) and its devices' variation and noise. The one recipe of SubTileModel's
+/// arrays and the accelerator's (sc::GainCellArray).
+GainCellArrayModel make_array(const HardwareParams& p, Unit unit, const Site& site = {},
+                              std::pmr::memory_resource* mem = std::pmr::get_default_resource());
 
 }  // namespace gcattn

@@ -1,12 +1,14 @@
 #pragma once
 // One attention head: window_tokens / cols sub-tiles over a circular window (token t lives in
-// slot t mod M: sub-tile slot / cols, column slot mod cols), the per-head scalers, and the digital
-// sum of the sub-tile outputs. PAPER.md section 5 is the specification.
+// slot t mod M: sub-tile slot / cols, column slot mod cols; SlotMap), the per-head scalers, and the
+// digital sum of the sub-tile outputs. PAPER.md section 5 is the specification. The write, the
+// query DACs and the digital sum are the step kernel the accelerator's heads run too (HeadStep).
 #include <cstdint>
 #include <vector>
 
 #include "gcattn/config/hardware_params.h"
 #include "gcattn/numerics/converters.h"
+#include "gcattn/numerics/head_step.h"
 #include "gcattn/numerics/subtile.h"
 
 namespace gcattn {
@@ -45,20 +47,21 @@ class HeadModel {
   /// Of the last attend: converter outputs per sub-tile [subtile][dim] (before the digital sum).
   const std::vector<double>& subtile_outputs() const { return sub_out_; }
   /// Of the last attend: query pulse fractions actually applied.
-  const std::vector<double>& query_fractions() const { return q_frac_; }
+  const std::vector<double>& query_fractions() const { return step_.query_fractions(); }
 
   const SubTileModel& subtile(int m) const { return subtiles_[static_cast<std::size_t>(m)]; }
-  const PulseWidthDac& query_dac() const { return q_dac_; }
-  const WriteDac& write_dac() const { return kv_dac_; }
+  const PulseWidthDac& query_dac() const { return step_.query_dacs().dac(); }
+  const WriteDac& write_dac() const { return step_.write_dacs().dac(); }
+  /// Where token `token` lives in the window.
+  WindowSlot slot(std::int64_t token) const { return step_.slot(token); }
 
  private:
   HardwareParams p_;
   HeadScalers scalers_;
-  PulseWidthDac q_dac_;
-  WriteDac kv_dac_;
   std::vector<SubTileModel> subtiles_;
+  HeadStep step_;
   // Scratch, sized once: no allocation per token.
-  std::vector<double> k_volts_, v_volts_, q_frac_, s_, phi_, a_, sub_out_;
+  std::vector<double> s_, phi_, a_, sub_out_;
 };
 
 }  // namespace gcattn

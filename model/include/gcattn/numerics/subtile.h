@@ -5,32 +5,13 @@
 #include <vector>
 
 #include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/converter_banks.h"
 #include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/gain_cell_array.h"
+#include "gcattn/numerics/subtile_activity.h"
 #include "gcattn/physics/variation.h"
 
 namespace gcattn {
-
-/// Per-sub-tile activity of one attend, for energy accounting.
-struct SubTileActivity {
-  int active_columns = 0;        // written columns that were read
-  int firing_columns = 0;        // columns with phi > 0
-  double phi_sum = 0.0;          // sum of phi pulse fractions
-  double k_read_activity = 0.0;  // sum |q * g| over K cells (uA-equivalent)
-  double v_read_activity = 0.0;  // sum |phi * g| over V cells
-  long counter_steps = 0;        // sum |output code|
-
-  /// Adds another sub-tile's (or step's) activity, field by field.
-  SubTileActivity& operator+=(const SubTileActivity& o) {
-    active_columns += o.active_columns;
-    firing_columns += o.firing_columns;
-    phi_sum += o.phi_sum;
-    k_read_activity += o.k_read_activity;
-    v_read_activity += o.v_read_activity;
-    counter_steps += o.counter_steps;
-    return *this;
-  }
-};
 
 class SubTileModel {
  public:
@@ -42,23 +23,28 @@ class SubTileModel {
 
   /// Writes token `token` into column col: stored K and V voltages (already DAC outputs).
   void write(int col, const double* k_volts, const double* v_volts, double t_s, std::int64_t token);
+  /// The same as the write DACs' grid codes (GainCellArrayModel::write_codes).
+  void write_codes(int col, const std::uint8_t* k_code, const std::uint8_t* v_code, double t_s,
+                   std::int64_t token);
   void clear();
+  /// Columns holding a token.
+  int tokens() const { return k_.valid_columns(); }
 
   /// q_frac[rows] query pulse fractions. Outputs: s[cols] scores (uA-eq), phi[cols],
-  /// a[rows] raw output charge (uA-eq), out[rows] output-converter value (normalised).
+  /// a[rows] raw output charge (uA-eq), out[rows] output-converter value (normalised). The phases
+  /// of the accelerator's sub-tile (sc::SubTile), on the same converter banks, at one time.
   SubTileActivity attend(const double* q_frac, double now_s, std::int64_t now_token, double* s,
                          double* phi, double* a, double* out) const;
 
   const GainCellArrayModel& k_array() const { return k_; }
   const GainCellArrayModel& v_array() const { return v_; }
-  const OutputConverter& output_converter() const { return out_conv_; }
+  const ChargeToPulseBank& charge_to_pulse() const { return cpc_; }
+  const OutputConverter& output_converter() const { return out_conv_.converter(); }
 
  private:
   GainCellArrayModel k_, v_;
-  ChargeToPulse cpc_;
-  OutputConverter out_conv_;
-  // Static converter offsets (variation.converter_offset_sigma_lsb): empty when zero.
-  std::vector<double> cpc_offset_, out_offset_;
+  ChargeToPulseBank cpc_;         // with the static offsets of variation.converter_offset_sigma_lsb
+  OutputConverterBank out_conv_;  // likewise
 };
 
 }  // namespace gcattn

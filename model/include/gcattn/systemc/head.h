@@ -1,8 +1,10 @@
 #pragma once
 // One attention head: query DACs, K/V write drivers, window_tokens / cols sub-tiles over a
-// circular window (token t lives in slot t mod M: sub-tile slot / cols, column slot mod cols)
-// and the digital accumulator. The per-head scalers arrive with each step (they live in the
-// host interface's scaler window). Each method is one phase of the controller.
+// circular window (token t lives in slot t mod M: sub-tile slot / cols, column slot mod cols;
+// SlotMap) and the digital accumulator. The write, the query DACs and the digital sum are the
+// numerics library's HeadStep, the step kernel HeadModel runs too. The per-head scalers arrive
+// with each step (they live in the host interface's scaler window). Each method is one phase of
+// the controller.
 #include <cstdint>
 #include <memory_resource>
 #include <vector>
@@ -10,6 +12,8 @@
 #include <systemc>
 
 #include "gcattn/config/hardware_params.h"
+#include "gcattn/numerics/head_step.h"
+#include "gcattn/numerics/slot_map.h"
 #include "gcattn/systemc/digital_accumulator.h"
 #include "gcattn/systemc/query_dac.h"
 #include "gcattn/systemc/subtile.h"
@@ -18,6 +22,9 @@
 namespace gcattn::sc {
 
 class Head : public sc_core::sc_module {
+  // First: query_dacs and write_driver below are views of its converter banks.
+  HeadStep step_;
+
  public:
   /// mem: where the sub-tiles keep their cells and rows (the accelerator's arena); layer, head:
   /// where the head sits (its devices' variation and noise, as HeadModel's).
@@ -28,16 +35,20 @@ class Head : public sc_core::sc_module {
 
   int dim() const { return p_.rows; }
   int subtile_count() const { return static_cast<int>(subtiles.size()); }
+  /// Where token `token` lives in the window (HeadStep::slot).
+  WindowSlot slot(std::int64_t token) const { return step_.slot(token); }
 
   /// WriteKV: scale + write-DAC model-space k, v and store token in slot token mod M.
   void write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
-                const HeadScalers& scalers, const sc_core::sc_time& t);
+                const HeadScalers& scalers, const sc_core::sc_time& t) {
+    written_abs_volts_ = step_.write_kv(subtiles, token, k_raw, v_raw, scalers, t);
+  }
   /// Hint before write_kv of `token` (prefetches the target column of the K and V arrays).
   void prefetch_write(std::int64_t token) const {
-    const int slot = static_cast<int>(token % p_.window_tokens);
-    const SubTile& st = subtiles[static_cast<std::size_t>(slot / p_.cols)];
-    st.k_array.model().prefetch_column(slot % p_.cols);
-    st.v_array.model().prefetch_column(slot % p_.cols);
+    const WindowSlot at = step_.slot(token);
+    const SubTile& st = subtiles[static_cast<std::size_t>(at.subtile)];
+    st.k_array.model().prefetch_column(at.column);
+    st.v_array.model().prefetch_column(at.column);
   }
   /// QueryPulses, step 1: scale + pulse-DAC q; returns the largest pulse fraction. Without
   /// `fractions` (timing-only steps, which read no array) only the pulse statistics are kept.
@@ -55,7 +66,7 @@ class Head : public sc_core::sc_module {
   void clear();
 
   /// The latest query's pulse fractions (tracing).
-  const double* query_fractions() const { return q_frac_.data(); }
+  const double* query_fractions() const { return step_.query_fractions().data(); }
   /// What the energy model needs of the latest step: sum |volts| over the K and V columns
   /// written, and the query's non-zero pulses.
   double written_abs_volts() const { return written_abs_volts_; }
@@ -63,18 +74,13 @@ class Head : public sc_core::sc_module {
   /// Sum of the sub-tiles' activity of the latest step.
   SubTileActivity activity() const;
 
-  QueryDacs query_dacs;
-  WriteDriver write_driver;
+  QueryDacs query_dacs;      // the DACs of the step kernel
+  WriteDriver write_driver;  // likewise
   sc_core::sc_vector<SubTile> subtiles;
   DigitalAccumulator accumulator;
 
  private:
   HardwareParams p_;
-  // The arrays hold grid codes (quantising write DACs, the usual case): K/V are written as the
-  // DACs' codes. Otherwise as voltages.
-  bool write_codes_;
-  std::vector<double> k_volts_, v_volts_, q_frac_, acc_;
-  std::vector<std::uint8_t> k_code_, v_code_;
   double written_abs_volts_ = 0.0;
   int query_pulses_ = 0;
 };

@@ -1,18 +1,18 @@
-// The per-row converter loops of a head (query DACs, K/V write DACs), out of line so that they
-// are compiled for AVX2 as well as the baseline (picked at load time, as the array reads in
-// gain_cell_array.cpp). They run on every step, also in timing-only mode, where they are most of
-// the per-step work. A quantising DAC converts through the thresholds of its scaler's transfer
-// (LevelThresholds, cached per scaler): each value's grid index is the number of thresholds at or
-// below its key, eight values at a time; the codes (index - grid min) and fractions (step x
-// index) are those WriteDac::volts / PulseWidthDac::fraction give for the same input.
+// The per-row converter loops of a head (query DACs, K/V write DACs: QueryDacBank, WriteDacBank),
+// out of line so that they are compiled for AVX2 as well as the baseline (picked at load time, as
+// the array reads in gain_cell_array.cpp). They run on every step, also in timing-only mode, where
+// they are most of the per-step work. A quantising DAC converts through the thresholds of its
+// scaler's transfer (LevelThresholds, cached per scaler): each value's grid index is the number of
+// thresholds at or below its key, eight values at a time; the codes (index - grid min) and
+// fractions (step x index) are those WriteDac::volts / PulseWidthDac::fraction give for the same
+// input.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
+#include "gcattn/numerics/converter_banks.h"
 #include "gcattn/numerics/level_thresholds.h"
-#include "gcattn/systemc/query_dac.h"
-#include "gcattn/systemc/write_driver.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define GCATTN_CONVERTER_CLONES __attribute__((target_clones("avx2", "default")))
@@ -23,7 +23,7 @@
 // Vector values only pass between inlined helpers of this file: the ABI note does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-namespace gcattn::sc {
+namespace gcattn {
 namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
@@ -119,8 +119,8 @@ long code_rows(const float* raw, int n, const LevelThresholds& t, int grid_min,
 // frac = step * i for the grid index i of each row (unless frac is null); the largest and the
 // non-zero ones.
 GCATTN_CONVERTER_CLONES
-QueryDacs::Pulses pulse_rows(const float* raw, int n, const LevelThresholds& t, double step,
-                             double* frac) {
+QueryPulses pulse_rows(const float* raw, int n, const LevelThresholds& t, double step,
+                       double* frac) {
   const Broadcast bt(t);
   const v8i zero = splat8(0);
   const v4d s4 = splat(step);
@@ -148,7 +148,7 @@ QueryDacs::Pulses pulse_rows(const float* raw, int n, const LevelThresholds& t, 
     pulses += i > 0;
   }
   // step > 0: the largest fraction is step times the largest index (the same product).
-  return QueryDacs::Pulses{step * top, pulses};
+  return QueryPulses{step * top, pulses};
 }
 
 bool finite_scaler(const AffineScaler& s) {
@@ -157,12 +157,12 @@ bool finite_scaler(const AffineScaler& s) {
 
 }  // namespace
 
-double WriteDriver::convert_codes(const float* raw, const AffineScaler& scaler,
-                                  std::uint8_t* code) {
+double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
+                                   std::uint8_t* code) {
   if (!dac_.quantize())
-    throw std::logic_error("WriteDriver::convert_codes: the DAC does not quantise");
+    throw std::logic_error("WriteDacBank::convert_codes: the DAC does not quantise");
   if (!finite_scaler(scaler))
-    throw std::invalid_argument("WriteDriver::convert_codes: non-finite scaler");
+    throw std::invalid_argument("WriteDacBank::convert_codes: non-finite scaler");
   const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
     return LevelThresholds(
         [this, &s](float x) {
@@ -176,10 +176,10 @@ double WriteDriver::convert_codes(const float* raw, const AffineScaler& scaler,
   return dac_.step_v() * static_cast<double>(code_rows(raw, rows_, t, dac_.grid_min_index(), code));
 }
 
-QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& scaler, double* frac) {
+QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler, double* frac) {
   if (!dac_.quantize() || !finite_scaler(scaler)) {
     const PulseWidthDac dac = dac_;
-    Pulses p;
+    QueryPulses p;
     for (int r = 0; r < rows_; ++r) {
       const double f = dac.fraction(scaler.apply(q_raw[r]));
       if (frac) frac[r] = f;
@@ -195,4 +195,4 @@ QueryDacs::Pulses QueryDacs::convert(const float* q_raw, const AffineScaler& sca
   return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }
 
-}  // namespace gcattn::sc
+}  // namespace gcattn
