@@ -263,6 +263,10 @@ TEST_CASE("SoC example: bad input gets a clear error and a distinct exit status"
   CHECK(missing.exit_code == 4);
   CHECK_THAT(missing.output, Contains("none.safetensors") && Contains("gcattn trace"));
   const TraceUnderTest t = trace_for(dir);
+  const auto help = test::run_process(std::string("env -u SYSTEMC_DISABLE_COPYRIGHT_MESSAGE '") +
+                                      GCATTN_SOC_BINARY + "' --help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("Copyright") == std::string::npos);  // no SystemC banner
   const auto bad_dmi = test::run_process(soc_command("--trace " + q(t.path) + " --dmi maybe"));
   CHECK(bad_dmi.exit_code == 2);
   CHECK_THAT(bad_dmi.output, Contains("--dmi"));
