@@ -75,15 +75,11 @@ class HwParams:
         self.converter_offset_lsb = float(va.get("converter_offset_sigma_lsb", 0.0))
         self.read_sigma = float(no.get("read_sigma", 0.0))
         self.write_sigma_v = float(no.get("write_sigma_v", 0.0))
-        if self.tau_sigma > 0.0:
-            raise ValueError("variation.tau_sigma > 0: a per-cell retention spread does not factor into "
-                             "the training function's matrix products; train without it (gcattn run "
-                             "and eval simulate it)")
 
     @property
     def nonideal(self):
-        return any(x > 0.0 for x in (self.gain_sigma, self.offset_sigma_v, self.converter_offset_lsb,
-                                     self.read_sigma, self.write_sigma_v))
+        return any(x > 0.0 for x in (self.gain_sigma, self.offset_sigma_v, self.tau_sigma,
+                                     self.converter_offset_lsb, self.read_sigma, self.write_sigma_v))
 
 
 def load_preset(name):
@@ -192,7 +188,8 @@ def hw_attention(q, k, v, scalers, hp, stats=None, subtile_out=False):
         uv = torch.nn.functional.pad(uv, pad)
     c = hp.coeffs
     if hp.nonideal:
-        return _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats, subtile_out,
+        lam_age = hp.decay_per_token * age.clamp(min=0) * written  # [T, Tp]
+        return _nonideal_attention(qf, uk, uv, delta_k, delta, lam_age, written, scalers, hp, stats, subtile_out,
                                    (B, H, T, D, M, cols, Tp))
 
     # Scores: S[t, s] = sum_d q[t, d] * g(delta_k * u_k[s, d]).
@@ -247,9 +244,21 @@ def _cell_terms(u, hp):
     return terms
 
 
-def _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats, subtile_out, dims):
+def _spread_currents(w, a, lam_age, rows):
+    """Cell currents with a per-cell retention spread for the queries `rows` (a slice):
+    sum_j delta_c^j w_j with delta_c = exp(-a lam_age) per (t, s, d) (lam_age = decay_per_token *
+    age per (t, s), a = exp(-tau_sigma z) per cell): [B, H, len(rows), Tp, D]. It does not factor into
+    matrix products, so it is evaluated per cell, a block of queries at a time."""
+    e = torch.exp(-a[:, :, None] * lam_age[rows, :, None])  # [B, H, tb, Tp, D]
+    g = w[3][:, :, None]
+    for j in (2, 1):
+        g = g * e + w[j][:, :, None]
+    return g * e + w[0][:, :, None]
+
+
+def _nonideal_attention(qf, uk, uv, delta_k, delta, lam_age, written, scalers, hp, stats, subtile_out, dims):
     """hw_attention with device variation and noise (docs/nonidealities.md): a new chip (static
-    cell gain and offset, converter offsets) and new noise for every call, drawn from torch's
+    cell gain, offset and retention time constant, converter offsets) and new noise for every call, drawn from torch's
     generator: training with noise injection. The distributions are gcattn's; the draws are not
     the simulator's (its draws are keyed hashes, docs/nonidealities.md). Read noise enters through
     its exact distribution: sum_d q g (1 + r n) = S + r * sqrt(sum_d q^2 g^2) * z for normal n."""
@@ -261,10 +270,36 @@ def _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats,
     one = written.to(qf.dtype)
     kpow = [one] + [delta_k ** n for n in range(1, 7)]  # K side (decay_rounding applies), n = 0..6
     dpow = [one] + [delta ** n for n in range(1, 7)]  # V side
-    S = sum(kpow[j] * (qf @ wk[j].transpose(-1, -2)) for j in range(4))
-    if hp.read_sigma > 0:
-        q2 = qf * qf
-        var = sum(kpow[j + k] * (q2 @ (wk[j] * wk[k]).transpose(-1, -2)) for j in range(4) for k in range(4))
+    spread = hp.tau_sigma > 0  # per-cell retention: tau_c = tau exp(sigma z), delta_c = delta^exp(-sigma z)
+    if spread:
+        a_k = torch.exp(-hp.tau_sigma * torch.randn_like(uk))
+        a_v = torch.exp(-hp.tau_sigma * torch.randn_like(uv))
+        tb = max(1, (1 << 24) // (B * H * Tp * D))  # queries per block: at most 16 M cells at once
+        blocks = [slice(i, min(i + tb, T)) for i in range(0, T, tb)]
+
+    def products(w):  # w_j w_k grouped by j + k (the currents' squares, for the read noise)
+        out = [0.0] * 7
+        for j in range(4):
+            for k in range(4):
+                out[j + k] = out[j + k] + w[j] * w[k]
+        return out
+
+    noisy = hp.read_sigma > 0
+    if spread:  # scores and their read-noise variance, a block of queries at a time
+        s_parts, v_parts = [], []
+        for r in blocks:
+            g = _spread_currents(wk, a_k, lam_age, r)
+            s_parts.append((qf[:, :, r, None, :] * g).sum(-1))
+            if noisy:
+                v_parts.append((qf[:, :, r, None, :] ** 2 * g * g).sum(-1))
+        S = torch.cat(s_parts, dim=2)
+        var = torch.cat(v_parts, dim=2) if noisy else None
+    else:
+        S = sum(kpow[j] * (qf @ wk[j].transpose(-1, -2)) for j in range(4))
+        if noisy:
+            w2 = products(wk)
+            var = sum(kpow[m] * ((qf * qf) @ w2[m].transpose(-1, -2)) for m in range(7))
+    if noisy:
         S = S + hp.read_sigma * torch.sqrt(var.clamp(min=0.0) + 1e-30) * torch.randn_like(S)
     lsb_q = 1.0 / (hp.q_levels - 1)
     off_k = 0.0
@@ -273,12 +308,25 @@ def _nonideal_attention(qf, uk, uv, delta_k, delta, written, scalers, hp, stats,
     phi = torch.clamp(S / hp.s_sat + off_k, 0.0, 1.0) * written
 
     phi4 = phi.view(B, H, T, M, cols)
-    d4 = [x.view(T, M, cols) for x in dpow]
-    A = sum(torch.einsum("bhtmc,bhmcd->bhtmd", phi4 * d4[j], wv[j].view(B, H, M, cols, D)) for j in range(4))
-    if hp.read_sigma > 0:
-        p2 = phi4 * phi4
-        var = sum(torch.einsum("bhtmc,bhmcd->bhtmd", p2 * d4[j + k], (wv[j] * wv[k]).view(B, H, M, cols, D))
-                  for j in range(4) for k in range(4))
+
+    if spread:  # per sub-tile V reads and their variance, a block of queries at a time
+        a_parts, v_parts = [], []
+        for r in blocks:
+            g = _spread_currents(wv, a_v, lam_age, r)
+            p = phi[:, :, r, :, None]
+            a_parts.append((p * g).view(B, H, -1, M, cols, D).sum(-2))
+            if noisy:
+                v_parts.append((p * p * g * g).view(B, H, -1, M, cols, D).sum(-2))
+        A = torch.cat(a_parts, dim=2)
+        var = torch.cat(v_parts, dim=2) if noisy else None
+    else:
+        d4 = [f.view(T, M, cols) for f in dpow]
+        A = sum(torch.einsum("bhtmc,bhmcd->bhtmd", phi4 * d4[j], wv[j].view(B, H, M, cols, D)) for j in range(4))
+        if noisy:
+            w2 = products(wv)
+            var = sum(torch.einsum("bhtmc,bhmcd->bhtmd", phi4 * phi4 * d4[m], w2[m].view(B, H, M, cols, D))
+                      for m in range(7))
+    if noisy:
         A = A + hp.read_sigma * torch.sqrt(var.clamp(min=0.0) + 1e-30) * torch.randn_like(A)
     step = (1.0 / (hp.out_levels // 2 - 1)) if hp.out_mode == "counter" else 2.0 / (hp.out_levels - 1)
     off_o = 0.0
