@@ -8,10 +8,20 @@
 #include <vector>
 
 #include "gcattn/numerics/gain_cell_array.h"
-#include "vec4d.h"
 
-// v4d values only pass between helpers of this file: the ABI note does not apply (GCC reports it
-// at the end of the translation unit, hence no push/pop).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define GCATTN_VARIED_AVX512 1
+// GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a known false
+// positive in avx512fintrin.h).
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#endif
+
+// Vector values only pass between always-inlined helpers of this file: the ABI note does not
+// apply (GCC reports it at the end of the translation unit, hence no push/pop).
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace gcattn {
@@ -34,14 +44,14 @@ void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site,
 namespace {
 
 // The per-cell values of a parameter without spread (gain 1, offset 0, decay-rate factor 1, no
-// write noise), shared by every column: an array keeps tables only for what varies, so a read
-// streams only those (array.rows <= 4096).
+// write noise), shared by every column: the dense cells' kernels read them in place of the
+// tables an array keeps only for what varies (array.rows <= 4096).
 const float* ones() {
-  static const std::vector<float> v(4096, 1.0f);
+  static const std::vector<float> v(kNoiseWindow, 1.0f);
   return v.data();
 }
 const float* zeros() {
-  static const std::vector<float> v(4096, 0.0f);
+  static const std::vector<float> v(kNoiseWindow, 0.0f);
   return v.data();
 }
 
@@ -63,18 +73,21 @@ void GainCellArrayModel::vary_column(int col, std::int64_t token) {
     }
     if (var_.tau_sigma >
         0.0) {  // tau_cell = tau * exp(sigma z): the exponent scales by exp(-sigma z)
-      rate_.resize(n);
+      // After the cells, the largest factor of each column (the kernels' range check).
+      rate_.resize(n + static_cast<std::size_t>(cols_));
       for (std::size_t i = 0; i < n; ++i)
         rate_[i] = static_cast<float>(std::exp(-var_.tau_sigma * normal(mix_key(var_.tau_key, i))));
+      for (int c = 0; c < cols_; ++c)
+        rate_[n + static_cast<std::size_t>(c)] =
+            *std::max_element(&rate_[idx(c, 0)], &rate_[idx(c, 0)] + rows_);
     }
     if (var_.write_sigma_v > 0.0) write_noise_.assign(n, 0.0f);
   }
-  if (var_.write_sigma_v > 0.0) {
-    const std::uint64_t ev = mix_key(var_.write_key, static_cast<std::uint64_t>(token));
+  if (var_.write_sigma_v > 0.0) {  // the write's windows: w = sigma (a + b) / sqrt 2
+    const NoiseTables w = noise_window(mix_key(var_.write_key, static_cast<std::uint64_t>(token)));
+    const auto scale = static_cast<float>(var_.write_sigma_v * std::sqrt(0.5));
     float* wn = &write_noise_[idx(col, 0)];
-    for (int r = 0; r < rows_; ++r)
-      wn[r] = static_cast<float>(var_.write_sigma_v *
-                                 normal(mix_key(ev, static_cast<std::uint64_t>(r))));
+    for (int r = 0; r < rows_; ++r) wn[r] = scale * (w.a[r] + w.b[r]);
   }
 }
 
@@ -83,270 +96,340 @@ void GainCellArrayModel::vary_column(int col, std::int64_t token) {
 #else
 #define GCATTN_VARIED_CLONES
 #endif
-// The helpers below are inlined into each clone (a v4d passed between non-inlined functions
-// would change with the clone's ABI).
+// The helpers below are inlined into each copy of the kernels (a vector passed between
+// non-inlined functions would change with the copy's ABI).
 #define GCATTN_INLINE inline __attribute__((always_inline))
 
 namespace {
 
-using vec4d::abs4;
-using vec4d::hsum;
-using vec4d::load4;
-using vec4d::store4;
-using vec4d::v4d;
-using vec4d::v4l;
+constexpr int kMaxLevels = 256;         // set_write_grid's limit
+constexpr int kMaxRows = kNoiseWindow;  // array.rows at most
+constexpr double kLog2e = 1.4426950408889634;
 
-// exp(x) for x <= 0 in four lanes, to about 1e-16 relative (a per-cell decay needs one per cell
-// and read; libm's is scalar). Plain IEEE operations in a fixed order: the same on every CPU.
-// x = (32 n + j) ln2 / 32 + r with |r| <= ln2 / 64: exp(x) = 2^n 2^(j/32) exp(r), exp(r) by its
-// Taylor series to r^6, 2^(j/32) from a table (correctly rounded), 2^n by the exponent bits.
-constexpr double kExp2Table[32] = {
-    0x1.0000000000000p+0, 0x1.059b0d3158574p+0, 0x1.0b5586cf9890fp+0, 0x1.11301d0125b51p+0,
-    0x1.172b83c7d517bp+0, 0x1.1d4873168b9aap+0, 0x1.2387a6e756238p+0, 0x1.29e9df51fdee1p+0,
-    0x1.306fe0a31b715p+0, 0x1.371a7373aa9cbp+0, 0x1.3dea64c123422p+0, 0x1.44e086061892dp+0,
-    0x1.4bfdad5362a27p+0, 0x1.5342b569d4f82p+0, 0x1.5ab07dd485429p+0, 0x1.6247eb03a5585p+0,
-    0x1.6a09e667f3bcdp+0, 0x1.71f75e8ec5f74p+0, 0x1.7a11473eb0187p+0, 0x1.82589994cce13p+0,
-    0x1.8ace5422aa0dbp+0, 0x1.93737b0cdc5e5p+0, 0x1.9c49182a3f090p+0, 0x1.a5503b23e255dp+0,
-    0x1.ae89f995ad3adp+0, 0x1.b7f76f2fb5e47p+0, 0x1.c199bdd85529cp+0, 0x1.cb720dcef9069p+0,
-    0x1.d5818dcfba487p+0, 0x1.dfc97337b9b5fp+0, 0x1.ea4afa2a490dap+0, 0x1.f50765b6e4540p+0};
+// The kernel variants (template flags): grid-coded cells, a cubic per cell (else the column's
+// current per level, looked up: no offset, write noise or retention spread), per-cell decay,
+// read noise, gain, the additive terms (offset and write noise).
+enum : unsigned { kCoded = 1, kCubic = 2, kSpread = 4, kNoise = 8, kGain = 16, kAdd = 32 };
+constexpr unsigned kFlagCount = 64;
 
-GCATTN_INLINE v4d exp4(v4d x) {
-  const v4d lo = {-700.0, -700.0, -700.0, -700.0};
-  x = x < lo ? lo : x;  // below: exp < 1e-304, as good as 0 for a decay
-  const v4d shift = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
-  const v4d t = x * 46.16624130844683 + shift;  // m = round(32 x / ln2) in the low mantissa bits
-  const v4d m = t - shift;
-  // ln2 / 32 in two parts, the first with 20 trailing zero bits: m * hi is exact.
-  const v4d r = (x - m * 0.021660849390173098) - m * 2.325192846878874e-12;
-  const v4d p =
-      1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 +
-                                       r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-  v4l mi;
-  std::memcpy(&mi, &t, sizeof mi);
-  mi -= v4l{0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL,
-            0x4338000000000000LL};         // t's bits minus shift's: m (two's complement)
-  const v4l e = ((mi >> 5) + 1023) << 52;  // 2^n, n = floor(m / 32)
-  v4d scale;
-  std::memcpy(&scale, &e, sizeof scale);
-  const v4d table = {kExp2Table[mi[0] & 31], kExp2Table[mi[1] & 31], kExp2Table[mi[2] & 31],
-                     kExp2Table[mi[3] & 31]};
-  return (table * p) * scale;
+/// The variants that exist: the level lookup needs coded cells and nothing inside the cubic;
+/// dense cells (off-grid writes) always take gain and the additive terms from the tables.
+constexpr bool variant(unsigned f) {
+  if ((f & kCubic) == 0) return (f & kCoded) != 0 && (f & (kSpread | kAdd)) == 0;
+  if ((f & kCoded) == 0) return (f & kGain) != 0 && (f & kAdd) != 0;
+  return (f & (kSpread | kAdd)) != 0;
 }
+
+using RowsKernel = double (*)(const detail::VariedRead&, const double*, const float*, double*);
+using ColsKernel = double (*)(const detail::VariedRead&, const double*, double*);
 
 }  // namespace
 
-// What the current of each cell of one column at one read depends on (one read of one column).
-struct detail::VariedColumn {
-  const double* level_u;  // grid-coded cells: deviation per level, indexed by code
-  const std::uint8_t* code;
-  const double* u;  // dense cells
-  const float *gain, *offset, *rate, *write_noise;
-  std::array<double, 4> k;  // the nominal cell's cubic
-  double delta, log_delta;
-  bool spread;  // tau spread with leakage: a decay per cell
-  double read_sigma;
-  std::uint32_t read_event;
+// One read of a varied array: what its kernels need, the same for all of its columns.
+struct detail::VariedRead {
+  RowsKernel rows_kernel = nullptr;
+  ColsKernel cols_kernel = nullptr;
+  int rows = 0, cols = 0;
+  const std::uint8_t* code = nullptr;  // grid-coded cells [cols][rows]
+  const double* u = nullptr;           // dense cells [cols][rows]
+  const std::uint8_t* valid = nullptr;
+  const double* t_write = nullptr;
+  const std::int64_t* token = nullptr;
+  // Per cell [cols][rows], or one column of ones or zeros for all (stride 0): gain (1 + g),
+  // storage-node offset, decay-rate factor, write noise; the largest rate of each column.
+  const float *gain = nullptr, *offset = nullptr, *rate = nullptr, *write_noise = nullptr;
+  std::size_t gain_stride = 0, offset_stride = 0, rate_stride = 0, write_noise_stride = 0;
+  const float* rate_max = nullptr;
+  const Leakage* leakage = nullptr;
+  double now_s = 0.0;
+  std::int64_t now_token = 0;
+  const float *noise_a = nullptr, *noise_b = nullptr;  // noise_tables()
+  std::uint64_t noise_key = 0;                         // the read's key (read_key, token)
+  float read_scale = 0.0f;                             // noise.read_sigma / sqrt 2
+  std::array<double, 4> k{};                           // the nominal cell's cubic
+  std::array<float, 4> kf{};                           // the same in float
+  int levels = 0;
+  // The grid's deviation of each level, padded with zeros to 16 (the AVX-512 copy loads 8
+  // doubles or 16 floats).
+  alignas(64) std::array<double, kMaxLevels> level_u;
+  alignas(64) std::array<float, kMaxLevels> level_uf;
 };
 
 namespace {
 
-GCATTN_INLINE v4d cvt4(const float* p) {
-  return v4d{p[0], p[1], p[2], p[3]};
-}
+using detail::VariedRead;
 
-// The currents of rows r..r+3 of a column, one fused pass (the cells' tables are read once).
-template <bool kCoded, bool kSpread, bool kNoise>
-GCATTN_INLINE v4d currents4(const detail::VariedColumn& cc, int r, int row_index) {
-  v4d u;
-  if (kCoded) {
-    const std::uint8_t* code = cc.code + r;
-    u = v4d{cc.level_u[code[0]], cc.level_u[code[1]], cc.level_u[code[2]], cc.level_u[code[3]]};
-  } else {
-    u = load4(cc.u + r);
-  }
-  u += cvt4(cc.write_noise + r);
-  const v4d d = kSpread ? exp4(cc.log_delta * cvt4(cc.rate + r))
-                        : v4d{cc.delta, cc.delta, cc.delta, cc.delta};
-  const v4d w = d * u + cvt4(cc.offset + r);
-  v4d i = cvt4(cc.gain + r) * (cc.k[0] + w * (cc.k[1] + w * (cc.k[2] + w * cc.k[3])));
-  if (kNoise) {
-    const double* table = normal_table();
-    // One hash per two cells (rows 2k and 2k + 1 take its top and middle 12 bits).
-    const std::uint32_t h0 =
-        hash32(cc.read_event + static_cast<std::uint32_t>(row_index) * 0x9E3779B9U);
-    const std::uint32_t h1 =
-        hash32(cc.read_event + static_cast<std::uint32_t>(row_index + 2) * 0x9E3779B9U);
-    constexpr std::uint32_t kMask = (1U << kNoiseBits) - 1;
-    const v4d n = {table[h0 >> (32 - kNoiseBits)], table[(h0 >> 8) & kMask],
-                   table[h1 >> (32 - kNoiseBits)], table[(h1 >> 8) & kMask]};
-    i *= 1.0 + cc.read_sigma * n;
-  }
-  return i;
-}
+// The currents and sums in eight double lanes, the per-cell factors and (with a cubic per cell)
+// the currents themselves in sixteen float lanes.
+typedef double v8d __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32)));
+typedef double v2d __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v16f __attribute__((vector_size(64)));
+typedef std::uint32_t v16u __attribute__((vector_size(64)));
+typedef std::int32_t v16i __attribute__((vector_size(64)));
 
-// Calls f(r, currents of rows r..r+3) over the column's rows; a tail of fewer than four rows is
-// padded with copies of the last row (computed as the others, then dropped by f's caller).
-template <bool kCoded, bool kSpread, bool kNoise, class F>
-GCATTN_INLINE void for_currents(const detail::VariedColumn& cc, int rows, F f) {
-  int r = 0;
-  for (; r + 4 <= rows; r += 4) f(r, currents4<kCoded, kSpread, kNoise>(cc, r, r));
-  if (r == rows) return;
-  std::uint8_t code[4];
-  double u[4];
-  float gain[4], offset[4], rate[4], wn[4];
-  for (int j = 0; j < 4; ++j) {
-    const int k = std::min(r + j, rows - 1);
-    if (kCoded)
-      code[j] = cc.code[k];
-    else
-      u[j] = cc.u[k];
-    gain[j] = cc.gain[k];
-    offset[j] = cc.offset[k];
-    rate[j] = cc.rate[k];
-    wn[j] = cc.write_noise[k];
-  }
-  detail::VariedColumn tail = cc;
-  tail.code = code;
-  tail.u = u;
-  tail.gain = gain;
-  tail.offset = offset;
-  tail.rate = rate;
-  tail.write_noise = wn;
-  f(r, currents4<kCoded, kSpread, kNoise>(tail, 0, r));
-}
-
-// Row read of one column: sum_r in[r] * I_r (four lanes, then the tail rows in order) and the
-// activity sum |in * I|.
-template <bool kCoded, bool kSpread, bool kNoise>
-GCATTN_VARIED_CLONES double column_rows(const detail::VariedColumn& cc, const double* in, int rows,
-                                        double& activity) {
-  v4d p = {0, 0, 0, 0}, a = p;
-  double tail = 0.0, tail_act = 0.0;
-  for_currents<kCoded, kSpread, kNoise>(cc, rows, [&](int r, const v4d& i) {
-    if (r + 4 <= rows) {
-      const v4d x = load4(in + r) * i;
-      p += x;
-      a += abs4(x);
-    } else {
-      for (int j = 0; r + j < rows; ++j) {
-        const double x = in[r + j] * i[j];
-        tail += x;
-        tail_act += std::fabs(x);
-      }
-    }
-  });
-  activity += hsum(a) + tail_act;
-  return hsum(p) + tail;
-}
-
-// Column read of one column: out[r] += x * I_r; returns the activity sum |x * I|.
-template <bool kCoded, bool kSpread, bool kNoise>
-GCATTN_VARIED_CLONES double column_cols(const detail::VariedColumn& cc, double x, int rows,
-                                        double* out) {
-  v4d a = {0, 0, 0, 0};
-  double tail_act = 0.0;
-  for_currents<kCoded, kSpread, kNoise>(cc, rows, [&](int r, const v4d& i) {
-    if (r + 4 <= rows) {
-      const v4d y = x * i;
-      store4(out + r, load4(out + r) + y);
-      a += abs4(y);
-    } else {
-      for (int j = 0; r + j < rows; ++j) {
-        const double y = x * i[j];
-        out[r + j] += y;
-        tail_act += std::fabs(y);
-      }
-    }
-  });
-  return hsum(a) + tail_act;
-}
-
-struct RowsVisit {
-  const detail::VariedColumn& cc;
-  const double* in;
-  int rows;
-  double& activity;
-  template <bool A, bool B, bool C>
-  double run() const {
-    return column_rows<A, B, C>(cc, in, rows, activity);
-  }
-};
-struct ColsVisit {
-  const detail::VariedColumn& cc;
-  double x;
-  int rows;
-  double* out;
-  template <bool A, bool B, bool C>
-  double run() const {
-    return column_cols<A, B, C>(cc, x, rows, out);
-  }
+// What the current of each cell of one column at one read depends on.
+struct VariedColumn {
+  const std::uint8_t* code = nullptr;
+  const double* u = nullptr;
+  const float *gain = nullptr, *offset = nullptr, *rate = nullptr, *write_noise = nullptr;
+  const float *noise_a = nullptr, *noise_b = nullptr;  // the read noise's windows
+  double delta = 1.0;                                  // the column's decay
+  float delta_f = 1.0f;                                // the same in float
+  float log2_delta = 0.0f;  // its base-2 logarithm (the retention spread)
+  bool clamp = false;       // some cell's decay exponent leaves [-125, 120]
 };
 
-// The kernel variant of a column (coded or dense cells, per-cell decay, read noise).
-template <class Visit>
-auto dispatch(const detail::VariedColumn& cc, Visit v) {
-  const bool noise = cc.read_sigma > 0.0;
-  if (cc.code) {
-    if (cc.spread)
-      return noise ? v.template run<true, true, true>() : v.template run<true, true, false>();
-    return noise ? v.template run<true, false, true>() : v.template run<true, false, false>();
+namespace portable {
+#define GCATTN_KERNEL GCATTN_INLINE
+#define GCATTN_ENTRY GCATTN_VARIED_CLONES
+struct FloatLevels {
+  const float* v;
+};
+struct LevelBuffer {
+  float v[kMaxLevels];
+};
+GCATTN_KERNEL FloatLevels make_float_levels(const float* v) {
+  return FloatLevels{v};
+}
+GCATTN_KERNEL FloatLevels level_currents(const VariedRead& rd, double delta, LevelBuffer& buf) {
+  for (int i = 0; i < rd.levels; ++i) {
+    const double w = delta * rd.level_u[static_cast<std::size_t>(i)];
+    buf.v[i] = static_cast<float>(rd.k[0] + w * (rd.k[1] + w * (rd.k[2] + w * rd.k[3])));
   }
-  if (cc.spread)
-    return noise ? v.template run<false, true, true>() : v.template run<false, true, false>();
-  return noise ? v.template run<false, false, true>() : v.template run<false, false, false>();
+  return FloatLevels{buf.v};
+}
+GCATTN_KERNEL v16f lookup16(const FloatLevels& l, const std::uint8_t* c) {
+  return v16f{l.v[c[0]],  l.v[c[1]],  l.v[c[2]],  l.v[c[3]], l.v[c[4]],  l.v[c[5]],
+              l.v[c[6]],  l.v[c[7]],  l.v[c[8]],  l.v[c[9]], l.v[c[10]], l.v[c[11]],
+              l.v[c[12]], l.v[c[13]], l.v[c[14]], l.v[c[15]]};
+}
+GCATTN_KERNEL v8d low8(const v16f& x) {
+  v8f h;
+  std::memcpy(&h, &x, sizeof h);
+  return __builtin_convertvector(h, v8d);
+}
+GCATTN_KERNEL v8d high8(const v16f& x) {
+  v8f h;
+  std::memcpy(&h, reinterpret_cast<const char*>(&x) + sizeof h, sizeof h);
+  return __builtin_convertvector(h, v8d);
+}
+GCATTN_KERNEL v16f max16(const v16f& a, float b) {
+  return a > b ? a : b;
+}
+GCATTN_KERNEL v16f min16(const v16f& a, float b) {
+  return a < b ? a : b;
+}
+GCATTN_KERNEL v16f round16(const v16f& x) {
+  const float shift = 0x1.8p23f;  // x + shift rounds x to an integer in the low mantissa bits
+  return (x + shift) - shift;
+}
+GCATTN_KERNEL v16f scale16(const v16f& y, const v16f& n) {
+  const v16i ni = __builtin_convertvector(n, v16i);
+  v16u yu, nu;
+  std::memcpy(&yu, &y, sizeof yu);
+  std::memcpy(&nu, &ni, sizeof nu);
+  yu += nu << 23;  // the exponent plus n (two's complement)
+  v16f out;
+  std::memcpy(&out, &yu, sizeof out);
+  return out;
+}
+#include "gain_cell_array_varied_kernels.h"
+#undef GCATTN_KERNEL
+#undef GCATTN_ENTRY
+}  // namespace portable
+
+#if GCATTN_VARIED_AVX512
+// With at most 8 grid levels a column's per-level values sit in one register and vpermpd (or
+// vpermps) picks 8 (16) cells' values by their codes.
+namespace avx512 {
+#define GCATTN_AVX512_TARGET __attribute__((target("avx512f")))
+#define GCATTN_KERNEL GCATTN_INLINE GCATTN_AVX512_TARGET
+#define GCATTN_ENTRY GCATTN_AVX512_TARGET
+struct FloatLevels {
+  __m512 v;
+};
+struct LevelBuffer {};
+GCATTN_KERNEL FloatLevels make_float_levels(const float* v) {
+  return FloatLevels{_mm512_loadu_ps(v)};
+}
+GCATTN_KERNEL FloatLevels level_currents(const VariedRead& rd, double delta, LevelBuffer&) {
+  v8d w;
+  std::memcpy(&w, rd.level_u.data(), sizeof w);
+  w = delta * w;
+  const v8d c = rd.k[0] + w * (rd.k[1] + w * (rd.k[2] + w * rd.k[3]));
+  __m512d cd;
+  std::memcpy(&cd, &c, sizeof cd);
+  return FloatLevels{_mm512_zextps256_ps512(_mm512_cvtpd_ps(cd))};
+}
+GCATTN_KERNEL v16f lookup16(const FloatLevels& l, const std::uint8_t* c) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
+  const __m512 x = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(b), l.v);
+  v16f y;
+  std::memcpy(&y, &x, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v8d low8(const v16f& x) {
+  __m512 v;
+  std::memcpy(&v, &x, sizeof v);
+  const __m512d d = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
+  v8d y;
+  std::memcpy(&y, &d, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v8d high8(const v16f& x) {
+  __m512 v;
+  std::memcpy(&v, &x, sizeof v);
+  const __m512d d =
+      _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  v8d y;
+  std::memcpy(&y, &d, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v16f max16(const v16f& a, float b) {
+  __m512 v;
+  std::memcpy(&v, &a, sizeof v);
+  const __m512 m = _mm512_max_ps(v, _mm512_set1_ps(b));
+  v16f y;
+  std::memcpy(&y, &m, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v16f min16(const v16f& a, float b) {
+  __m512 v;
+  std::memcpy(&v, &a, sizeof v);
+  const __m512 m = _mm512_min_ps(v, _mm512_set1_ps(b));
+  v16f y;
+  std::memcpy(&y, &m, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v16f round16(const v16f& x) {
+  __m512 v;
+  std::memcpy(&v, &x, sizeof v);
+  const __m512 r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  v16f y;
+  std::memcpy(&y, &r, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v16f scale16(const v16f& y, const v16f& n) {
+  __m512 a, b;
+  std::memcpy(&a, &y, sizeof a);
+  std::memcpy(&b, &n, sizeof b);
+  const __m512 r = _mm512_scalef_ps(a, b);
+  v16f out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
+#include "gain_cell_array_varied_kernels.h"
+#undef GCATTN_KERNEL
+#undef GCATTN_ENTRY
+}  // namespace avx512
+#endif
+
+// The kernels of variant `flags` (one of variant()), the AVX-512 copy when `wide` (coded cells).
+template <unsigned F = 0>
+void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
+  if constexpr (F < kFlagCount) {
+    if constexpr (variant(F)) {
+      if (flags == F) {
+#if GCATTN_VARIED_AVX512
+        if constexpr ((F & kCoded) != 0) {
+          if (wide) {
+            rows = &avx512::read_rows<F>;
+            cols = &avx512::read_cols<F>;
+            return;
+          }
+        }
+#endif
+        (void)wide;
+        rows = &portable::read_rows<F>;
+        cols = &portable::read_cols<F>;
+        return;
+      }
+    }
+    kernels<F + 1>(flags, wide, rows, cols);
+  }
+}
+
+bool cpu_has_avx512() {
+#if GCATTN_VARIED_AVX512
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
 }
 
 }  // namespace
 
-detail::VariedColumn GainCellArrayModel::column_cells(int c, double now_s,
-                                                      std::int64_t now_token) const {
-  const std::size_t base = idx(c, 0);
-  const double el = now_s - t_write_s_[c];
-  const std::int64_t age = now_token - token_[c];
-  // Read noise: one event per (array, read token, column), one draw per cell of it.
-  const auto event = static_cast<std::uint32_t>(
-      mix_key(mix_key(var_.read_key, static_cast<std::uint64_t>(now_token)),
-              static_cast<std::uint64_t>(c)));
-  return detail::VariedColumn{level_u_.data(),
-                              coded_ ? &code_[base] : nullptr,
-                              coded_ ? nullptr : &u_[base],
-                              gain_.empty() ? ones() : &gain_[base],
-                              offset_.empty() ? zeros() : &offset_[base],
-                              rate_.empty() ? ones() : &rate_[base],
-                              write_noise_.empty() ? zeros() : &write_noise_[base],
-                              cell_.coefficients(),
-                              leakage_.factor(el, age),
-                              leakage_.log_factor(el, age),
-                              var_.tau_sigma > 0.0 && leakage_.mode() != LeakageMode::Off,
-                              var_.read_sigma,
-                              event};
+detail::VariedRead GainCellArrayModel::varied_read(double now_s, std::int64_t now_token) const {
+  detail::VariedRead rd;
+  const bool spread = var_.tau_sigma > 0.0 && leakage_.mode() != LeakageMode::Off;
+  const bool noise = var_.read_sigma > 0.0;
+  const bool add = !offset_.empty() || !write_noise_.empty();
+  unsigned f = 0;
+  if (coded_) {
+    f |= kCoded;
+    if (spread || add) f |= kCubic;
+    if (!gain_.empty()) f |= kGain;
+    if (add) f |= kAdd;
+  } else {
+    f |= kCubic | kGain | kAdd;  // the tables of ones and zeros where nothing varies
+  }
+  if (spread) f |= kSpread;
+  if (noise) f |= kNoise;
+  const bool wide = coded_ && level_u_.size() <= 8 && cpu_has_avx512() && avx512_reads();
+  kernels(f, wide, rd.rows_kernel, rd.cols_kernel);
+  rd.rows = rows_;
+  rd.cols = cols_;
+  rd.code = coded_ ? code_.data() : nullptr;
+  rd.u = coded_ ? nullptr : u_.data();
+  rd.valid = valid_.data();
+  rd.t_write = t_write_s_.data();
+  rd.token = token_.data();
+  const auto table = [&](const std::pmr::vector<float>& t, const float* none, const float*& p,
+                         std::size_t& stride) {
+    p = t.empty() ? none : t.data();
+    stride = t.empty() ? 0 : static_cast<std::size_t>(rows_);
+  };
+  table(gain_, ones(), rd.gain, rd.gain_stride);
+  table(offset_, zeros(), rd.offset, rd.offset_stride);
+  table(rate_, ones(), rd.rate, rd.rate_stride);
+  table(write_noise_, zeros(), rd.write_noise, rd.write_noise_stride);
+  rd.rate_max = rate_.empty() ? nullptr : rate_.data() + idx(cols_, 0);
+  rd.leakage = &leakage_;
+  rd.now_s = now_s;
+  rd.now_token = now_token;
+  if (noise) {
+    const NoiseTables& t = noise_tables();
+    rd.noise_a = t.a;
+    rd.noise_b = t.b;
+    rd.noise_key = mix_key(var_.read_key, static_cast<std::uint64_t>(now_token));
+    rd.read_scale = static_cast<float>(var_.read_sigma * std::sqrt(0.5));
+  }
+  rd.k = cell_.coefficients();
+  for (std::size_t i = 0; i < 4; ++i) rd.kf[i] = static_cast<float>(rd.k[i]);
+  const std::size_t n = level_u_.size();
+  rd.levels = static_cast<int>(n);
+  std::copy(level_u_.begin(), level_u_.end(), rd.level_u.begin());
+  for (std::size_t i = 0; i < n; ++i) rd.level_uf[i] = static_cast<float>(level_u_[i]);
+  for (std::size_t i = n; i < 16; ++i) rd.level_u[i] = rd.level_uf[i] = 0.0f;
+  return rd;
 }
 
 double GainCellArrayModel::read_rows_varied(const double* in_rows, double now_s,
                                             std::int64_t now_token, double* out_cols) const {
-  double activity = 0.0;
-  for (int c = 0; c < cols_; ++c) {
-    if (!valid_[c]) {
-      out_cols[c] = 0.0;
-      continue;
-    }
-    const detail::VariedColumn cells = column_cells(c, now_s, now_token);
-    out_cols[c] = dispatch(cells, RowsVisit{cells, in_rows, rows_, activity});
-  }
-  return activity;
+  const detail::VariedRead rd = varied_read(now_s, now_token);
+  float in_f[kMaxRows];  // the inputs as float (the products of the float kernels)
+  for (int r = 0; r < rows_; ++r) in_f[r] = static_cast<float>(in_rows[r]);
+  return rd.rows_kernel(rd, in_rows, in_f, out_cols);
 }
 
 double GainCellArrayModel::read_cols_varied(const double* in_cols, double now_s,
                                             std::int64_t now_token, double* out_rows) const {
+  const detail::VariedRead rd = varied_read(now_s, now_token);
   std::fill(out_rows, out_rows + rows_, 0.0);
-  double activity = 0.0;
-  for (int c = 0; c < cols_; ++c) {
-    const double x = in_cols[c];
-    if (!valid_[c] || x == 0.0) continue;
-    const detail::VariedColumn cells = column_cells(c, now_s, now_token);
-    activity += dispatch(cells, ColsVisit{cells, x, rows_, out_rows});
-  }
-  return activity;
+  return rd.cols_kernel(rd, in_cols, out_rows);
 }
 
 }  // namespace gcattn

@@ -1,7 +1,10 @@
 #include "gcattn/physics/variation.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace gcattn {
 
@@ -26,6 +29,31 @@ const double* normal_table() {
     return t;
   }();
   return table.data();
+}
+
+namespace {
+
+// normal_table() as float in the order of a Fisher-Yates shuffle driven by keyed hashes of `key`,
+// then its first kNoiseWindow entries again.
+std::vector<float> shuffled_normals(std::uint64_t key) {
+  std::vector<float> v(static_cast<std::size_t>(kNoiseLevels + kNoiseWindow));
+  const double* z = normal_table();
+  for (int i = 0; i < kNoiseLevels; ++i) v[static_cast<std::size_t>(i)] = static_cast<float>(z[i]);
+  for (std::uint64_t i = kNoiseLevels - 1; i > 0; --i) {
+    const std::uint64_t j = mix_key(key, i) % (i + 1);
+    std::swap(v[i], v[j]);
+  }
+  std::copy(v.begin(), v.begin() + kNoiseWindow, v.begin() + kNoiseLevels);
+  return v;
+}
+
+}  // namespace
+
+const NoiseTables& noise_tables() {
+  static const std::vector<float> a = shuffled_normals(0x6A09E667F3BCC908ULL),
+                                  b = shuffled_normals(0xBB67AE8584CAA73BULL);
+  static const NoiseTables t{a.data(), b.data()};
+  return t;
 }
 
 }  // namespace gcattn

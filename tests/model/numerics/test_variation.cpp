@@ -3,11 +3,14 @@
 // sampled values have the configured spread, and accuracy degrades on average as a sigma grows.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "gcattn/numerics/converters.h"
 #include "gcattn/numerics/head.h"
 #include "gcattn/physics/variation.h"
 
@@ -239,4 +242,273 @@ TEST_CASE("Varied row and column reads see the same cell currents, also in a tai
   arr.read_cols(in_c.data(), 0.0, 20, by_cols.data());
   CHECK(by_cols[29] != by_cols[28]);
   CHECK(by_cols[28] != by_cols[27]);
+}
+
+namespace {
+
+// An array of configuration cfg written with random grid levels in every column but the last
+// two: grid-coded (make_array) or, with dense, the same voltages in an array without the grid
+// (one double per cell).
+GainCellArrayModel random_array(const Config& cfg, bool dense, unsigned seed) {
+  const HardwareParams p = HardwareParams::from(cfg);
+  const WriteDac dac = WriteDac::from(p);
+  GainCellArrayModel a =
+      dense ? GainCellArrayModel(p.rows, p.cols, CellModel::from(p), Leakage::from(p), p.v_mid_v)
+            : make_array(p, Unit::KArray, Site{1, 2, 3});
+  if (dense) a.set_nonideality(p.nonideal, Site{1, 2, 3}, Unit::KArray);
+  std::mt19937 rng(seed);
+  const int levels = dac.grid_max_index() - dac.grid_min_index() + 1;
+  std::vector<double> volts(static_cast<std::size_t>(p.rows));
+  for (int c = 0; c + 2 < p.cols; ++c) {
+    for (double& v : volts)
+      v = dac.step_v() * (dac.grid_min_index() + static_cast<int>(rng() % levels));
+    a.write_column(c, volts.data(), 2e-6 * c, c);
+  }
+  return a;
+}
+
+struct Reads {
+  std::vector<double> rows, cols;
+  double rows_activity = 0.0, cols_activity = 0.0;
+  bool operator==(const Reads& o) const {
+    return std::memcmp(rows.data(), o.rows.data(), rows.size() * sizeof(double)) == 0 &&
+           std::memcmp(cols.data(), o.cols.data(), cols.size() * sizeof(double)) == 0 &&
+           std::memcmp(&rows_activity, &o.rows_activity, sizeof(double)) == 0 &&
+           std::memcmp(&cols_activity, &o.cols_activity, sizeof(double)) == 0;
+  }
+};
+
+// A row read and a column read of a at (now_s, now_token), inputs drawn from seed.
+Reads read_both(const GainCellArrayModel& a, double now_s, std::int64_t now_token, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> in_r(static_cast<std::size_t>(a.rows())),
+      in_c(static_cast<std::size_t>(a.cols()));
+  for (double& x : in_r) x = u(rng);
+  for (double& x : in_c) x = u(rng) < 0.2 ? 0.0 : u(rng);
+  Reads r;
+  r.rows.resize(static_cast<std::size_t>(a.cols()));
+  r.cols.resize(static_cast<std::size_t>(a.rows()));
+  r.rows_activity = a.read_rows(in_r.data(), now_s, now_token, r.rows.data());
+  r.cols_activity = a.read_cols(in_c.data(), now_s, now_token, r.cols.data());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("Varied reads: the AVX-512 kernels equal the portable ones, grid codes equal dense cells",
+          "[numerics][variation][simd]") {
+  if (!GainCellArrayModel::avx512_reads()) WARN("no AVX-512 on this CPU: both runs are portable");
+  const std::vector<std::vector<std::string>> chips = {
+      {"variation.cell_gain_sigma=0.1"},
+      {"noise.read_sigma=0.1"},
+      {"variation.cell_gain_sigma=0.1", "noise.read_sigma=0.1"},
+      {"variation.tau_sigma=1"},
+      {"variation.tau_sigma=3", "noise.read_sigma=0.1"},  // old cells: clamped decay exponents
+      {"variation.cell_offset_sigma_v=0.02"},
+      {"noise.write_sigma_v=0.02", "noise.read_sigma=0.05"},
+      {"variation.cell_gain_sigma=0.1", "variation.cell_offset_sigma_v=0.01",
+       "variation.tau_sigma=0.5", "noise.read_sigma=0.05", "noise.write_sigma_v=0.01"},
+  };
+  for (const auto& chip : chips) {
+    for (int rows : {64, 61, 12, 3}) {
+      std::vector<std::string> set = chip;
+      set.push_back("array.rows=" + std::to_string(rows));
+      set.push_back("leakage.mode=time");
+      set.push_back("leakage.tau_s=1e-4");  // columns from barely to fully decayed
+      Config cfg = small(set);
+      INFO("rows " << rows << ": " << chip.front() << " (" << chip.size() << " settings)");
+      const GainCellArrayModel coded = random_array(cfg, false, 7),
+                               dense = random_array(cfg, true, 7);
+      REQUIRE(coded.grid_coded());
+      REQUIRE_FALSE(dense.grid_coded());
+      REQUIRE(coded.varied());
+      const double now = 2e-6 * 40;
+      GainCellArrayModel::enable_avx512_reads(true);
+      const Reads wide = read_both(coded, now, 40, 11);
+      GainCellArrayModel::enable_avx512_reads(false);
+      const Reads portable = read_both(coded, now, 40, 11);
+      const Reads dense_reads = read_both(dense, now, 40, 11);
+      GainCellArrayModel::enable_avx512_reads(true);
+      CHECK(wide == portable);
+      // Dense cells always take the per-cell cubic; so do grid codes with an offset, write noise
+      // or a retention spread.
+      const HardwareParams p = HardwareParams::from(cfg);
+      if (p.nonideal.tau_sigma > 0.0 || p.nonideal.cell_offset_sigma_v > 0.0 ||
+          p.nonideal.write_sigma_v > 0.0)
+        CHECK(dense_reads == portable);
+    }
+  }
+}
+
+TEST_CASE("Read noise has the configured spread, new for every read and cell",
+          "[numerics][variation]") {
+  // A linear cell without leakage: a one-hot row read gives slope * u * (1 + sigma n) per cell.
+  const double sigma = 0.1;
+  Config cfg = small({"noise.read_sigma=0.1", "cell.model=linear", "leakage.mode=off"});
+  const HardwareParams p = HardwareParams::from(cfg);
+  GainCellArrayModel arr = make_array(p, Unit::VArray, Site{0, 1, 0});
+  const WriteDac dac = WriteDac::from(p);  // every cell at the top of the write grid
+  std::vector<double> volts(static_cast<std::size_t>(p.rows), dac.step_v() * dac.grid_max_index());
+  for (int c = 0; c < p.cols; ++c) arr.write_column(c, volts.data(), 0.0, c);
+  const double nominal = p.linear_slope_ua_per_v * (volts[0] - p.v_mid_v);
+  REQUIRE(nominal > 0.0);
+  const int reads = 16;
+  // n[read][col][row]
+  std::vector<double> n(static_cast<std::size_t>(reads * p.cols * p.rows));
+  auto at = [&](int t, int c, int r) -> double& {
+    return n[static_cast<std::size_t>((t * p.cols + c) * p.rows + r)];
+  };
+  std::vector<double> in(static_cast<std::size_t>(p.rows)), out(static_cast<std::size_t>(p.cols));
+  for (int t = 0; t < reads; ++t) {
+    for (int r = 0; r < p.rows; ++r) {
+      std::fill(in.begin(), in.end(), 0.0);
+      in[static_cast<std::size_t>(r)] = 1.0;
+      arr.read_rows(in.data(), 0.0, 100 + t, out.data());
+      for (int c = 0; c < p.cols; ++c)
+        at(t, c, r) = (out[static_cast<std::size_t>(c)] / nominal - 1.0) / sigma;
+    }
+  }
+  // A repeated read (same token) sees the same noise.
+  in.assign(in.size(), 0.0);
+  in[5] = 1.0;
+  arr.read_rows(in.data(), 0.0, 100 + 3, out.data());
+  CHECK((out[7] / nominal - 1.0) / sigma == Approx(at(3, 7, 5)).margin(1e-5));
+  // Unit normal: mean 0, variance 1, symmetric tails.
+  double s1 = 0.0, s2 = 0.0, s4 = 0.0;
+  int beyond2 = 0;
+  for (double x : n) {
+    s1 += x;
+    s2 += x * x;
+    s4 += x * x * x * x;
+    beyond2 += std::fabs(x) > 2.0;
+  }
+  const double N = static_cast<double>(n.size());
+  CHECK(s1 / N == Approx(0.0).margin(0.03));
+  CHECK(s2 / N == Approx(1.0).epsilon(0.05));
+  CHECK(s4 / N == Approx(3.0).epsilon(0.1));           // normal kurtosis
+  CHECK(beyond2 / N == Approx(0.0455).epsilon(0.15));  // P(|z| > 2)
+  // Uncorrelated: neighbouring rows of a column, neighbouring columns, consecutive reads.
+  auto correlation = [&](int dt, int dc, int dr) {
+    double sxy = 0.0;
+    int count = 0;
+    for (int t = 0; t + dt < reads; ++t)
+      for (int c = 0; c + dc < p.cols; ++c)
+        for (int r = 0; r + dr < p.rows; ++r) {
+          sxy += at(t, c, r) * at(t + dt, c + dc, r + dr);
+          ++count;
+        }
+    return sxy / count;
+  };
+  CHECK(std::fabs(correlation(0, 0, 1)) < 0.03);
+  CHECK(std::fabs(correlation(0, 1, 0)) < 0.03);
+  CHECK(std::fabs(correlation(1, 0, 0)) < 0.03);
+  CHECK(std::fabs(correlation(0, 1, 1)) < 0.03);
+}
+
+TEST_CASE("Write noise has the configured spread, new for every write", "[numerics][variation]") {
+  // A linear cell without leakage: a one-hot row read gives slope * (u + w) per cell.
+  const double sigma = 0.02;
+  const HardwareParams p = HardwareParams::from(
+      small({"noise.write_sigma_v=0.02", "cell.model=linear", "leakage.mode=off"}));
+  GainCellArrayModel arr = make_array(p, Unit::VArray, Site{0, 1, 0});
+  const WriteDac dac = WriteDac::from(p);
+  std::vector<double> volts(static_cast<std::size_t>(p.rows), dac.step_v() * dac.grid_max_index());
+  const double u = volts[0] - p.v_mid_v;
+  std::vector<double> in(static_cast<std::size_t>(p.rows)), out(static_cast<std::size_t>(p.cols));
+  const int writes = 8;  // every column rewritten, as tokens c + 32 w
+  std::vector<double> n(static_cast<std::size_t>(writes * p.cols * p.rows));
+  auto at = [&](int w, int c, int r) -> double& {
+    return n[static_cast<std::size_t>((w * p.cols + c) * p.rows + r)];
+  };
+  for (int w = 0; w < writes; ++w) {
+    for (int c = 0; c < p.cols; ++c) arr.write_column(c, volts.data(), 0.0, c + p.cols * w);
+    for (int r = 0; r < p.rows; ++r) {
+      std::fill(in.begin(), in.end(), 0.0);
+      in[static_cast<std::size_t>(r)] = 1.0;
+      arr.read_rows(in.data(), 0.0, 1000, out.data());
+      for (int c = 0; c < p.cols; ++c)
+        at(w, c, r) = (out[static_cast<std::size_t>(c)] / p.linear_slope_ua_per_v - u) / sigma;
+    }
+  }
+  double s1 = 0.0, s2 = 0.0, s4 = 0.0;
+  for (double x : n) {
+    s1 += x;
+    s2 += x * x;
+    s4 += x * x * x * x;
+  }
+  const double N = static_cast<double>(n.size());
+  CHECK(s1 / N == Approx(0.0).margin(0.04));
+  CHECK(s2 / N == Approx(1.0).epsilon(0.06));
+  CHECK(s4 / N == Approx(3.0).epsilon(0.12));
+  auto correlation = [&](int dw, int dc, int dr) {
+    double sxy = 0.0;
+    int count = 0;
+    for (int w = 0; w + dw < writes; ++w)
+      for (int c = 0; c + dc < p.cols; ++c)
+        for (int r = 0; r + dr < p.rows; ++r) {
+          sxy += at(w, c, r) * at(w + dw, c + dc, r + dr);
+          ++count;
+        }
+    return sxy / count;
+  };
+  CHECK(std::fabs(correlation(0, 0, 1)) < 0.04);
+  CHECK(std::fabs(correlation(0, 1, 0)) < 0.04);
+  CHECK(std::fabs(correlation(1, 0, 0)) < 0.04);
+}
+
+TEST_CASE("Retention spread: log-normal time constants, each cell's decay to about 1e-6",
+          "[numerics][variation]") {
+  // A linear cell: a one-hot row read gives slope * u * delta^r per cell, r = exp(-sigma z) the
+  // cell's decay-rate factor (tau_cell = tau / r).
+  auto array = [](const std::string& sigma) {
+    const HardwareParams p =
+        HardwareParams::from(small({"variation.tau_sigma=" + sigma, "cell.model=linear",
+                                    "leakage.mode=time", "leakage.tau_s=1e-6"}));
+    GainCellArrayModel arr = make_array(p, Unit::KArray, Site{0, 0, 1});
+    const WriteDac dac = WriteDac::from(p);
+    std::vector<double> volts(static_cast<std::size_t>(p.rows),
+                              dac.step_v() * dac.grid_max_index());
+    for (int c = 0; c < p.cols; ++c) arr.write_column(c, volts.data(), 0.0, c);
+    return std::make_pair(arr, p.linear_slope_ua_per_v * (volts[0] - p.v_mid_v));
+  };
+  // Row r of every column at time t (ln delta = -t / 1 us), relative to the undecayed current.
+  auto read = [](const GainCellArrayModel& arr, double nominal, int r, double t) {
+    std::vector<double> in(static_cast<std::size_t>(arr.rows())),
+        out(static_cast<std::size_t>(arr.cols()));
+    in[static_cast<std::size_t>(r)] = 1.0;
+    arr.read_rows(in.data(), t, 0, out.data());
+    for (double& x : out) x /= nominal;
+    return out;
+  };
+  {
+    // sigma 0.5: ln r is normal with that spread.
+    const auto [arr, nominal] = array("0.5");
+    double s1 = 0.0, s2 = 0.0;
+    int count = 0;
+    for (int r = 0; r < arr.rows(); ++r) {
+      for (double x : read(arr, nominal, r, 0.3e-6)) {
+        const double ln_rate = std::log(std::log(x) / -0.3);
+        s1 += ln_rate;
+        s2 += ln_rate * ln_rate;
+        ++count;
+      }
+    }
+    const double mean = s1 / count, sd = std::sqrt(s2 / count - mean * mean);
+    CHECK(mean == Approx(0.0).margin(0.03));
+    CHECK(sd == Approx(0.5).epsilon(0.05));
+  }
+  {
+    // A negligible spread (every rate 1 in single precision): each cell decays as exp(-t / tau),
+    // in single precision (the exponent rounded to float: a relative error of about 1e-7 per unit
+    // of it).
+    const auto [arr, nominal] = array("1e-9");
+    for (double t : {1e-8, 3e-7, 1e-6, 5e-6, 2e-5, 6e-5}) {
+      INFO("t = " << t);
+      const double exact = std::exp(-t / 1e-6);
+      for (int r : {0, 17, 31})
+        for (double x : read(arr, nominal, r, t))
+          CHECK(std::fabs(x / exact - 1.0) < 1e-6 + 1e-7 * t / 1e-6);
+    }
+  }
 }

@@ -16,7 +16,7 @@
 namespace gcattn {
 
 namespace detail {
-struct VariedColumn;  // gain_cell_array_varied.cpp
+struct VariedRead;  // gain_cell_array_varied.cpp
 }  // namespace detail
 
 class GainCellArrayModel {
@@ -114,7 +114,7 @@ class GainCellArrayModel {
   void stamp(int col, double t_s, std::int64_t token);
   // The varied path (set_nonideality; gain_cell_array_varied.cpp).
   void vary_column(int col, std::int64_t token);
-  detail::VariedColumn column_cells(int col, double now_s, std::int64_t now_token) const;
+  detail::VariedRead varied_read(double now_s, std::int64_t now_token) const;
   double read_rows_varied(const double* in_rows, double now_s, std::int64_t now_token,
                           double* out_cols) const;
   double read_cols_varied(const double* in_cols, double now_s, std::int64_t now_token,
@@ -138,7 +138,8 @@ class GainCellArrayModel {
   int n_valid_ = 0;
   // Variation and noise: the sigmas and the keys of their streams; per cell [cols][rows] the
   // current gain (1 + sigma z), storage-node offset (V), decay-rate factor (1 / tau multiplier)
-  // and the noise of the latest write (V), allocated on the first write for those that vary.
+  // and the noise of the latest write (V), allocated on the first write for those that vary (the
+  // decay-rate factors followed by the largest of each column).
   struct Variation {
     double gain_sigma = 0.0, offset_sigma_v = 0.0, tau_sigma = 0.0, read_sigma = 0.0,
            write_sigma_v = 0.0;

@@ -56,8 +56,7 @@ inline double normal(std::uint64_t h) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-/// 32-bit integer hash (Wellons' lowbias32): cheap enough per cell and read, and it vectorises
-/// (32-bit multiplies).
+/// 32-bit integer hash (Wellons' lowbias32; 32-bit multiplies, so it vectorises).
 inline std::uint32_t hash32(std::uint32_t x) {
   x ^= x >> 16;
   x *= 0x7FEB352DU;
@@ -67,10 +66,28 @@ inline std::uint32_t hash32(std::uint32_t x) {
 }
 
 /// kNoiseLevels values of the standard normal at the midpoints of as many equally likely
-/// intervals (inverse CDF), rescaled to unit variance: a draw is one entry picked by a hash (read
-/// noise, per cell and read). Bounded at about +-3.5.
+/// intervals (inverse CDF), rescaled to unit variance. Bounded at about +-3.7.
 inline constexpr int kNoiseBits = 12;
+inline constexpr int kNoiseLevels = 1 << kNoiseBits;
 const double* normal_table();
+
+/// The noise's two sequences (docs/nonidealities.md): each a fixed pseudo-random permutation of
+/// normal_table()'s values (as float), followed by a copy of its first kNoiseWindow entries, so
+/// that kNoiseWindow consecutive entries from any offset below kNoiseLevels are contiguous. An
+/// event (a read of a column, a write of a column) takes its cells' noise from consecutive
+/// entries of each, from two offsets its key picks (noise_window): n = (a[row] + b[row]) / sqrt 2.
+inline constexpr int kNoiseWindow = 4096;  // array.rows at most
+struct NoiseTables {
+  const float* a = nullptr;
+  const float* b = nullptr;
+};
+const NoiseTables& noise_tables();
+/// The windows of the event with key `key` (any 64-bit hash): the two sequences from their
+/// offsets (the key's low and high bits).
+inline NoiseTables noise_window(std::uint64_t key) {
+  const NoiseTables& t = noise_tables();
+  return NoiseTables{t.a + (key & (kNoiseLevels - 1)), t.b + ((key >> 32) & (kNoiseLevels - 1))};
+}
 
 /// The static input-referred offsets of `count` converters of one unit, in units of their input
 /// full scale: sigma_lsb * lsb * z_i. Empty when the sigma is zero (no offsets at all).

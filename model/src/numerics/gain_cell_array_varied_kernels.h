@@ -1,0 +1,333 @@
+// The read kernels of the varied arrays (gain_cell_array_varied.cpp), written once and included
+// twice by that file: into namespace `portable` (compiled for AVX2 and the baseline through
+// target_clones) and, on x86-64, into namespace `avx512` (compiled for AVX-512F). No include
+// guard on purpose. The including namespace provides:
+//   GCATTN_KERNEL  the attributes of the helpers below (always_inline, and the target);
+//   GCATTN_ENTRY   the attributes of the two entry points (read_rows, read_cols);
+//   FloatLevels: one float per grid level, with make_float_levels(const float*) and
+//     lookup16(const FloatLevels&, codes) -> v16f (the values of 16 cells given their codes);
+//   LevelBuffer and level_currents(const VariedRead&, double delta, LevelBuffer&) -> FloatLevels:
+//     a column's current of each level, k0 + w (k1 + w (k2 + w k3)), w = delta u, in double,
+//     rounded to float;
+//   low8 / high8(v16f) -> v8d: the lanes 0..7 / 8..15 as doubles;
+//   max16 / min16(v16f, float): a > b ? a : b / a < b ? a : b per lane;
+//   round16(v16f): each lane rounded to the nearest integer, ties to even (|x| < 2^22);
+//   scale16(y, n): y * 2^n for integral n and a normal result.
+// Everything else is GCC vector arithmetic in a fixed order (no FMA contraction: CMakeLists.txt),
+// so the copies give bit-identical results.
+
+// Loads, stores, conversions and sums (here rather than shared: Clang requires the copy's
+// target on a function returning a 512-bit vector).
+GCATTN_KERNEL v8d load8d(const double* p) {
+  v8d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+GCATTN_KERNEL void store8d(double* p, const v8d& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+GCATTN_KERNEL v16f load16f(const float* p) {
+  v16f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+// Two groups of eight doubles as sixteen floats (dense cells).
+GCATTN_KERNEL v16f to_float16(const v8d& lo, const v8d& hi) {
+  const v8f l = __builtin_convertvector(lo, v8f), h = __builtin_convertvector(hi, v8f);
+  v16f v;
+  std::memcpy(&v, &l, sizeof l);
+  std::memcpy(reinterpret_cast<char*>(&v) + sizeof l, &h, sizeof h);
+  return v;
+}
+GCATTN_KERNEL v16f abs16(const v16f& x) {
+  v16u b;
+  std::memcpy(&b, &x, sizeof b);
+  b &= 0x7fffffffU;
+  v16f y;
+  std::memcpy(&y, &b, sizeof y);
+  return y;
+}
+/// ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)): halves added, twice, then the two lanes.
+GCATTN_KERNEL double hsum8(const v8d& v) {
+  v4d lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  const v4d h = lo + hi;
+  v2d a, b;
+  std::memcpy(&a, &h, sizeof a);
+  std::memcpy(&b, reinterpret_cast<const char*>(&h) + sizeof a, sizeof b);
+  const v2d q = a + b;
+  return q[0] + q[1];
+}
+
+// 2^x in sixteen float lanes, to about 3e-7 relative: x = n + f with n = round(x), |f| <= 1/2,
+// 2^f by a degree-5 polynomial (fitted for the relative error), 2^n by the exponent bits. For
+// the per-cell decay of the retention spread. With kClamp, x is clamped to [-125, 120] (below,
+// 2^x < 3e-38, as good as 0 for a decay); without, the caller knows that x lies there (the
+// clamp would change nothing).
+template <bool kClamp>
+GCATTN_KERNEL v16f exp2_16(v16f x) {
+  if constexpr (kClamp) x = min16(max16(x, -125.0f), 120.0f);
+  const v16f n = round16(x);
+  const v16f f = x - n;
+  v16f p = 0.0013056319439783692f * f + 0.00967874564230442f;
+  p = p * f + 0.05551639199256897f;
+  p = p * f + 0.24022091925144196f;
+  p = p * f + 0.6931460499763489f;
+  return scale16(p * f + 1.0f, n);
+}
+
+// What every column of a read shares, as vectors (kept in registers across the columns).
+struct KernelConsts {
+  v16f k0, k1, k2, k3;  // the cell's cubic
+  float read_scale;
+};
+GCATTN_KERNEL KernelConsts consts_of(const VariedRead& rd) {
+  KernelConsts k;
+  k.k0 = rd.kf[0] + v16f{};
+  k.k1 = rd.kf[1] + v16f{};
+  k.k2 = rd.kf[2] + v16f{};
+  k.k3 = rd.kf[3] + v16f{};
+  k.read_scale = rd.read_scale;
+  return k;
+}
+
+// The cells of column c at this read: where its cells' values are, its decay, its read noise.
+template <unsigned F>
+GCATTN_KERNEL VariedColumn column_of(const VariedRead& rd, int c) {
+  VariedColumn cc;
+  const auto cu = static_cast<std::size_t>(c);
+  const std::size_t base = cu * static_cast<std::size_t>(rd.rows);
+  if constexpr ((F & kCoded) != 0) {
+    cc.code = rd.code + base;
+  } else {
+    cc.u = rd.u + base;
+  }
+  cc.gain = rd.gain + cu * rd.gain_stride;
+  cc.offset = rd.offset + cu * rd.offset_stride;
+  cc.rate = rd.rate + cu * rd.rate_stride;
+  cc.write_noise = rd.write_noise + cu * rd.write_noise_stride;
+  const double el = rd.now_s - rd.t_write[c];
+  const std::int64_t age = rd.now_token - rd.token[c];
+  if constexpr ((F & kSpread) != 0) {  // a decay per cell: delta^rate = 2^(rate log2 delta)
+    cc.log2_delta = static_cast<float>(rd.leakage->log_factor(el, age) * kLog2e);
+    const float extreme = cc.log2_delta * rd.rate_max[c];  // rates are positive
+    cc.clamp = !(extreme >= -125.0f && extreme <= 120.0f);
+  } else {
+    cc.delta = rd.leakage->factor(el, age);
+    cc.delta_f = static_cast<float>(cc.delta);
+  }
+  if constexpr ((F & kNoise) != 0) {  // two windows, from one key per (array, read token, column)
+    const std::uint64_t event = mix_key(rd.noise_key, static_cast<std::uint64_t>(c));
+    cc.noise_a = rd.noise_a + (event & (kNoiseLevels - 1));
+    cc.noise_b = rd.noise_b + ((event >> 32) & (kNoiseLevels - 1));
+  }
+  return cc;
+}
+
+// The multiplicative factor of rows r..r+15 of a column: gain (1 + g) times read noise
+// (1 + sigma n), n = (a + b) / sqrt 2 from the column's two windows.
+template <unsigned F>
+GCATTN_KERNEL v16f factor16(const KernelConsts& kc, const VariedColumn& cc, int r) {
+  v16f f = {};
+  if constexpr ((F & kGain) != 0) f = load16f(cc.gain + r);
+  if constexpr ((F & kNoise) != 0) {
+    const v16f nf = 1.0f + kc.read_scale * (load16f(cc.noise_a + r) + load16f(cc.noise_b + r));
+    if constexpr ((F & kGain) != 0) {
+      f *= nf;
+    } else {
+      f = nf;
+    }
+  }
+  return f;
+}
+
+// The currents of rows r..r+15 of a column in float: the column's current of the cell's level
+// (cur) or a cubic per cell of its decayed deviation (dev: the deviation of each level), times
+// the cell's factor.
+template <unsigned F, bool kClamp>
+GCATTN_KERNEL v16f currents16(const KernelConsts& kc, const VariedColumn& cc,
+                              const FloatLevels& cur, const FloatLevels& dev, int r) {
+  v16f c;
+  if constexpr ((F & kCubic) == 0) {
+    c = lookup16(cur, cc.code + r);
+  } else {
+    v16f u;
+    if constexpr ((F & kCoded) != 0) {
+      u = lookup16(dev, cc.code + r);
+    } else {
+      u = to_float16(load8d(cc.u + r), load8d(cc.u + r + 8));
+    }
+    if constexpr ((F & kAdd) != 0) u += load16f(cc.write_noise + r);
+    v16f w;
+    if constexpr ((F & kSpread) != 0) {
+      w = exp2_16<kClamp>(cc.log2_delta * load16f(cc.rate + r)) * u;
+    } else {
+      w = cc.delta_f * u;
+    }
+    if constexpr ((F & kAdd) != 0) w += load16f(cc.offset + r);
+    c = kc.k0 + w * (kc.k1 + w * (kc.k2 + w * kc.k3));
+  }
+  if constexpr ((F & (kGain | kNoise)) != 0) c *= factor16<F>(kc, cc, r);
+  return c;
+}
+
+// The currents of the rows r..rows-1 (fewer than sixteen) of a column in i[0..rows-r), as
+// doubles: the tail padded with copies of the last row, computed as the others.
+template <unsigned F, bool kClamp>
+GCATTN_KERNEL void tail_currents(const KernelConsts& kc, const VariedColumn& cc,
+                                 const FloatLevels& cur, const FloatLevels& dev, int r, int rows,
+                                 double* i) {
+  std::uint8_t code[16] = {};
+  double u[16] = {};
+  float gain[16] = {}, offset[16] = {}, rate[16] = {}, wn[16] = {}, na[16] = {}, nb[16] = {};
+  for (int j = 0; j < 16; ++j) {
+    const int k = std::min(r + j, rows - 1);
+    if constexpr ((F & kCoded) != 0) {
+      code[j] = cc.code[k];
+    } else {
+      u[j] = cc.u[k];
+    }
+    if constexpr ((F & kGain) != 0) gain[j] = cc.gain[k];
+    if constexpr ((F & kAdd) != 0) {
+      offset[j] = cc.offset[k];
+      wn[j] = cc.write_noise[k];
+    }
+    if constexpr ((F & kSpread) != 0) rate[j] = cc.rate[k];
+    if constexpr ((F & kNoise) != 0) {
+      na[j] = cc.noise_a[k];
+      nb[j] = cc.noise_b[k];
+    }
+  }
+  VariedColumn tail = cc;
+  tail.code = code;
+  tail.u = u;
+  tail.gain = gain;
+  tail.offset = offset;
+  tail.rate = rate;
+  tail.write_noise = wn;
+  tail.noise_a = na;
+  tail.noise_b = nb;
+  const v16f c = currents16<F, kClamp>(kc, tail, cur, dev, 0);
+  store8d(i, low8(c));
+  store8d(i + 8, high8(c));
+}
+
+// Row read of one column: sum_r in[r] * I_r in float lanes r mod 16 (in_f: in as float),
+// combined in double, then the tail rows in order in double. The activity |in * I| likewise, its
+// lanes added to act (in double) or, for the tail rows, to act_tail.
+template <unsigned F, bool kClamp>
+GCATTN_KERNEL double column_rows(const KernelConsts& kc, const VariedColumn& cc,
+                                 const FloatLevels& cur, const FloatLevels& dev, int rows,
+                                 const double* in, const float* in_f, v8d& act, double& act_tail) {
+  v16f p = {}, a = {};
+  int r = 0;
+  for (; r + 16 <= rows; r += 16) {
+    const v16f x = load16f(in_f + r) * currents16<F, kClamp>(kc, cc, cur, dev, r);
+    p += x;
+    a += abs16(x);
+  }
+  act += low8(a) + high8(a);
+  double acc = hsum8(low8(p) + high8(p));
+  if (r < rows) {
+    double i[16];
+    tail_currents<F, kClamp>(kc, cc, cur, dev, r, rows, i);
+    for (int j = 0; r + j < rows; ++j) {
+      const double x = in[r + j] * i[j];
+      acc += x;
+      act_tail += std::fabs(x);
+    }
+  }
+  return acc;
+}
+
+// Column read of one column: out[r] += x * I_r in double. The activity |x * I|: |x| times the
+// sum of |I| in float lanes r mod 16, added to act (in double), and the tail rows' to act_tail.
+template <unsigned F, bool kClamp>
+GCATTN_KERNEL void column_cols(const KernelConsts& kc, const VariedColumn& cc,
+                               const FloatLevels& cur, const FloatLevels& dev, int rows, double x,
+                               double* out, v8d& act, double& act_tail) {
+  v16f a = {};
+  int r = 0;
+  for (; r + 16 <= rows; r += 16) {
+    const v16f c = currents16<F, kClamp>(kc, cc, cur, dev, r);
+    store8d(out + r, load8d(out + r) + x * low8(c));
+    store8d(out + r + 8, load8d(out + r + 8) + x * high8(c));
+    a += abs16(c);
+  }
+  act += std::fabs(x) * (low8(a) + high8(a));
+  if (r < rows) {
+    double i[16];
+    tail_currents<F, kClamp>(kc, cc, cur, dev, r, rows, i);
+    for (int j = 0; r + j < rows; ++j) {
+      const double y = x * i[j];
+      out[r + j] += y;
+      act_tail += std::fabs(y);
+    }
+  }
+}
+
+// The grid's deviation of each level (a cubic per cell on grid codes).
+template <unsigned F>
+GCATTN_KERNEL FloatLevels deviations(const VariedRead& rd) {
+  if constexpr ((F & kCubic) != 0 && (F & kCoded) != 0)
+    return make_float_levels(rd.level_uf.data());
+  return FloatLevels{};
+}
+
+// Row read of the array: out[c] = sum_r in[r] * I_cr for the written columns (0 for the others);
+// returns the activity sum |in * I|.
+template <unsigned F>
+GCATTN_ENTRY double read_rows(const VariedRead& rd, const double* in, const float* in_f,
+                              double* out) {
+  const KernelConsts kc = consts_of(rd);
+  const FloatLevels dev = deviations<F>(rd);
+  const int rows = rd.rows;
+  LevelBuffer buf;
+  v8d act = {};
+  double act_tail = 0.0;
+  for (int c = 0; c < rd.cols; ++c) {
+    if (!rd.valid[c]) {
+      out[c] = 0.0;
+      continue;
+    }
+    const VariedColumn cc = column_of<F>(rd, c);
+    FloatLevels cur{};
+    if constexpr ((F & kCubic) == 0) cur = level_currents(rd, cc.delta, buf);
+    if constexpr ((F & kSpread) != 0) {
+      if (cc.clamp) {
+        out[c] = column_rows<F, true>(kc, cc, cur, dev, rows, in, in_f, act, act_tail);
+        continue;
+      }
+    }
+    out[c] = column_rows<F, false>(kc, cc, cur, dev, rows, in, in_f, act, act_tail);
+  }
+  return hsum8(act) + act_tail;
+}
+
+// Column read of the array: out[r] += in[c] * I_cr over the written columns with a non-zero input,
+// in column order (out is zero on entry); returns the activity sum |in * I|.
+template <unsigned F>
+GCATTN_ENTRY double read_cols(const VariedRead& rd, const double* in, double* out) {
+  const KernelConsts kc = consts_of(rd);
+  const FloatLevels dev = deviations<F>(rd);
+  const int rows = rd.rows;
+  LevelBuffer buf;
+  v8d act = {};
+  double act_tail = 0.0;
+  for (int c = 0; c < rd.cols; ++c) {
+    const double x = in[c];
+    if (!rd.valid[c] || x == 0.0) continue;
+    const VariedColumn cc = column_of<F>(rd, c);
+    FloatLevels cur{};
+    if constexpr ((F & kCubic) == 0) cur = level_currents(rd, cc.delta, buf);
+    if constexpr ((F & kSpread) != 0) {
+      if (cc.clamp) {
+        column_cols<F, true>(kc, cc, cur, dev, rows, x, out, act, act_tail);
+        continue;
+      }
+    }
+    column_cols<F, false>(kc, cc, cur, dev, rows, x, out, act, act_tail);
+  }
+  return hsum8(act) + act_tail;
+}
