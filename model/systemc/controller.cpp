@@ -45,6 +45,7 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
   const double all = kv + energy.query_code_bits();
   kv_share_of_arrays_ = kv / all;
   idle_since_.assign(static_cast<std::size_t>(params.layers), sc_core::SC_ZERO_TIME);
+  blind_.assign(static_cast<std::size_t>(params.layers), 0);
   max_q_.assign(static_cast<std::size_t>(params.heads), 0.0);
   max_phi_.assign(static_cast<std::size_t>(params.heads), 0.0);
   estimate_tokens_.reserve(static_cast<std::size_t>(params.hw.subtiles()));
@@ -76,8 +77,36 @@ void Controller::set_functional(bool on) {
   functional_ = on;
 }
 
+void Controller::keep_kv_in_timing_only(bool on) {
+  if (busy_) report_error("keep_kv_in_timing_only() while a command runs; call it while idle");
+  keep_kv_ = on;
+}
+
+bool Controller::layer_holds_blind_columns(int l) {
+  if (!blind_[static_cast<std::size_t>(l)]) return false;
+  const Layer& layer = layers_[static_cast<std::size_t>(l)];
+  for (const auto& head : layer.heads) {
+    for (const auto& st : head.subtiles) {
+      if (st.blind_columns() == 0) continue;
+      SC_REPORT_ERROR(
+          kMsgType,
+          (std::string(st.name()) +
+           ": holds tokens written by timing-only steps (model.functional = false), whose cells "
+           "were not stored, and a functional step would read them. Clear the KV cache "
+           "(CONTROL.CLEAR_KV) before the first functional step, or call "
+           "Accelerator::keep_kv_in_timing_only(true) before the timing-only ones; this step runs "
+           "timing-only")
+              .c_str());
+      return true;
+    }
+  }
+  blind_[static_cast<std::size_t>(l)] = 0;  // rewritten since: nothing blind in this layer
+  return false;
+}
+
 void Controller::clear_kv() {
   if (busy_) report_error("clear_kv() while a command runs (host interface bug)");
+  std::fill(blind_.begin(), blind_.end(), 0);
   for (auto& layer : layers_) {
     for (auto& head : layer.heads) head.clear();
   }
@@ -130,7 +159,7 @@ void Controller::for_heads(F&& fn) {
   const int H = params_.heads;
   // Timing-only steps are a few microseconds of work per head: handing them to other threads
   // costs more than it saves.
-  if (pool_ && functional_) {
+  if (pool_ && step_functional_) {
     pool_->for_each(H, fn);
   } else {
     for (int h = 0; h < H; ++h) fn(h);
@@ -153,13 +182,19 @@ void Controller::run() {
     const bool attend = cmd_.command & regmap::kCmdAttend;
 
     step_index_ = stats_.steps();
+    // A functional step reads the layer's arrays: not if a timing-only step left tokens without
+    // cells (reported; the step then runs timing-only). Timing-only steps store no cells unless
+    // keep_kv_in_timing_only.
+    step_functional_ = functional_ && !(attend && layer_holds_blind_columns(cmd_.layer));
+    const bool store = step_functional_ || keep_kv_;
+    if (write && !store) blind_[static_cast<std::size_t>(cmd_.layer)] = 1;
     StepRecord rec;
     rec.layer = cmd_.layer;
     rec.position = cmd_.position;
     rec.command = cmd_.command;
     rec.start = sc_core::sc_time_stamp();
-    rec.activity_estimated = !functional_ && attend;
-    if (observer_) observer_->step_begin(cmd_, functional_);
+    rec.activity_estimated = !step_functional_ && attend;
+    if (observer_) observer_->step_begin(cmd_, step_functional_);
     charge_idle(cmd_.layer, rec.start);
 
     // Active sub-tiles after this step's write: those holding at least one token (the others are
@@ -179,12 +214,12 @@ void Controller::run() {
     // keep their order (write, query, sub-tiles, digital), so its ledger sums are too.
     const double write_ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
     auto write_head = [&](int h, const sc_time& t) {
-      head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), t);
+      head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), t, store);
       energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
     };
     auto query_head = [&](int h) {  // query DACs: their outputs size the data-dependent window
       max_q_[static_cast<std::size_t>(h)] =
-          head(h).apply_query(cmd_.q + off(h), scalers_of(h), functional_);
+          head(h).apply_query(cmd_.q + off(h), scalers_of(h), step_functional_);
       energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
     };
     auto scores_head = [&](int h, const sc_time& t) {
@@ -233,6 +268,11 @@ void Controller::run() {
       }
     };
 
+    // The heads' target columns are far apart in memory (and rarely cached): their cache misses
+    // overlap when every head's are started here rather than one head after the other.
+    if (write) {
+      for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
+    }
     const sc_time t_write = rec.start;
     const sc_time t_query = write ? t_write + sc_time(write_ns, SC_NS) : t_write;
     if (write) begin_phase(Phase::WriteKV, write_ns, t_write, rec);
@@ -249,24 +289,26 @@ void Controller::run() {
         auto d = schedule_.durations(rec.max_query_fraction, 1.0);
         auto phase = [&](Phase ph) { return d[static_cast<std::size_t>(ph)]; };
         begin_phase(Phase::QueryPulses, phase(Phase::QueryPulses), t_query, rec);
-        if (functional_) for_heads([&](int h) { head(h).integrate_query(t_query, cmd_.position); });
+        if (step_functional_)
+          for_heads([&](int h) { head(h).integrate_query(t_query, cmd_.position); });
         wait(sc_time(phase(Phase::QueryPulses), SC_NS));
         begin_phase(Phase::ChargeToPulse, phase(Phase::ChargeToPulse),
                     t_query + sc_time(phase(Phase::QueryPulses), SC_NS), rec);
-        if (functional_)
+        if (step_functional_)
           for_heads(
               [&](int h) { max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores(); });
-        rec.max_phi = functional_ ? largest(max_phi_, 0.0) : 1.0;  // timing-only: full window
+        rec.max_phi = step_functional_ ? largest(max_phi_, 0.0) : 1.0;  // timing-only: full window
         wait(sc_time(phase(Phase::ChargeToPulse), SC_NS));
         const sc_time t_phi = t_query + sc_time(phase(Phase::QueryPulses), SC_NS) +
                               sc_time(phase(Phase::ChargeToPulse), SC_NS);
         d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
         begin_phase(Phase::PhiPulses, phase(Phase::PhiPulses), t_phi, rec);
-        if (functional_) for_heads([&](int h) { head(h).integrate_phi(t_phi, cmd_.position); });
+        if (step_functional_)
+          for_heads([&](int h) { head(h).integrate_phi(t_phi, cmd_.position); });
         wait(sc_time(phase(Phase::PhiPulses), SC_NS));
         const sc_time t_out = t_phi + sc_time(phase(Phase::PhiPulses), SC_NS);
         begin_phase(Phase::OutputConversion, phase(Phase::OutputConversion), t_out, rec);
-        if (functional_) {
+        if (step_functional_) {
           for_heads([&](int h) {
             head(h).convert_outputs();
             for (const auto& st : head(h).subtiles) {
@@ -279,7 +321,7 @@ void Controller::run() {
         wait(sc_time(phase(Phase::OutputConversion), SC_NS));
         begin_phase(Phase::DigitalSum, phase(Phase::DigitalSum),
                     t_out + sc_time(phase(Phase::OutputConversion), SC_NS), rec);
-        if (functional_) {
+        if (step_functional_) {
           for_heads(sum_head);
         } else {
           estimate_sums();
@@ -306,7 +348,7 @@ void Controller::run() {
         const sc_time t_phi = t_query +
                               sc_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS) +
                               sc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
-        if (functional_) {
+        if (step_functional_) {
           for_heads([&](int h) {
             scores_head(h, t_query);
             outputs_head(h, t_phi);

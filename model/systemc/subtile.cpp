@@ -60,6 +60,12 @@ void SubTile::write_codes(int col, const std::uint8_t* k_code, const std::uint8_
   v_array.write_codes(col, v_code, t, token);
 }
 
+void SubTile::write_blind(int col) {
+  tokens_ += !k_array.valid(col);
+  k_array.write_blind(col);
+  v_array.write_blind(col);
+}
+
 void SubTile::clear() {
   tokens_ = 0;
   k_array.clear();

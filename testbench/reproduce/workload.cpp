@@ -263,6 +263,7 @@ class ReproduceBench : public sc_core::sc_module {
     // Fill the window: M full token steps (write + attend in every layer) in timing-only mode:
     // K/V are stored, the array arithmetic is skipped, and every token is written one full token
     // period after the previous one, as in steady-state decoding (the leakage sees real ages).
+    accel.keep_kv_in_timing_only(true);  // the measured steps read them
     accel.set_functional(false);
     for (int t = 0; t < M; ++t) {
       for (int l = 0; l < L; ++l) {

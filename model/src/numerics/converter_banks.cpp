@@ -1,11 +1,11 @@
 // The per-row converter loops of a head (query DACs, K/V write DACs: QueryDacBank, WriteDacBank),
 // out of line so that they are compiled for AVX2 as well as the baseline (picked at load time, as
-// the array reads in gain_cell_array.cpp). They run on every step, also in timing-only mode, where
-// they are most of the per-step work. A quantising DAC converts through the thresholds of its
-// scaler's transfer (LevelThresholds, cached per scaler): each value's grid index is the number of
-// thresholds at or below its key, eight values at a time; the codes (index - grid min) and
-// fractions (step x index) are those WriteDac::volts / PulseWidthDac::fraction give for the same
-// input.
+// the array reads in gain_cell_array.cpp), and in sixteen lanes for AVX-512 (picked at run time).
+// They run on every step, also in timing-only mode, where they are most of the per-step work. A
+// quantising DAC converts through the thresholds of its scaler's transfer (LevelThresholds, cached
+// per scaler): each value's grid index is the number of thresholds at or below its key, eight
+// values at a time; the codes (index - grid min) and fractions (step x index) are those
+// WriteDac::volts / PulseWidthDac::fraction give for the same input.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -27,7 +27,9 @@ namespace gcattn {
 namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
+typedef double v8d __attribute__((vector_size(64)));
 typedef int v8i __attribute__((vector_size(32)));
+typedef int v16i __attribute__((vector_size(64)));
 typedef int v4i __attribute__((vector_size(16)));
 typedef unsigned char v16u __attribute__((vector_size(16)));
 
@@ -151,6 +153,106 @@ QueryPulses pulse_rows(const float* raw, int n, const LevelThresholds& t, double
   return QueryPulses{step * top, pulses};
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The same loops in sixteen lanes for AVX-512 (one register per compare): the same compares,
+// so the same levels, codes, sums and fractions. Picked at run time (the eight-lane loops above
+// are what an AVX2 copy of sixteen-lane code would be, only slower as compiled).
+#define GCATTN_CONVERTERS_AVX512 1
+#define GCATTN_AVX512_INLINE inline __attribute__((always_inline, target("avx512f")))
+
+GCATTN_AVX512_INLINE v16i splat16(std::int32_t x) {
+  return __builtin_shufflevector(v16i{x}, v16i{}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+// Lanes 0..7 and 8..15.
+GCATTN_AVX512_INLINE v8i low8(const v16i& v) {
+  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+GCATTN_AVX512_INLINE v8i high8(const v16i& v) {
+  return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+// Levels of sixteen floats (levels8, sixteen lanes): threshold j from LevelThresholds::lane_keys.
+GCATTN_AVX512_INLINE v16i levels16(const float* raw, const LevelThresholds& t, int padded,
+                                   const v16i& flip, const v16i& base) {
+  v16i b;
+  std::memcpy(&b, raw, sizeof b);
+  const v16i k = (b ^ ((b >> 31) & splat16(0x7FFFFFFF))) ^ flip;
+  const std::int32_t* keys = t.lane_keys();  // threshold j in lanes [8 j, 8 j + 8)
+  v16i n = base, m = splat16(0);
+  for (int j = 0; j < padded; j += 4) {
+    n += splat16(keys[8 * j]) > k;
+    m += splat16(keys[8 * (j + 1)]) > k;
+    n += splat16(keys[8 * (j + 2)]) > k;
+    m += splat16(keys[8 * (j + 3)]) > k;
+  }
+  return n + m;
+}
+
+__attribute__((target("avx512f"))) long code_rows_avx512(const float* raw, int n,
+                                                         const LevelThresholds& t, int grid_min,
+                                                         std::uint8_t* code) {
+  const int padded = t.padded_steps();
+  const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
+  const v16i gmin = splat16(grid_min);
+  v16i sum = splat16(0);
+  int r = 0;
+  for (; r + 16 <= n; r += 16) {
+    const v16i i = levels16(raw + r, t, padded, flip, base);
+    const v16u bytes = __builtin_convertvector(i - gmin, v16u);  // the low byte of each lane
+    std::memcpy(code + r, &bytes, sizeof bytes);
+    const v16i sign = i >> 31;
+    sum += (i ^ sign) - sign;
+  }
+  long total = 0;
+  for (int k = 0; k < 16; ++k) total += sum[k];
+  for (; r < n; ++r) {
+    const int i = t.level(raw[r]);
+    code[r] = static_cast<std::uint8_t>(i - grid_min);
+    total += i < 0 ? -i : i;
+  }
+  return total;
+}
+
+__attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* raw, int n,
+                                                                 const LevelThresholds& t,
+                                                                 double step, double* frac) {
+  const int padded = t.padded_steps();
+  const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
+  const v16i zero = splat16(0);
+  const v8d s8 = {step, step, step, step, step, step, step, step};
+  v16i mx = zero, count = zero;
+  int r = 0;
+  for (; r + 16 <= n; r += 16) {
+    const v16i i = levels16(raw + r, t, padded, flip, base);
+    if (frac) {
+      const v8d f0 = s8 * __builtin_convertvector(low8(i), v8d);
+      const v8d f1 = s8 * __builtin_convertvector(high8(i), v8d);
+      std::memcpy(frac + r, &f0, sizeof f0);
+      std::memcpy(frac + r + 8, &f1, sizeof f1);
+    }
+    mx = i > mx ? i : mx;
+    count -= i > zero;
+  }
+  int top = 0, pulses = 0;
+  for (int k = 0; k < 16; ++k) {
+    top = mx[k] > top ? mx[k] : top;
+    pulses += count[k];
+  }
+  for (; r < n; ++r) {
+    const int i = t.level(raw[r]);
+    if (frac) frac[r] = step * i;
+    top = i > top ? i : top;
+    pulses += i > 0;
+  }
+  return QueryPulses{step * top, pulses};
+}
+
+bool avx512_converters() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+#endif
+
 bool finite_scaler(const AffineScaler& s) {
   return std::isfinite(s.gain) && std::isfinite(s.offset);
 }
@@ -173,6 +275,12 @@ double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
         s.gain >= 0.0);
   });
   // volts = step * index: sum |volts| = step * sum |index| (the sum exact in integers).
+#if GCATTN_CONVERTERS_AVX512
+  if (avx512_converters()) {
+    return dac_.step_v() *
+           static_cast<double>(code_rows_avx512(raw, rows_, t, dac_.grid_min_index(), code));
+  }
+#endif
   return dac_.step_v() * static_cast<double>(code_rows(raw, rows_, t, dac_.grid_min_index(), code));
 }
 
@@ -192,6 +300,9 @@ QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler
     return LevelThresholds([this, &s](float x) { return static_cast<int>(dac_.index(s.apply(x))); },
                            s.gain >= 0.0);
   });
+#if GCATTN_CONVERTERS_AVX512
+  if (avx512_converters()) return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
+#endif
   return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }
 

@@ -127,6 +127,7 @@ void GainCellArrayModel::stamp(int col, double t_s, std::int64_t token) {
   t_write_s_[col] = t_s;
   token_[col] = token;
   n_valid_ += !valid_[col];
+  n_blind_ -= valid_[col] == kBlind;
   valid_[col] = 1;
   if (varied_) vary_column(col, token);
 }
@@ -195,6 +196,13 @@ void GainCellArrayModel::clear() {
   }
   std::fill(valid_.begin(), valid_.end(), 0);
   n_valid_ = 0;
+  n_blind_ = 0;
+}
+
+void GainCellArrayModel::blind_read() const {
+  throw std::logic_error(
+      "GainCellArrayModel: read of " + std::to_string(n_blind_) +
+      " column(s) written by write_blind (timing-only), whose cells were not stored");
 }
 
 namespace {
@@ -476,7 +484,8 @@ bool use_avx512(std::size_t levels) {
 
 double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::int64_t now_token,
                                      double* out_cols) const {
-  if (n_valid_ == 0) {  // also covers the not yet allocated cells
+  if (__builtin_expect(n_valid_ == 0 || n_blind_ != 0, 0)) {  // also: cells not yet allocated
+    if (n_blind_ != 0) blind_read();
     std::fill(out_cols, out_cols + cols_, 0.0);
     return 0.0;
   }
@@ -501,7 +510,8 @@ double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::i
 
 double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::int64_t now_token,
                                      double* out_rows) const {
-  if (n_valid_ == 0) {
+  if (__builtin_expect(n_valid_ == 0 || n_blind_ != 0, 0)) {  // also: cells not yet allocated
+    if (n_blind_ != 0) blind_read();
     std::fill(out_rows, out_rows + rows_, 0.0);
     return 0.0;
   }

@@ -1,4 +1,6 @@
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -107,11 +109,47 @@ void EnergyLedger::reject(EnergyComponent c, double pj) const {
   throw std::logic_error(os.str());
 }
 
+namespace {
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2l __attribute__((vector_size(16)));
+inline v2d load2(const double* p) {
+  v2d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline v2d abs2(const v2d& x) {
+  v2l b;
+  std::memcpy(&b, &x, sizeof b);
+  b &= 0x7fffffffffffffffLL;
+  v2d y;
+  std::memcpy(&y, &b, sizeof y);
+  return y;
+}
+}  // namespace
+
 void EnergyLedger::merge(const EnergyLedger& other) {
-  for (std::size_t i = 0; i < kEnergyComponentCount; ++i) {
-    if (other.sum_[i] == 0.0 && other.comp_[i] == 0.0) continue;  // adding 0 changes nothing
-    add(static_cast<EnergyComponent>(i), other.sum_[i]);
-    comp_[i] += other.comp_[i];
+  // add()'s checks for every component first, then add()'s Neumaier step and the other's
+  // compensation, two components at a time (the same operations per component, in the same
+  // order, as add() followed by comp += other.comp: bit-identical). A component the other ledger
+  // has nothing of gets exactly what it had (s + 0 = s, and 0 compensation).
+  static_assert(kEnergyComponentCount % 2 == 0, "two components per vector");
+  v2l good = {-1, -1};  // lanes whose components all pass (a true compare is -1)
+  for (std::size_t i = 0; i < kEnergyComponentCount; i += 2) {
+    const v2d pj = load2(&other.sum_[i]);
+    good &= (pj >= 0.0) & (abs2(load2(&sum_[i]) + pj) <= std::numeric_limits<double>::max());
+  }
+  if ((good[0] & good[1]) != -1) {
+    for (std::size_t i = 0; i < kEnergyComponentCount; ++i) {
+      const double pj = other.sum_[i];
+      if (!(pj >= 0.0) || !std::isfinite(sum_[i] + pj)) reject(static_cast<EnergyComponent>(i), pj);
+    }
+  }
+  for (std::size_t i = 0; i < kEnergyComponentCount; i += 2) {
+    const v2d s = load2(&sum_[i]), pj = load2(&other.sum_[i]), t = s + pj;
+    const v2d c = abs2(s) >= pj ? (s - t) + pj : (pj - t) + s;
+    const v2d comp = (load2(&comp_[i]) + c) + load2(&other.comp_[i]);
+    std::memcpy(&comp_[i], &comp, sizeof comp);
+    std::memcpy(&sum_[i], &t, sizeof t);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "gcattn/numerics/head.h"
@@ -211,7 +212,106 @@ TEST_CASE("Timing-only mode skips the arithmetic but keeps timing and energy",
   CHECK(l.category(EnergyCategory::Qk) > 0.0);
   CHECK(l.category(EnergyCategory::Av) > 0.0);
   CHECK(l.category(EnergyCategory::Dac) > 0.0);
-  CHECK(b.accel.head(0, 0).subtiles[0].k_array.valid(2));  // K/V are still stored
+  CHECK(b.accel.head(0, 0).subtiles[0].k_array.valid(2));  // the column holds its token
+}
+
+namespace {
+
+std::vector<std::string> g_errors;
+void record_error(const sc_core::sc_report& r, const sc_core::sc_actions&) {
+  if (r.get_severity() >= sc_core::SC_ERROR) g_errors.push_back(r.get_msg());
+}
+
+}  // namespace
+
+TEST_CASE("Timing-only steps store no cells; a functional read of them is an error until CLEAR_KV",
+          "[systemc][functional]") {
+  g_errors.clear();
+  sc_core::sc_report_handler::set_handler(record_error);
+  const Config cfg = test::small_config({"model.functional=false"});
+  Tokens tok(5, 2, 64, 9);
+  std::vector<float> out(128, 1.0f);
+  int blind = -1;
+  bool valid = false;
+  std::uint64_t estimated_before = 0, estimated_after = 0;
+  double energy = 0.0;
+  Bench b("b", cfg, [&](Bench& b) {
+    for (int t = 0; t < 3; ++t) {
+      b.host.step(0, static_cast<std::uint32_t>(t), rm::kCmdWriteKv | rm::kCmdAttend, tok.K(t),
+                  tok.V(t), tok.Q(t), out.data());
+    }
+    blind = b.accel.head(0, 1).subtiles[0].blind_columns();
+    valid = b.accel.head(0, 1).subtiles[0].k_array.valid(2);
+    // Functional from here: the next step would read the three tokens without cells.
+    b.accel.set_functional(true);
+    estimated_before = b.accel.statistics().estimated_steps();
+    b.host.step(0, 3, rm::kCmdWriteKv | rm::kCmdAttend, tok.K(3), tok.V(3), tok.Q(3), out.data());
+    estimated_after = b.accel.statistics().estimated_steps();
+    // A new sequence: functional steps read what they wrote.
+    b.host.write32(rm::kControl, rm::kCtrlClearKv);
+    for (int t = 0; t < 2; ++t) {
+      b.host.step(0, static_cast<std::uint32_t>(t), rm::kCmdWriteKv | rm::kCmdAttend, tok.K(t + 3),
+                  tok.V(t + 3), tok.Q(t + 3), out.data());
+    }
+    for (float x : out) energy += std::fabs(x);
+  });
+  sc_core::sc_start();
+  sc_core::sc_report_handler::set_handler(sc_core::sc_report_handler::default_handler);
+  b.check();
+  REQUIRE(b.finished);
+  CHECK(blind == 3);
+  CHECK(valid);  // the columns hold their tokens (sub-tiles active, energy estimated as before)
+  REQUIRE(g_errors.size() == 1);
+  CHECK(g_errors[0].find("b.accel.layer_0.head_0.subtile_0") != std::string::npos);
+  CHECK(g_errors[0].find("CLEAR_KV") != std::string::npos);
+  CHECK(g_errors[0].find("keep_kv_in_timing_only") != std::string::npos);
+  CHECK(estimated_after == estimated_before + 1);  // the reported step ran timing-only
+  CHECK(b.accel.head(0, 0).subtiles[0].blind_columns() == 0);
+  CHECK(energy > 1.0);  // after CLEAR_KV the functional steps compute outputs
+}
+
+TEST_CASE("keep_kv_in_timing_only: timing-only steps store the cells functional steps store",
+          "[systemc][functional]") {
+  g_errors.clear();
+  sc_core::sc_report_handler::set_handler(record_error);
+  const Config cfg = test::small_config();
+  Tokens tok(6, 2, 64, 21);
+  std::vector<float> out_a(128), out_b(128);
+  auto steps = [&](Bench& b, std::vector<float>& out, int n) {
+    for (int t = 0; t < n; ++t) {
+      b.host.step(1, static_cast<std::uint32_t>(t), rm::kCmdWriteKv | rm::kCmdAttend, tok.K(t),
+                  tok.V(t), tok.Q(t), out.data());
+    }
+  };
+  Bench functional("functional", cfg, [&](Bench& b) { steps(b, out_a, 5); });
+  Bench kept("kept", cfg, [&](Bench& b) {
+    b.accel.keep_kv_in_timing_only(true);
+    b.accel.set_functional(false);
+    steps(b, out_b, 5);
+    b.accel.set_functional(true);  // reads the window the timing-only steps filled
+    b.host.step(1, 5, rm::kCmdAttend, nullptr, nullptr, tok.Q(5), out_b.data());
+  });
+  sc_core::sc_start();
+  sc_core::sc_report_handler::set_handler(sc_core::sc_report_handler::default_handler);
+  functional.check();
+  kept.check();
+  CHECK(g_errors.empty());
+  for (int h = 0; h < 2; ++h) {
+    const sc::SubTile& a = functional.accel.head(1, h).subtiles[0];
+    const sc::SubTile& k = kept.accel.head(1, h).subtiles[0];
+    CHECK(k.blind_columns() == 0);
+    int mismatches = 0;
+    for (int c = 0; c < 5; ++c) {
+      for (int r = 0; r < 64; ++r) {
+        mismatches += a.k_array.stored_volts(c, r) != k.k_array.stored_volts(c, r);
+        mismatches += a.v_array.stored_volts(c, r) != k.v_array.stored_volts(c, r);
+      }
+    }
+    CHECK(mismatches == 0);
+  }
+  double energy = 0.0;
+  for (float x : out_b) energy += std::fabs(x);
+  CHECK(energy > 1.0);
 }
 
 TEST_CASE("Energy ledgers per layer and head, idle static power on request", "[systemc][energy]") {

@@ -58,15 +58,30 @@ class GainCellArrayModel {
   bool has_write_grid() const { return !level_u_.empty(); }
   /// Hint: column col is about to be written (prefetches its cells and bookkeeping, so that a
   /// caller writing many arrays in a row overlaps the cache misses). No effect on results.
-  void prefetch_column(int col) const {
+  /// Always inlined: GCC takes a function that only prefetches for one without effects and
+  /// drops its calls.
+  __attribute__((always_inline)) void prefetch_column(int col) const {
     if (coded_ && !code_.empty()) __builtin_prefetch(&code_[idx(col, 0)], 1);
     if (!coded_ && !u_.empty()) __builtin_prefetch(&u_[idx(col, 0)], 1);
     __builtin_prefetch(&t_write_s_[static_cast<std::size_t>(col)], 1);
     __builtin_prefetch(&token_[static_cast<std::size_t>(col)], 1);
     __builtin_prefetch(&valid_[static_cast<std::size_t>(col)], 1);
   }
+  /// Timing-only write (the accelerator's steps with model.functional off): column col holds a
+  /// token, but neither its cells nor its write time and token are recorded (nothing reads them
+  /// in timing-only mode, and the first touch of the cells' pages is a large part of such a
+  /// run). valid(col) is true; the column is unknown until it is written again. Reading the
+  /// array while any column is in that state throws std::logic_error (blind_columns()).
+  void write_blind(int col) {
+    n_valid_ += !valid_[col];
+    n_blind_ += valid_[col] != kBlind;
+    valid_[col] = kBlind;
+  }
+  /// Columns holding a token written by write_blind.
+  int blind_columns() const { return n_blind_; }
   void invalidate_column(int col) {
-    n_valid_ -= valid_[col];
+    n_valid_ -= valid_[col] != 0;
+    n_blind_ -= valid_[col] == kBlind;
     valid_[col] = 0;
   }
   void clear();
@@ -134,8 +149,10 @@ class GainCellArrayModel {
   std::pmr::vector<std::uint8_t> code_;
   std::pmr::vector<double> t_write_s_;
   std::pmr::vector<std::int64_t> token_;
-  std::pmr::vector<std::uint8_t> valid_;
-  int n_valid_ = 0;
+  std::pmr::vector<std::uint8_t> valid_;  // 0 empty, 1 written, kBlind written by write_blind
+  static constexpr std::uint8_t kBlind = 2;
+  int n_valid_ = 0, n_blind_ = 0;
+  [[noreturn]] void blind_read() const;
   // Variation and noise: the sigmas and the keys of their streams; per cell [cols][rows] the
   // current gain (1 + sigma z), storage-node offset (V), decay-rate factor (1 / tau multiplier)
   // and the noise of the latest write (V), allocated on the first write for those that vary (the

@@ -37,15 +37,23 @@ class HeadStep {
                   const HeadScalers& s, const Time& t) {
     const WindowSlot at = slots_(token);
     auto& st = subtiles[static_cast<std::size_t>(at.subtile)];
-    if (write_codes_ && finite(s.k) && finite(s.v)) {
-      const double abs_volts = kv_dacs_.convert_codes(k_raw, s.k, k_code_.data()) +
-                               kv_dacs_.convert_codes(v_raw, s.v, v_code_.data());
+    const double abs_volts = convert_kv(k_raw, v_raw, s);
+    if (codes(s)) {
       st.write_codes(at.column, k_code_.data(), v_code_.data(), t, token);
-      return abs_volts;
+    } else {
+      st.write(at.column, k_volts_.data(), v_volts_.data(), t, token);
     }
-    const double abs_volts = kv_dacs_.convert(k_raw, s.k, k_volts_.data()) +
-                             kv_dacs_.convert(v_raw, s.v, v_volts_.data());
-    st.write(at.column, k_volts_.data(), v_volts_.data(), t, token);
+    return abs_volts;
+  }
+  /// write_kv for a timing-only step, which reads no array: the same conversion (and returned
+  /// sum |volts|), but the column only takes the token (`write_blind(col)`: its cells are not
+  /// stored).
+  template <class SubTiles>
+  double write_kv_blind(SubTiles& subtiles, std::int64_t token, const float* k_raw,
+                        const float* v_raw, const HeadScalers& s) {
+    const WindowSlot at = slots_(token);
+    const double abs_volts = convert_kv(k_raw, v_raw, s);
+    subtiles[static_cast<std::size_t>(at.subtile)].write_blind(at.column);
     return abs_volts;
   }
 
@@ -84,6 +92,18 @@ class HeadStep {
  private:
   static bool finite(const AffineScaler& s) {
     return std::isfinite(s.gain) && std::isfinite(s.offset);
+  }
+  /// Whether the write DACs hand the arrays grid codes for scalers s.
+  bool codes(const HeadScalers& s) const { return write_codes_ && finite(s.k) && finite(s.v); }
+  /// k_raw and v_raw through their scalers and the write DACs, into k_code_ / v_code_ (codes(s))
+  /// or k_volts_ / v_volts_; returns sum |volts| of both columns.
+  double convert_kv(const float* k_raw, const float* v_raw, const HeadScalers& s) {
+    if (codes(s)) {
+      return kv_dacs_.convert_codes(k_raw, s.k, k_code_.data()) +
+             kv_dacs_.convert_codes(v_raw, s.v, v_code_.data());
+    }
+    return kv_dacs_.convert(k_raw, s.k, k_volts_.data()) +
+           kv_dacs_.convert(v_raw, s.v, v_volts_.data());
   }
 
   SlotMap slots_;

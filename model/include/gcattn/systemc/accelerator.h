@@ -51,9 +51,17 @@ class Accelerator : public sc_core::sc_module {
   /// Charges idle static power of every layer up to the current simulated time (before reading
   /// final energy totals); only while idle.
   void charge_idle_energy() { controller_.charge_idle_until_now(); }
-  /// Simulated-time mode switch (model.functional); only while idle.
+  /// Simulated-time mode switch (model.functional); only while idle. Timing-only steps do not
+  /// store the K/V cells they write (nothing reads them): a functional step that would read a
+  /// column written that way reports an error (SC_REPORT_ERROR naming the sub-tile) and runs
+  /// timing-only. Clear the KV cache (CONTROL.CLEAR_KV) when switching to functional, or call
+  /// keep_kv_in_timing_only(true) first to fill a window in timing-only mode and read it later.
   void set_functional(bool on) { controller_.set_functional(on); }
   bool functional() const { return controller_.functional(); }
+  /// Timing-only steps store the K/V cells they write (as functional steps do; slower): for
+  /// filling the window in timing-only mode and reading it functionally afterwards. Only while
+  /// idle.
+  void keep_kv_in_timing_only(bool on) { controller_.keep_kv_in_timing_only(on); }
   /// Computes the heads of a layer step on a worker pool the caller owns (it must outlive the
   /// simulation; null, the default: everything on the simulation thread, as a virtual platform
   /// that owns the machine's cores expects). Results, statistics and VCD are identical for every

@@ -68,6 +68,11 @@ class Controller : public sc_core::sc_module {
   /// Timing + energy only (false): see model.functional. Only while idle.
   void set_functional(bool on);
   bool functional() const { return functional_; }
+  /// Whether timing-only steps store the K/V cells they write (default false: they only mark
+  /// the columns as holding a token, and a later functional step that would read such a column
+  /// is an error until it is rewritten or the KV cache cleared). Only while idle.
+  void keep_kv_in_timing_only(bool on);
+  bool keeps_kv_in_timing_only() const { return keep_kv_; }
   /// Charges every layer's idle static power up to now (the controller charges it lazily when a
   /// layer's next step starts); call before reading final energy. Only while idle.
   void charge_idle_until_now();
@@ -91,6 +96,9 @@ class Controller : public sc_core::sc_module {
   void begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec);
   HeadScalers scalers_of(int head) const;
   SubTileActivity estimated_activity(const SubTile& st) const;
+  /// Whether layer l holds tokens written without their cells (reports an error naming the
+  /// first such sub-tile).
+  bool layer_holds_blind_columns(int l);
 
   const AcceleratorParams& params_;
   PhaseSchedule schedule_;
@@ -98,6 +106,9 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_vector<Layer>& layers_;
   AcceleratorStatistics& stats_;
   bool functional_;
+  bool step_functional_ = true;  // the running step reads the arrays
+  bool keep_kv_ = false;         // keep_kv_in_timing_only
+  std::vector<char> blind_;      // per layer: may hold tokens written without cells
   bool busy_ = false;
   StepCommand cmd_;
   sc_core::sc_event start_ev_, done_ev_;

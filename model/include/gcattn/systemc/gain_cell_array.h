@@ -38,6 +38,9 @@ class GainCellArray {
                    std::int64_t token) {
     model_.write_codes(col, code, t.to_seconds(), token);
   }
+  /// Timing-only write: the column holds the token, its cells are not stored
+  /// (GainCellArrayModel::write_blind).
+  void write_blind(int col) { model_.write_blind(col); }
   void clear() { model_.clear(); }
 
   /// Query read (K array): input pulse fractions per row; integrated charge per column in

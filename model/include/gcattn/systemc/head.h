@@ -38,13 +38,23 @@ class Head : public sc_core::sc_module {
   /// Where token `token` lives in the window (HeadStep::slot).
   WindowSlot slot(std::int64_t token) const { return step_.slot(token); }
 
-  /// WriteKV: scale + write-DAC model-space k, v and store token in slot token mod M.
+  /// WriteKV: scale + write-DAC model-space k, v and store token in slot token mod M. Without
+  /// `store` (timing-only steps) the slot takes the token but its cells are not stored
+  /// (HeadStep::write_kv_blind): the written charge is the same.
   void write_kv(std::int64_t token, const float* k_raw, const float* v_raw,
-                const HeadScalers& scalers, const sc_core::sc_time& t) {
-    written_abs_volts_ = step_.write_kv(subtiles, token, k_raw, v_raw, scalers, t);
+                const HeadScalers& scalers, const sc_core::sc_time& t, bool store = true) {
+    written_abs_volts_ = store ? step_.write_kv(subtiles, token, k_raw, v_raw, scalers, t)
+                               : step_.write_kv_blind(subtiles, token, k_raw, v_raw, scalers);
+  }
+  /// Sub-tiles holding tokens whose cells were not stored (SubTile::blind_columns).
+  bool holds_blind_columns() const {
+    for (const auto& st : subtiles)
+      if (st.blind_columns() > 0) return true;
+    return false;
   }
   /// Hint before write_kv of `token` (prefetches the target column of the K and V arrays).
-  void prefetch_write(std::int64_t token) const {
+  /// Always inlined, as GainCellArrayModel::prefetch_column.
+  __attribute__((always_inline)) void prefetch_write(std::int64_t token) const {
     const WindowSlot at = step_.slot(token);
     const SubTile& st = subtiles[static_cast<std::size_t>(at.subtile)];
     st.k_array.model().prefetch_column(at.column);

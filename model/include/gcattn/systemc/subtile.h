@@ -35,6 +35,12 @@ class SubTile : public sc_core::sc_module {
   /// The same as the write DACs' grid codes (GainCellArray::write_codes).
   void write_codes(int col, const std::uint8_t* k_code, const std::uint8_t* v_code,
                    const sc_core::sc_time& t, std::int64_t token);
+  /// A timing-only step's write: a token occupies column col, its K and V cells are not stored
+  /// (GainCellArrayModel::write_blind). Reading the sub-tile before the column is written again
+  /// or the sub-tile cleared is an error (blind_columns()).
+  void write_blind(int col);
+  /// Columns holding a token whose cells were not stored (write_blind).
+  int blind_columns() const { return k_array.model().blind_columns(); }
   void clear();
   /// Columns holding a token (kept up to date on write; no scan of the array).
   int tokens() const { return tokens_; }
