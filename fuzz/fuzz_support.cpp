@@ -15,16 +15,19 @@ extern "C" int sc_main(int, char*[]) {
 namespace gcattn::fuzz {
 
 std::string scratch_file(const std::string& name, std::string_view bytes) {
+  // Every input goes through a file for the readers that take paths: in memory (/dev/shm)
+  // where there is one, since a disk-backed /tmp costs a good part of an execution.
   static const std::filesystem::path dir = [] {
-    const auto d = std::filesystem::temp_directory_path() /
-                   ("gcattn_fuzz_" + std::to_string(static_cast<long>(::getpid())));
+    std::error_code ec;
+    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    const auto d = base / ("gcattn_fuzz_" + std::to_string(static_cast<long>(::getpid())));
     std::filesystem::create_directories(d);
+    static std::filesystem::path remove_at_exit = d;
     std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(
-          std::filesystem::temp_directory_path() /
-              ("gcattn_fuzz_" + std::to_string(static_cast<long>(::getpid()))),
-          ec);
+      std::error_code ignored;
+      std::filesystem::remove_all(remove_at_exit, ignored);
     });
     return d;
   }();

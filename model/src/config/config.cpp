@@ -66,17 +66,24 @@ json::value parse_json(std::string_view text, const std::string& origin) {
   return v;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+// Levenshtein distance, or `limit` once it is certain to be at least that: suggestions only want
+// the closest key within a small distance, and fuzzed or mistyped keys are compared with every
+// parameter, so rows whose minimum reaches the limit end the work early.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) >= limit) return limit;
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
+    std::size_t row_min = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      row_min = std::min(row_min, cur[j]);
     }
+    if (row_min >= limit) return limit;
     std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return std::min(prev[b.size()], limit);
 }
 
 double as_double(const json::value& v) {
@@ -207,7 +214,7 @@ std::string ParameterSchema::suggest(std::string_view key) const {
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   for (const auto& p : params_) {
-    const std::size_t d = edit_distance(key, p.key);
+    const std::size_t d = edit_distance(key, p.key, best_d);
     if (d < best_d) {
       best_d = d;
       best = p.key;
