@@ -1,6 +1,7 @@
 #include "gcattn/config/config.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,32 @@ edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
     std::swap(prev, cur);
   }
   return std::min(prev[b.size()], limit);
+}
+
+// Characters of a key counted in 64 bins (c mod 64). Each edit removes at most one character and
+// adds at most one, so the larger of the two one-sided differences of two keys' bins is a lower
+// bound of their edit distance: most parameters are ruled out without the quadratic distance.
+using CharBag = std::array<std::uint16_t, 64>;
+#if defined(__clang__)
+__attribute__((no_sanitize("coverage")))
+#endif
+CharBag
+char_bag(std::string_view s) {
+  CharBag bag{};
+  for (const char c : s) ++bag[static_cast<unsigned char>(c) & 63u];
+  return bag;
+}
+#if defined(__clang__)
+__attribute__((no_sanitize("coverage")))
+#endif
+std::size_t
+bag_distance(const CharBag& a, const CharBag& b) {
+  std::size_t more = 0, fewer = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] > b[i]) more += a[i] - b[i];
+    if (b[i] > a[i]) fewer += b[i] - a[i];
+  }
+  return more > fewer ? more : fewer;
 }
 
 double as_double(const json::value& v) {
@@ -223,7 +250,9 @@ std::string ParameterSchema::suggest(std::string_view key) const {
   if (const auto it = renamed_.find(key); it != renamed_.end()) return it->second;
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
+  const CharBag key_bag = char_bag(key);
   for (const auto& p : params_) {
+    if (bag_distance(key_bag, char_bag(p.key)) >= best_d) continue;
     const std::size_t d = edit_distance(key, p.key, best_d);
     if (d < best_d) {
       best_d = d;
