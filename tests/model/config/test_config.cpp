@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -9,6 +10,8 @@
 
 #include <iterator>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using namespace gcattn;
 using Catch::Matchers::Contains;
@@ -146,4 +149,53 @@ TEST_CASE("docs/configuration.md lists exactly the schema's parameters", "[confi
   while (!want.empty() && want.front() == '\n') want.erase(0, 1);
   INFO("regenerate with scripts/update_config_doc.sh");
   CHECK(text.substr(b + begin.size(), e - b - begin.size()) == want);
+}
+
+namespace {
+// The textbook Levenshtein distance: what the pruned search in ParameterSchema::suggest must agree
+// with.
+std::size_t plain_edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+  }
+  return d[a.size()][b.size()];
+}
+}  // namespace
+
+TEST_CASE("key suggestions equal an exhaustive edit-distance search", "[config]") {
+  const auto& schema = ParameterSchema::builtin();
+  std::vector<std::string> typos;
+  for (const auto& p : schema.params()) {
+    const std::string& k = p.key;
+    typos.push_back(k.substr(1));                        // a deletion
+    typos.push_back(k + "x");                            // an insertion
+    typos.push_back(std::string(k.rbegin(), k.rend()));  // far from everything
+    typos.push_back(k.substr(0, k.size() / 2) + "zz" + k.substr(k.size() / 2 + 2));
+    typos.push_back(k.substr(k.find('.') + 1));  // the section left out
+  }
+  typos.push_back("");
+  typos.push_back(std::string(100, 'a'));
+  std::size_t with_hint = 0;
+  for (const std::string& typo : typos) {
+    if (schema.find(typo)) continue;
+    std::string expected;
+    std::size_t best = std::max<std::size_t>(3, typo.size() / 3) + 1;
+    for (const auto& p : schema.params()) {
+      const std::size_t d = plain_edit_distance(typo, p.key);
+      if (d < best) {
+        best = d;
+        expected = p.key;
+      }
+    }
+    INFO(typo);
+    CHECK(schema.suggest(typo) == expected);
+    with_hint += !expected.empty();
+  }
+  CHECK(with_hint > schema.params().size());  // the search found real hints, not only misses
 }
