@@ -5,6 +5,8 @@
 #   bash scripts/fuzz.sh 600             600 s per target
 #   bash scripts/fuzz.sh runs 10000000   10 million executions per target (the long run)
 #   FUZZ_TARGETS="npy scalers" bash scripts/fuzz.sh 60
+#   FUZZ_MAX_LEN=65536 bash scripts/fuzz.sh 600   inputs up to 64 KiB (default 8 KiB: twice the
+#                                                 largest seed; longer inputs only slow each run)
 # New corpus entries go to build/fuzz/corpus/<target> (the committed seeds stay untouched);
 # a crash writes its input to build/fuzz/artifacts/ and fails the script: add it to
 # tests/fuzz_regressions/<target>/ once fixed.
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 limit=(-max_total_time="${1:-10}")
 if [ "${1:-}" = "runs" ]; then limit=(-runs="${2:?runs N}"); fi
 targets=${FUZZ_TARGETS:-"trace npy config scalers tokenizer"}
+max_len=${FUZZ_MAX_LEN:-8192}
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 # Leaks of a parser that threw are not what these runs look for (LeakSanitizer also needs
 # ptrace, which containers often lack).
@@ -25,7 +28,7 @@ for t in $targets; do
   echo "fuzz_$t: ${limit[*]}"
   # stdin from /dev/null: a configuration may name /dev/stdin as the file it extends.
   "build/fuzz/bin/fuzz_$t" "${limit[@]}" -print_final_stats=1 \
-    -rss_limit_mb=4096 -max_len=65536 -artifact_prefix="build/fuzz/artifacts/$t-" \
+    -rss_limit_mb=4096 -max_len="$max_len" -artifact_prefix="build/fuzz/artifacts/$t-" \
     "build/fuzz/corpus/$t" "fuzz/corpus/$t" "tests/fuzz_regressions/$t" </dev/null \
     2>&1 | tee "build/fuzz/fuzz_$t.log" | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|invariant violated|SUMMARY)" || true
   if grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|SUMMARY: libFuzzer" "build/fuzz/fuzz_$t.log" ||
