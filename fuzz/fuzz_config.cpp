@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto [file, sets] = fuzz::split({reinterpret_cast<const char*>(data), size}, "\n--set\n");
   try {
     Config c = Config::load(fuzz::scratch_file("c.json", file));
-    round_trip(c);
+    // One round trip after the assignments: it covers the loaded values they left alone.
     std::istringstream lines{std::string(sets)};
     std::string line;
     while (std::getline(lines, line)) {

@@ -227,6 +227,7 @@ ParameterSchema ParameterSchema::parse(std::string_view text, const std::string&
       throw ConfigError(where + ": keys are 'section.name'");
     }
     schema.index_[spec.key] = schema.params_.size();
+    schema.key_bags_.push_back(char_bag(spec.key));
     schema.params_.push_back(std::move(spec));
   }
   return schema;
@@ -251,12 +252,12 @@ std::string ParameterSchema::suggest(std::string_view key) const {
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   const CharBag key_bag = char_bag(key);
-  for (const auto& p : params_) {
-    if (bag_distance(key_bag, char_bag(p.key)) >= best_d) continue;
-    const std::size_t d = edit_distance(key, p.key, best_d);
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (bag_distance(key_bag, key_bags_[i]) >= best_d) continue;
+    const std::size_t d = edit_distance(key, params_[i].key, best_d);
     if (d < best_d) {
       best_d = d;
-      best = p.key;
+      best = params_[i].key;
     }
   }
   return best;

@@ -2,6 +2,7 @@
 // Resolved configuration: every parameter of configs/schema.json with a value from a preset,
 // a preset file, or a --set override. Validation is schema driven; errors name the origin
 // (file or override), the key, the value and what is allowed.
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -52,6 +53,7 @@ class ParameterSchema {
 
  private:
   std::vector<ParamSpec> params_;
+  std::vector<std::array<std::uint16_t, 64>> key_bags_;  // per parameter, for suggest()
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::string, std::string, std::less<>> renamed_;
 };
