@@ -223,15 +223,18 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
   const std::size_t words = p_.window_words();
   const std::size_t scaler_off =
       static_cast<std::size_t>(layer_) * static_cast<std::size_t>(p_.heads) * regmap::kScalerWords;
-  // Data written through DMI bypassed the per-access checks: check what the command will use
-  // (a DMA command checks its rows when they arrive).
+  // Data written through DMI (or debug writes) bypassed the per-access checks: check what the
+  // command will use (a DMA command checks its rows when they arrive). Without such a write
+  // since the last accepted command every word passed a burst's check: nothing to scan.
   const char* bad = nullptr;
   auto finite = [](const float* p, std::size_t n) { return detail::first_nonfinite(p, n) == n; };
-  if (!dma && write && !finite(k_.data(), words)) bad = "the K window";
-  if (!dma && write && !finite(v_.data(), words)) bad = "the V window";
-  if (!dma && attend && !finite(q_.data(), words)) bad = "the Q window";
-  if (!finite(&scalers_[scaler_off], static_cast<std::size_t>(p_.heads) * regmap::kScalerWords)) {
-    bad = "the scalers of this layer";
+  if (windows_unchecked_) {
+    if (!dma && write && !finite(k_.data(), words)) bad = "the K window";
+    if (!dma && write && !finite(v_.data(), words)) bad = "the V window";
+    if (!dma && attend && !finite(q_.data(), words)) bad = "the Q window";
+    if (!finite(&scalers_[scaler_off], static_cast<std::size_t>(p_.heads) * regmap::kScalerWords)) {
+      bad = "the scalers of this layer";
+    }
   }
   if (bad) {
     fail(trans, ErrorCode::NanData, tlm::TLM_GENERIC_ERROR_RESPONSE, at,
@@ -269,6 +272,12 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
   dma_prev_last_written_ = last;
   if (write) last_written_[layer_] = pos;
   invalidate_dmi();  // the windows belong to the command until it completes
+  // No DMI pointer is left to write through: once K, V, Q (checked above) and every layer's
+  // scalers are known finite, later commands need not scan them again until the next DMI grant
+  // or debug write. Otherwise the flag stays for the next command.
+  if (windows_unchecked_ && !dma && write && attend && finite(scalers_.data(), scalers_.size())) {
+    windows_unchecked_ = false;
+  }
   StepCommand cmd;
   cmd.layer = static_cast<int>(layer_);
   cmd.position = pos;

@@ -246,6 +246,7 @@ bool HostInterface::get_direct_mem_ptr(tlm::tlm_generic_payload& trans, tlm::tlm
     dmi.set_end_address(base + t.used - 1);
     dmi.set_granted_access(t.block == Block::Out ? tlm::tlm_dmi::DMI_ACCESS_READ
                                                  : tlm::tlm_dmi::DMI_ACCESS_READ_WRITE);
+    if (t.block != Block::Out) windows_unchecked_ = true;  // writes through it are not checked
     dmi.set_read_latency(p_.host.dmi_latency());
     dmi.set_write_latency(p_.host.dmi_latency());
     return true;
@@ -320,6 +321,7 @@ unsigned int HostInterface::transport_dbg(tlm::tlm_generic_payload& trans) {
   }
   if (trans.is_write() && t.block != Block::Out) {
     std::memcpy(bytes, data, n);  // NaN reaches the command-time check
+    windows_unchecked_ = true;
     return n;
   }
   return 0;

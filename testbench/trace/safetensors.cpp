@@ -436,6 +436,20 @@ void SafetensorsFile::release(const TensorInfo& t, std::size_t first, std::size_
   if (b > a) ::madvise(map_ + a, b - a, MADV_DONTNEED);
 }
 
+void SafetensorsFile::populate(const TensorInfo& t, std::size_t first, std::size_t count) const {
+#ifdef MADV_POPULATE_READ
+  if (!map_ || count == 0 || first >= t.elements()) return;
+  count = std::min(count, t.elements() - first);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t es = dtype_size(t.dtype);
+  const std::size_t begin = static_cast<std::size_t>(data(t) - map_) + first * es;
+  const std::size_t a = begin / page * page, end = begin + count * es;
+  ::madvise(map_ + a, end - a, MADV_POPULATE_READ);
+#else
+  (void)t, (void)first, (void)count;
+#endif
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 

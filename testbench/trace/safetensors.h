@@ -78,6 +78,10 @@ class SafetensorsFile {
   /// tensor from this process's resident memory (they stay in the page cache and are read again
   /// if touched): a long replay's resident size stays that of the tokens in flight.
   void release(const TensorInfo& t, std::size_t first, std::size_t count) const;
+  /// Maps the pages of elements [first, first + count) of a tensor ahead of use, in one call
+  /// (MADV_POPULATE_READ where the kernel has it; otherwise nothing): a streaming reader then
+  /// takes no page fault per few pages. Only a hint: errors are ignored.
+  void populate(const TensorInfo& t, std::size_t first, std::size_t count) const;
 
  private:
   void close() noexcept;

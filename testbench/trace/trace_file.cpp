@@ -217,13 +217,17 @@ TraceReader::TraceReader(const std::string& path, Options options) : file_(path)
 }
 
 void TraceReader::check_finite(std::size_t first_token, std::size_t tokens) const {
+  check_finite(first_token, tokens, kAllFields);
+}
+
+void TraceReader::check_finite(std::size_t first_token, std::size_t tokens, unsigned fields) const {
   if (first_token > meta_.tokens || tokens > meta_.tokens - first_token) {
     throw std::out_of_range("TraceReader::check_finite: tokens [" + std::to_string(first_token) +
                             ", +" + std::to_string(tokens) + ") outside the trace");
   }
   for (Field f : kFields) {
     const TensorInfo* t = info_[static_cast<std::size_t>(f)];
-    if (!t) continue;
+    if (!t || !(fields & field_bit(f))) continue;
     if (const auto bad =
             file_.first_nonfinite(*t, first_token * meta_.row(), tokens * meta_.row())) {
       float value = 0.0f;
@@ -404,6 +408,16 @@ void TraceReader::release_tokens(std::size_t first, std::size_t end) const {
     if (t) file_.release(*t, first * meta_.row(), (end - first) * meta_.row());
   }
   if (tokens_) file_.release(*tokens_, first, end - first);
+}
+
+void TraceReader::populate_tokens(std::size_t first, std::size_t end, unsigned fields) const {
+  end = std::min(end, meta_.tokens);
+  if (first >= end) return;
+  for (Field f : kFields) {
+    const TensorInfo* t = info_[static_cast<std::size_t>(f)];
+    if (t && (fields & field_bit(f)))
+      file_.populate(*t, first * meta_.row(), (end - first) * meta_.row());
+  }
 }
 
 }  // namespace gcattn::trace

@@ -90,10 +90,19 @@ class TraceReader {
   /// constructor checks every token unless Options::check_finite is off (a reader that streams
   /// through the trace then checks each token before use).
   void check_finite(std::size_t first_token, std::size_t tokens) const;
+  /// The same for the fields whose bit (1 << Field) is set in `fields` only (a reader that
+  /// uses only some of them, e.g. no attn_out, checks only those).
+  void check_finite(std::size_t first_token, std::size_t tokens, unsigned fields) const;
+  /// Bits of check_finite(first, tokens, fields).
+  static constexpr unsigned kAllFields = 0xF;
+  static constexpr unsigned field_bit(Field f) { return 1u << static_cast<unsigned>(f); }
 
   /// Drops tokens [first, end) of every tensor from resident memory (SafetensorsFile::release);
   /// reading them again reads the file again.
   void release_tokens(std::size_t first, std::size_t end) const;
+  /// Maps tokens [first, end) of the fields in `fields` (check_finite's bits) ahead of use
+  /// (SafetensorsFile::populate): one call instead of a page fault every few pages.
+  void populate_tokens(std::size_t first, std::size_t end, unsigned fields) const;
 
   const SafetensorsFile& file() const { return file_; }
 

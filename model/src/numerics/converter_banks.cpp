@@ -14,6 +14,15 @@
 #include "gcattn/numerics/converter_banks.h"
 #include "gcattn/numerics/level_thresholds.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+// GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a known false
+// positive in avx512fintrin.h; as gain_cell_array.cpp).
+#if !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#endif
+
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 #define GCATTN_CONVERTER_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -188,16 +197,53 @@ GCATTN_AVX512_INLINE v16i levels16(const float* raw, const LevelThresholds& t, i
   return n + m;
 }
 
+// The same levels for at most 15 thresholds (LevelThresholds::table16 in one register): the
+// number c of thresholds at or below each key by a branchless binary search, `rounds` halvings
+// (3 for up to 7 thresholds, 4 for up to 15). The thresholds are non-decreasing and the padding
+// (INT32_MAX) lies above every finite float's key, so c is exactly the count the compares above
+// give: the same levels.
+struct Search16 {
+  GCATTN_AVX512_INLINE explicit Search16(const LevelThresholds& t)
+      : table(_mm512_loadu_si512(t.table16())),
+        flip(_mm512_set1_epi32(t.flip())),
+        lowest(_mm512_set1_epi32(t.lowest())),
+        rounds(t.steps() <= 7 ? 3 : 4) {}
+  __m512i table, flip, lowest;
+  int rounds;
+};
+
+GCATTN_AVX512_INLINE v16i levels16_search(const float* raw, const Search16& s) {
+  const __m512i b = _mm512_loadu_si512(raw);
+  const __m512i k = _mm512_xor_si512(
+      _mm512_xor_si512(b,
+                       _mm512_and_si512(_mm512_srai_epi32(b, 31), _mm512_set1_epi32(0x7FFFFFFF))),
+      s.flip);
+  __m512i c = _mm512_setzero_si512();
+  for (int step = 1 << (s.rounds - 1); step > 0; step >>= 1) {
+    // c + step thresholds at or below k <=> threshold c + step - 1 is.
+    const __m512i st = _mm512_set1_epi32(step);
+    const __m512i at =
+        _mm512_permutexvar_epi32(_mm512_add_epi32(c, _mm512_set1_epi32(step - 1)), s.table);
+    c = _mm512_mask_add_epi32(c, _mm512_cmple_epi32_mask(at, k), c, st);
+  }
+  const __m512i level = _mm512_add_epi32(c, s.lowest);
+  v16i out;
+  std::memcpy(&out, &level, sizeof out);
+  return out;
+}
+
 __attribute__((target("avx512f"))) long code_rows_avx512(const float* raw, int n,
                                                          const LevelThresholds& t, int grid_min,
                                                          std::uint8_t* code) {
   const int padded = t.padded_steps();
   const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
+  const bool search = t.steps() <= 15;
+  const Search16 s(t);
   const v16i gmin = splat16(grid_min);
   v16i sum = splat16(0);
   int r = 0;
   for (; r + 16 <= n; r += 16) {
-    const v16i i = levels16(raw + r, t, padded, flip, base);
+    const v16i i = search ? levels16_search(raw + r, s) : levels16(raw + r, t, padded, flip, base);
     const v16u bytes = __builtin_convertvector(i - gmin, v16u);  // the low byte of each lane
     std::memcpy(code + r, &bytes, sizeof bytes);
     const v16i sign = i >> 31;
@@ -218,12 +264,14 @@ __attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* ra
                                                                  double step, double* frac) {
   const int padded = t.padded_steps();
   const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
+  const bool search = t.steps() <= 15;
+  const Search16 s(t);
   const v16i zero = splat16(0);
   const v8d s8 = {step, step, step, step, step, step, step, step};
   v16i mx = zero, count = zero;
   int r = 0;
   for (; r + 16 <= n; r += 16) {
-    const v16i i = levels16(raw + r, t, padded, flip, base);
+    const v16i i = search ? levels16_search(raw + r, s) : levels16(raw + r, t, padded, flip, base);
     if (frac) {
       const v8d f0 = s8 * __builtin_convertvector(low8(i), v8d);
       const v8d f1 = s8 * __builtin_convertvector(high8(i), v8d);

@@ -294,6 +294,71 @@ TEST_CASE("Commands: bad value, busy, position order, NaN data, CLEAR_KV",
   CHECK(b.accel.statistics().last_step().position == 0);
 }
 
+TEST_CASE("Commands: NaN written through DMI or a debug write is refused at COMMAND",
+          "[systemc][regmap][command]") {
+  // Bursts are checked as they arrive, so COMMAND scans the windows only after a DMI grant or a
+  // debug write: every such path must still be caught, for every layer's scalers too.
+  Tokens tok(3, 2, 64, 1);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Result clean{}, dbg_k{}, after_fix{}, other_layer_ok{}, other_layer_bad{}, dmi_q{};
+  bool dmi_ok = false;
+  Bench b("b", test::small_config(), [&](Bench& b) {
+    auto dbg_write = [&](std::uint64_t addr, const float* data, unsigned words) {
+      tlm::tlm_generic_payload t;
+      t.set_command(tlm::TLM_WRITE_COMMAND);
+      t.set_address(addr);
+      t.set_data_ptr(reinterpret_cast<unsigned char*>(const_cast<float*>(data)));
+      t.set_data_length(4 * words);
+      return b.host.socket->transport_dbg(t);
+    };
+    auto windows = [&](int t) {
+      b.host.write_floats(rm::kKWindow, tok.K(t), 128);
+      b.host.write_floats(rm::kVWindow, tok.V(t), 128);
+      b.host.write_floats(rm::kQWindow, tok.Q(t), 128);
+    };
+    auto command = [&](std::uint32_t layer, std::uint32_t pos) {
+      b.host.write32(rm::kLayer, layer);
+      b.host.write32(rm::kPosition, pos);
+      const Result r =
+          probe(b, tlm::TLM_WRITE_COMMAND, rm::kCommand, 4, rm::kCmdWriteKv | rm::kCmdAttend);
+      if (r.error_code == 0) b.host.wait_done();
+      return r;
+    };
+    windows(0);
+    clean = command(0, 0);
+    dbg_write(rm::kKWindow + 12, &nan, 1);  // a debug write bypasses the burst check
+    dbg_k = command(0, 1);
+    windows(1);
+    after_fix = command(0, 1);
+    // Layer 1's scalers through a debug write: a layer-0 command still runs (it uses layer 0's
+    // scalers), and layer 1's command is refused afterwards.
+    dbg_write(rm::kScalerWindow + 4 * 2 * rm::kScalerWords, &nan, 1);
+    windows(2);
+    other_layer_ok = command(0, 2);
+    other_layer_bad = command(1, 0);
+    // A DMI pointer to the Q window: a NaN written through it is refused at COMMAND.
+    const float one = 1.0f;
+    dbg_write(rm::kScalerWindow + 4 * 2 * rm::kScalerWords, &one, 1);
+    tlm::tlm_generic_payload t;
+    t.set_address(rm::kQWindow);
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    tlm::tlm_dmi dmi;
+    dmi_ok = b.host.socket->get_direct_mem_ptr(t, dmi);
+    if (dmi_ok) std::memcpy(dmi.get_dmi_ptr() + 4 * 5, &nan, 4);
+    dmi_q = command(1, 0);
+  });
+  sc_core::sc_start();
+  b.check();
+  CHECK(clean.error_code == 0);
+  CHECK(dbg_k.error_code == code(ErrorCode::NanData));
+  CHECK(after_fix.error_code == 0);
+  CHECK(other_layer_ok.error_code == 0);
+  CHECK(other_layer_bad.error_code == code(ErrorCode::NanData));
+  REQUIRE(dmi_ok);
+  CHECK(dmi_q.error_code == code(ErrorCode::NanData));
+  CHECK(b.accel.statistics().steps() == 3);
+}
+
 TEST_CASE("transport_dbg reads and writes without side effects or time",
           "[systemc][regmap][debug]") {
   std::uint32_t id = 0, err = 0;

@@ -5,6 +5,7 @@
 // the level steps up, found once per scaler by bisection over the ordered float values; a
 // conversion is then a handful of integer compares per value (and no rounding arithmetic),
 // giving the same level as the arithmetic for every float, bit for bit.
+#include <array>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -81,6 +82,10 @@ class LevelThresholds {
     for (std::size_t j = 0; j < keys_.size(); ++j) {
       for (std::size_t l = 0; l < 8; ++l) lanes_[j * 8 + l] = keys_[j];
     }
+    // The first sixteen thresholds in one row, padded likewise (the AVX-512 converters' table
+    // for a binary search when steps() <= 15).
+    table_.fill(INT32_MAX);
+    for (std::size_t j = 0; j < keys_.size() && j < table_.size(); ++j) table_[j] = keys_[j];
   }
 
   /// The level of x (not NaN): lowest() plus the thresholds at or below x's flipped key.
@@ -100,12 +105,15 @@ class LevelThresholds {
   int padded_steps() const { return (steps() + 3) & ~3; }
   /// padded_steps() x 8 values: threshold j in lanes [8 j, 8 j + 8), INT32_MAX as padding.
   const std::int32_t* lane_keys() const { return lanes_.data(); }
+  /// The first 16 thresholds, INT32_MAX after the last (complete when steps() <= 15).
+  const std::int32_t* table16() const { return table_.data(); }
 
  private:
   std::int32_t flip_ = 0;
   int lowest_ = 0;
   std::vector<std::int32_t> keys_;
   std::vector<std::int32_t> lanes_;
+  std::array<std::int32_t, 16> table_{};
 };
 
 /// The thresholds of the last two scalers a converter saw (a head's K and V write drivers

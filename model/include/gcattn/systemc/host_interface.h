@@ -137,6 +137,10 @@ class HostInterface : public sc_core::sc_module {
   std::uint32_t irq_enable_ = 0, irq_status_ = 0, error_code_ = 0, error_addr_ = 0;
   bool done_ = false;
   bool dmi_handed_out_ = false;  // a grant or refusal the initiators may have cached
+  // The data or scaler windows may hold words that bypassed the per-burst NaN check (a DMI
+  // pointer with write access was granted, or a debug write): COMMAND then checks the windows it
+  // uses. Without it every word in them passed a check (bursts, DMA fetches) or is a reset zero.
+  bool windows_unchecked_ = false;
 
   // DMA descriptor and status registers.
   std::uint64_t dma_k_addr_ = 0, dma_v_addr_ = 0, dma_q_addr_ = 0, dma_out_addr_ = 0;
