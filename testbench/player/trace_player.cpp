@@ -1,10 +1,7 @@
 #include "player/trace_player.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "base/errors.h"
 #include "trace/trace_file.h"
@@ -13,93 +10,26 @@ namespace gcattn::player {
 
 namespace {
 
-// Maps the tokens of a replay ahead of use (SafetensorsFile::populate) and checks those from
-// `from` on for NaN/infinity (TraceReader::check_finite): on a thread of its own, at most kLead
-// tokens ahead of the replay (their values are then still in the caches when the replay reads
-// them), or, without a thread, token by token as they are due. Either way wait_checked(t)
-// returns when token t may be replayed or throws the InputError that names its bad value: the
-// same outcome for any thread count.
-class CheckAhead {
+// Maps the tokens of a replay in stretches of kLead (SafetensorsFile::populate: one fault per
+// stretch instead of one per page) and checks those from `from` on for NaN/infinity
+// (TraceReader::check_finite) as they are due. prepare(t) returns when token t may be
+// replayed or throws the InputError that names its bad value.
+class TokenPreparer {
  public:
-  CheckAhead(const trace::TraceReader& tr, std::size_t from, std::size_t end, unsigned fields,
-             bool thread)
-      : tr_(tr), from_(from), end_(end), fields_(fields) {
-    if (thread && end_ > 1) th_ = std::thread([this] { loop(); });
-  }
-  ~CheckAhead() {
-    if (!th_.joinable()) return;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    th_.join();
-  }
-  CheckAhead(const CheckAhead&) = delete;
-  CheckAhead& operator=(const CheckAhead&) = delete;
+  TokenPreparer(const trace::TraceReader& tr, std::size_t from, std::size_t end, unsigned fields)
+      : tr_(tr), from_(from), end_(end), fields_(fields) {}
 
-  void wait_checked(std::size_t t) {
-    if (!th_.joinable()) {
-      prepare(t);
-      return;
-    }
-    std::unique_lock<std::mutex> lock(m_);
-    due_ = t;
-    if (checker_waiting_) cv_.notify_all();
-    if (checked_ <= t) {
-      replay_waiting_ = true;
-      cv_.wait(lock, [&] { return checked_ > t; });
-      replay_waiting_ = false;
-    }
-    if (error_ && error_token_ == t) std::rethrow_exception(error_);
-  }
-
- private:
-  static constexpr std::size_t kLead = 8;  // tokens checked ahead of the replay, at most
-
-  // Maps a stretch of kLead tokens when t starts one; checks token t if it is due a check.
   void prepare(std::size_t t) const {
     if (t % kLead == 0) tr_.populate_tokens(t, std::min(t + kLead, end_), fields_);
     if (t >= from_) tr_.check_finite(t, 1, fields_);
   }
 
-  void loop() {
-    for (std::size_t t = 0; t < end_; ++t) {
-      {
-        std::unique_lock<std::mutex> lock(m_);
-        if (t >= due_ + kLead) {
-          checker_waiting_ = true;
-          cv_.wait(lock, [&] { return stop_ || t < due_ + kLead; });
-          checker_waiting_ = false;
-        }
-        if (stop_) return;
-      }
-      std::exception_ptr error;
-      try {
-        prepare(t);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(m_);
-      checked_ = t + 1;
-      if (error) {
-        error_ = error;
-        error_token_ = t;
-      }
-      if (replay_waiting_) cv_.notify_all();
-      if (error) return;  // the replay stops at this token
-    }
-  }
+ private:
+  static constexpr std::size_t kLead = 8;  // tokens mapped at once
 
   const trace::TraceReader& tr_;
   const std::size_t from_, end_;
   const unsigned fields_;
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::size_t checked_ = 0, due_ = 0, error_token_ = 0;  // tokens < checked_ are ready
-  bool stop_ = false, checker_waiting_ = false, replay_waiting_ = false;
-  std::exception_ptr error_;
-  std::thread th_;  // last: started after the members above
 };
 
 }  // namespace
@@ -146,11 +76,11 @@ void TracePlayer::play() {
                           TraceReader::field_bit(trace::Field::K) |
                           TraceReader::field_bit(trace::Field::V) |
                           (attn ? TraceReader::field_bit(trace::Field::AttnOut) : 0u);
-  CheckAhead ahead(trace_, opt_.check_finite_from, opt_.tokens, fields, opt_.check_ahead);
+  const TokenPreparer ahead(trace_, opt_.check_finite_from, opt_.tokens, fields);
   constexpr std::size_t kReleaseEvery = 64;
   for (std::size_t t = 0; t < opt_.tokens; ++t) {
     try {
-      ahead.wait_checked(t);
+      ahead.prepare(t);
     } catch (const InputError& e) {
       throw InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
                        " was due: no report is written (fix the trace, or replay the tokens "

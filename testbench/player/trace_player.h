@@ -41,10 +41,6 @@ struct PlayerOptions {
   // trace was opened without the full scan; the values are read once, as they are replayed).
   // The default, none: the reader checked every token at open.
   std::size_t check_finite_from = std::numeric_limits<std::size_t>::max();
-  // Map and check the tokens on a thread of the player's own, a few tokens ahead of the replay
-  // (the values are then read from memory there, in parallel with the simulation); false: each
-  // token as it is due, on the simulation thread. The outcome is the same.
-  bool check_ahead = false;
 };
 
 class TracePlayer : public sc_core::sc_module {
