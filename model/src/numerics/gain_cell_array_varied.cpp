@@ -59,18 +59,20 @@ float from_half(std::uint16_t h) {
 
 constexpr double kHalfMax = 65504.0, kHalfMinNormal = 0x1.0p-14;
 
-// noise_tables() times `scale` (float products), one copy per scale for the whole process.
-const NoiseTables* scaled_noise(float scale) {
+// noise_tables() times `scale` (float products), plus `bias` in the first sequence: one copy per
+// (scale, bias) for the whole process.
+const NoiseTables* scaled_noise(float scale, float bias) {
   struct Scaled {
     std::vector<float> a, b;
     NoiseTables t;
   };
   static std::mutex mu;
-  static std::map<std::uint32_t, std::unique_ptr<Scaled>> cache;
-  std::uint32_t bits = 0;
-  std::memcpy(&bits, &scale, sizeof bits);
+  static std::map<std::uint64_t, std::unique_ptr<Scaled>> cache;
+  std::uint32_t s_bits = 0, b_bits = 0;
+  std::memcpy(&s_bits, &scale, sizeof s_bits);
+  std::memcpy(&b_bits, &bias, sizeof b_bits);
   const std::lock_guard<std::mutex> lock(mu);
-  std::unique_ptr<Scaled>& s = cache[bits];
+  std::unique_ptr<Scaled>& s = cache[(static_cast<std::uint64_t>(b_bits) << 32) | s_bits];
   if (!s) {
     s = std::make_unique<Scaled>();
     const NoiseTables& t = noise_tables();
@@ -78,7 +80,7 @@ const NoiseTables* scaled_noise(float scale) {
     s->a.resize(n);
     s->b.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      s->a[i] = scale * t.a[i];
+      s->a[i] = bias + scale * t.a[i];
       s->b[i] = scale * t.b[i];
     }
     s->t = NoiseTables{s->a.data(), s->b.data()};
@@ -100,11 +102,12 @@ void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site,
   var_.tau_key = unit_key(n.variation_seed, Stream::CellTau, site, unit);
   var_.read_key = unit_key(n.noise_seed, Stream::ReadNoise, site, unit);
   var_.write_key = unit_key(n.noise_seed, Stream::WriteNoise, site, unit);
-  // The noise n = (a + b) / sqrt 2 enters as sigma n = s a + s b with s = sigma / sqrt 2.
+  // The noise n = (a + b) / sqrt 2 enters as sigma n = s a + s b with s = sigma / sqrt 2; the
+  // read noise's factor 1 + sigma n as (1 + s a) + s b.
   if (var_.read_sigma > 0.0)
-    var_.read_noise = scaled_noise(static_cast<float>(var_.read_sigma * std::sqrt(0.5)));
+    var_.read_noise = scaled_noise(static_cast<float>(var_.read_sigma * std::sqrt(0.5)), 1.0f);
   if (var_.write_sigma_v > 0.0)
-    var_.write_noise = scaled_noise(static_cast<float>(var_.write_sigma_v * std::sqrt(0.5)));
+    var_.write_noise = scaled_noise(static_cast<float>(var_.write_sigma_v * std::sqrt(0.5)), 0.0f);
   varied_ = n.arrays();
 }
 
@@ -174,11 +177,6 @@ void GainCellArrayModel::vary_column(int col, std::int64_t token) {
   }
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define GCATTN_VARIED_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GCATTN_VARIED_CLONES
-#endif
 // The helpers below are inlined into each copy of the kernels (a vector passed between
 // non-inlined functions would change with the copy's ABI).
 #define GCATTN_INLINE inline __attribute__((always_inline))
@@ -284,106 +282,27 @@ struct VariedColumn {
 
 namespace portable {
 #define GCATTN_KERNEL GCATTN_INLINE
-#define GCATTN_ENTRY GCATTN_VARIED_CLONES
-struct FloatLevels {
-  const float* v;
-};
-struct LevelBuffer {
-  float v[kMaxLevels];
-};
-GCATTN_KERNEL FloatLevels make_float_levels(const float* v) {
-  return FloatLevels{v};
-}
-GCATTN_KERNEL FloatLevels level_currents(const VariedRead& rd, double delta, LevelBuffer& buf) {
-  for (int i = 0; i < rd.levels; ++i) {
-    const double w = delta * rd.level_u[static_cast<std::size_t>(i)];
-    buf.v[i] = static_cast<float>(rd.k[0] + w * (rd.k[1] + w * (rd.k[2] + w * rd.k[3])));
-  }
-  return FloatLevels{buf.v};
-}
-GCATTN_KERNEL v16f lookup16(const FloatLevels& l, const std::uint8_t* c) {
-  return v16f{l.v[c[0]],  l.v[c[1]],  l.v[c[2]],  l.v[c[3]], l.v[c[4]],  l.v[c[5]],
-              l.v[c[6]],  l.v[c[7]],  l.v[c[8]],  l.v[c[9]], l.v[c[10]], l.v[c[11]],
-              l.v[c[12]], l.v[c[13]], l.v[c[14]], l.v[c[15]]};
-}
-GCATTN_KERNEL v16f half16(const std::uint16_t* p) {
-  v16h h;
-  std::memcpy(&h, p, sizeof h);
-  const v16i x = __builtin_convertvector(h, v16i);
-  const v16i em = x & 0x7fff;
-  // Normal halves: exponent and mantissa shifted into place, the exponent rebiased (127 - 15);
-  // subnormal ones (and zero): the mantissa times 2^-24, exactly.
-  const v16i normal = (em << 13) + (112 << 23);
-  const v16f sub = __builtin_convertvector(em, v16f) * 0x1.0p-24f;
-  v16i sub_bits;
-  std::memcpy(&sub_bits, &sub, sizeof sub_bits);
-  const v16i bits = (em < 0x400 ? sub_bits : normal) | ((x & 0x8000) << 16);
-  v16f y;
-  std::memcpy(&y, &bits, sizeof y);
-  return y;
-}
-GCATTN_KERNEL v8d low8(const v16f& x) {
-  v8f h;
-  std::memcpy(&h, &x, sizeof h);
-  return __builtin_convertvector(h, v8d);
-}
-GCATTN_KERNEL v8d high8(const v16f& x) {
-  v8f h;
-  std::memcpy(&h, reinterpret_cast<const char*>(&x) + sizeof h, sizeof h);
-  return __builtin_convertvector(h, v8d);
-}
-GCATTN_KERNEL v16f max16(const v16f& a, float b) {
-  return a > b ? a : b;
-}
-GCATTN_KERNEL v16f min16(const v16f& a, float b) {
-  return a < b ? a : b;
-}
-GCATTN_KERNEL double hsum8(const v8d& v) {
-  v4d lo, hi;
-  std::memcpy(&lo, &v, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  const v4d h = lo + hi;
-  v2d a, b;
-  std::memcpy(&a, &h, sizeof a);
-  std::memcpy(&b, reinterpret_cast<const char*>(&h) + sizeof a, sizeof b);
-  const v2d q = a + b;
-  return q[0] + q[1];
-}
-struct Exp2Table {
-  const float* v;
-};
-GCATTN_KERNEL Exp2Table make_exp2_table() {
-  return Exp2Table{kExp2Table};
-}
-GCATTN_KERNEL v16u bits16(const v16f& x) {
-  v16u b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-GCATTN_KERNEL v16f exp2_lookup(const Exp2Table& table, const v16f& t) {
-  const v16u j = bits16(t) & 31U;
-  v16f y;
-  for (int i = 0; i < 16; ++i) y[i] = table.v[j[i]];
-  return y;
-}
-GCATTN_KERNEL v16f scale_floor16(const v16f& y, const v16f& t, const v16f&) {
-  v16i k;  // 32 n (two's complement, t's mantissa minus the shift's)
-  const v16u tb = bits16(t);
-  std::memcpy(&k, &tb, sizeof k);
-  k -= kExp2ShiftBits;
-  v16u yu = bits16(y);
-  v16u e;
-  const v16i ki = (k >> 5) << 23;  // floor(n) into the exponent field
-  std::memcpy(&e, &ki, sizeof e);
-  yu += e;
-  v16f out;
-  std::memcpy(&out, &yu, sizeof out);
-  return out;
-}
+#define GCATTN_ENTRY
+#include "gain_cell_array_varied_generic.h"
 #include "gain_cell_array_varied_kernels.h"
 #undef GCATTN_KERNEL
 #undef GCATTN_ENTRY
 }  // namespace portable
+
+#if GCATTN_VARIED_AVX512
+// The same for CPUs with AVX2 and FMA.
+namespace avx2 {
+#define GCATTN_AVX2_TARGET __attribute__((target("avx2,fma")))
+#define GCATTN_KERNEL GCATTN_INLINE GCATTN_AVX2_TARGET
+#define GCATTN_ENTRY GCATTN_AVX2_TARGET
+#define GCATTN_VARIED_FMA_X86 1
+#include "gain_cell_array_varied_generic.h"
+#include "gain_cell_array_varied_kernels.h"
+#undef GCATTN_VARIED_FMA_X86
+#undef GCATTN_KERNEL
+#undef GCATTN_ENTRY
+}  // namespace avx2
+#endif
 
 #if GCATTN_VARIED_AVX512
 // With at most 8 grid levels a column's per-level values sit in one register and vpermpd (or
@@ -484,13 +403,52 @@ GCATTN_KERNEL v16f scale_floor16(const v16f& y, const v16f&, const v16f& n) {
   std::memcpy(&out, &r, sizeof out);
   return out;
 }
+GCATTN_KERNEL v16f fma16(const v16f& a, const v16f& b, const v16f& c) {
+  __m512 x, y, z;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  std::memcpy(&z, &c, sizeof z);
+  const __m512 r = _mm512_fmadd_ps(x, y, z);
+  v16f out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
+GCATTN_KERNEL v8d fma8d(const v8d& a, const v8d& b, const v8d& c) {
+  __m512d x, y, z;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  std::memcpy(&z, &c, sizeof z);
+  const __m512d r = _mm512_fmadd_pd(x, y, z);
+  v8d out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
 #include "gain_cell_array_varied_kernels.h"
 #undef GCATTN_KERNEL
 #undef GCATTN_ENTRY
 }  // namespace avx512
 #endif
 
-// The kernels of variant `flags` (one of variant()), the AVX-512 copy when `wide` (coded cells).
+bool cpu_has_avx512() {
+#if GCATTN_VARIED_AVX512
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx2_fma() {
+#if GCATTN_VARIED_AVX512
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+// The kernels of variant `flags` (one of variant()): the AVX-512 copy when `wide` (coded cells),
+// else the AVX2 and FMA copy where the CPU has them, else the baseline's.
 template <unsigned F = 0>
 void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
   if constexpr (F < kFlagCount) {
@@ -504,6 +462,11 @@ void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
             return;
           }
         }
+        if (cpu_has_avx2_fma()) {
+          rows = &avx2::read_rows<F>;
+          cols = &avx2::read_cols<F>;
+          return;
+        }
 #endif
         (void)wide;
         rows = &portable::read_rows<F>;
@@ -513,15 +476,6 @@ void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
     }
     kernels<F + 1>(flags, wide, rows, cols);
   }
-}
-
-bool cpu_has_avx512() {
-#if GCATTN_VARIED_AVX512
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-#else
-  return false;
-#endif
 }
 
 }  // namespace

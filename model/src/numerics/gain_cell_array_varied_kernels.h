@@ -51,19 +51,23 @@ GCATTN_KERNEL v16f abs16(const v16f& x) {
   std::memcpy(&y, &b, sizeof y);
   return y;
 }
-// 2^x in sixteen float lanes, to about 2e-7 relative: x = k / 32 + f with k = round(32 x),
-// |f| <= 1/64; 2^(k / 32) = 2^floor(k / 32) * 2^((k mod 32) / 32), the second factor from a
-// table of 32 floats (kExp2Table), 2^f by a degree-2 polynomial (the Taylor series with its cubic
-// term economised over the interval: 5e-8 relative). For the per-cell decay of the retention
-// spread. With kClamp, x is clamped to [-125, 120] (below, 2^x < 3e-38, as good as 0 for a
-// decay); without, the caller knows that x lies there (the clamp would change nothing).
+// 2^(l r) in sixteen float lanes (l the column's log2 of its decay, r each cell's decay-rate
+// factor), to about 1e-7 relative: x = l r = k / 32 + f with k = round(32 x) (both from the exact
+// product: fused operations), |f| <= 1/64; 2^(k / 32) = 2^floor(k / 32) * 2^((k mod 32) / 32),
+// the second factor from a table of 32 floats (kExp2Table), 2^f by a degree-2 polynomial (the
+// Taylor series with its cubic term economised over the interval: 5e-8 relative). For the
+// per-cell decay of the retention spread. With kClamp, k / 32 is clamped to [-125, 120] and f to
+// [-1/64, 1/64] (below, 2^x < 3e-38, as good as 0 for a decay); that changes no lane within the
+// range, so a column takes the clamping copy only when some cell's x may leave it.
 template <bool kClamp>
-GCATTN_KERNEL v16f exp2_16(const Exp2Table& table, v16f x) {
-  if constexpr (kClamp) x = min16(max16(x, -125.0f), 120.0f);
-  const v16f t = x + kExp2Shift;  // x rounded to a multiple of 1/32: k in the low mantissa bits
+GCATTN_KERNEL v16f exp2_16(const Exp2Table& table, const v16f& l, const v16f& r) {
+  v16f t = fma16(l, r, kExp2Shift + v16f{});  // x rounded to a multiple of 1/32: k in the low bits
+  if constexpr (kClamp) t = min16(max16(t, kExp2Shift - 125.0f), kExp2Shift + 120.0f);
   const v16f n = t - kExp2Shift;  // k / 32, exactly
-  const v16f f = x - n;           // exactly
-  const v16f p = (0.24022650718688965f * f + 0.6931573152542114f) * f + 1.0f;
+  v16f f = fma16(l, r, -n);       // x - k / 32
+  if constexpr (kClamp) f = min16(max16(f, -0.015625f), 0.015625f);
+  const v16f p = fma16(fma16(0.24022650718688965f + v16f{}, f, 0.6931573152542114f + v16f{}), f,
+                       1.0f + v16f{});
   return scale_floor16(exp2_lookup(table, t) * p, t, n);
 }
 
@@ -126,26 +130,10 @@ GCATTN_KERNEL VariedColumn column_of(const VariedRead& rd, int c) {
   return cc;
 }
 
-// The multiplicative factor of rows r..r+15 of a column: gain (1 + g) times read noise
-// (1 + sigma n), sigma n = a + b from the column's two windows of the scaled sequences.
-template <unsigned F>
-GCATTN_KERNEL v16f factor16(const VariedColumn& cc, int r) {
-  v16f f = {};
-  if constexpr ((F & kGain) != 0) f = 1.0f + half16(cc.gain + r);
-  if constexpr ((F & kNoise) != 0) {
-    const v16f nf = (1.0f + load16f(cc.noise_a + r)) + load16f(cc.noise_b + r);
-    if constexpr ((F & kGain) != 0) {
-      f *= nf;
-    } else {
-      f = nf;
-    }
-  }
-  return f;
-}
-
 // The currents of rows r..r+15 of a column in float: the column's current of the cell's level
 // (cur) or a cubic per cell of its decayed deviation (dev: the deviation of each level), times
-// the cell's factor.
+// the cell's read noise (1 + sigma n), sigma n = a + b from the column's two windows of the
+// scaled sequences (a's with the 1 added), and gain (1 + g).
 template <unsigned F, bool kClamp>
 GCATTN_KERNEL v16f currents16(const KernelConsts& kc, const VariedColumn& cc,
                               const FloatLevels& cur, const FloatLevels& dev, int r) {
@@ -160,16 +148,22 @@ GCATTN_KERNEL v16f currents16(const KernelConsts& kc, const VariedColumn& cc,
       u = to_float16(load8d(cc.u + r), load8d(cc.u + r + 8));
     }
     if constexpr ((F & kAdd) != 0) u = (u + load16f(cc.write_a + r)) + load16f(cc.write_b + r);
-    v16f w;
+    v16f d;  // the cells' decay
     if constexpr ((F & kSpread) != 0) {
-      w = exp2_16<kClamp>(kc.exp2, cc.log2_delta * half16(cc.rate + r)) * u;
+      d = exp2_16<kClamp>(kc.exp2, cc.log2_delta + v16f{}, half16(cc.rate + r));
     } else {
-      w = cc.delta_f * u;
+      d = cc.delta_f + v16f{};
     }
-    if constexpr ((F & kAdd) != 0) w += half16(cc.offset + r);
-    c = kc.k0 + w * (kc.k1 + w * (kc.k2 + w * kc.k3));
+    v16f w;
+    if constexpr ((F & kAdd) != 0) {
+      w = fma16(d, u, half16(cc.offset + r));
+    } else {
+      w = d * u;
+    }
+    c = fma16(fma16(fma16(kc.k3, w, kc.k2), w, kc.k1), w, kc.k0);
   }
-  if constexpr ((F & (kGain | kNoise)) != 0) c *= factor16<F>(cc, r);
+  if constexpr ((F & kNoise) != 0) c *= load16f(cc.noise_a + r) + load16f(cc.noise_b + r);
+  if constexpr ((F & kGain) != 0) c = fma16(c, half16(cc.gain + r), c);
   return c;
 }
 
@@ -255,8 +249,9 @@ GCATTN_KERNEL void column_cols(const KernelConsts& kc, const VariedColumn& cc,
   int r = 0;
   for (; r + 16 <= rows; r += 16) {
     const v16f c = currents16<F, kClamp>(kc, cc, cur, dev, r);
-    store8d(out + r, load8d(out + r) + x * low8(c));
-    store8d(out + r + 8, load8d(out + r + 8) + x * high8(c));
+    const v8d xv = x + v8d{};
+    store8d(out + r, fma8d(xv, low8(c), load8d(out + r)));
+    store8d(out + r + 8, fma8d(xv, high8(c), load8d(out + r + 8)));
     a += abs16(c);
   }
   act += std::fabs(x) * (low8(a) + high8(a));
