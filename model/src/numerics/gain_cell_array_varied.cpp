@@ -234,6 +234,7 @@ struct detail::VariedRead {
   std::size_t gain_stride = 0, offset_stride = 0, rate_stride = 0;
   const float* rate_max = nullptr;
   const Leakage* leakage = nullptr;
+  double log_per_s = 0.0, log_per_token = 0.0;  // leakage->log_factor(1, 0), (0, 1)
   double now_s = 0.0;
   std::int64_t now_token = 0;
   // The scaled noise sequences: read noise (sigma n = a + b from the read's windows), write noise
@@ -515,6 +516,8 @@ detail::VariedRead GainCellArrayModel::varied_read(double now_s, std::int64_t no
   table(rate_, half_ones(), rd.rate, rd.rate_stride);
   rd.rate_max = rate_max_.empty() ? nullptr : rate_max_.data();
   rd.leakage = &leakage_;
+  rd.log_per_s = leakage_.log_factor(1.0, 0);
+  rd.log_per_token = leakage_.log_factor(0.0, 1);
   rd.now_s = now_s;
   rd.now_token = now_token;
   if (noise) {

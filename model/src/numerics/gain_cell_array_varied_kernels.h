@@ -104,7 +104,9 @@ GCATTN_KERNEL VariedColumn column_of(const VariedRead& rd, int c) {
   const double el = rd.now_s - rd.t_write[c];
   const std::int64_t age = rd.now_token - rd.token[c];
   if constexpr ((F & kSpread) != 0) {  // a decay per cell: delta^rate = 2^(rate log2 delta)
-    cc.log2_delta = static_cast<float>(rd.leakage->log_factor(el, age) * kLog2e);
+    // log_factor(el, age) = el * log_factor(1, 0) + age * log_factor(0, 1), one term zero
+    cc.log2_delta = static_cast<float>(
+        (el * rd.log_per_s + static_cast<double>(age) * rd.log_per_token) * kLog2e);
     const float extreme = cc.log2_delta * rd.rate_max[c];  // rates are positive
     cc.clamp = !(extreme >= -125.0f && extreme <= 120.0f);
   } else {
