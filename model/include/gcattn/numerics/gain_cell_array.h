@@ -164,8 +164,8 @@ class GainCellArrayModel {
     double gain_sigma = 0.0, offset_sigma_v = 0.0, tau_sigma = 0.0, read_sigma = 0.0,
            write_sigma_v = 0.0;
     std::uint64_t gain_key = 0, offset_key = 0, tau_key = 0, read_key = 0, write_key = 0;
-    const NoiseTables* read_noise = nullptr;   // sigma / sqrt 2 times noise_tables()
-    const NoiseTables* write_noise = nullptr;  // sigma_v / sqrt 2 times noise_tables()
+    const NoiseTables* read_noise = nullptr;   // 1 + s a and s b, s = sigma / sqrt 2
+    const NoiseTables* write_noise = nullptr;  // s a and s b, s = sigma_v / sqrt 2
     bool sampled = false;                      // the static tables exist (first write)
   };
   bool varied_ = false;
