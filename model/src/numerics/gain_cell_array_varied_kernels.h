@@ -1,7 +1,8 @@
 // The read kernels of the varied arrays (gain_cell_array_varied.cpp), written once and included
-// twice by that file: into namespace `portable` (compiled for AVX2 and the baseline through
-// target_clones) and, on x86-64, into namespace `avx512` (compiled for AVX-512F). No include
-// guard on purpose. The including namespace provides:
+// three times by that file: into namespace `portable` (the baseline) and, on x86-64, into
+// namespaces `avx2` (compiled for AVX2 and FMA) and `avx512` (compiled for AVX-512F); the first
+// two take their helpers from gain_cell_array_varied_generic.h. No include guard on purpose. The
+// including namespace provides:
 //   GCATTN_KERNEL  the attributes of the helpers below (always_inline, and the target);
 //   GCATTN_ENTRY   the attributes of the two entry points (read_rows, read_cols);
 //   FloatLevels: one float per grid level, with make_float_levels(const float*) and
@@ -10,6 +11,7 @@
 //     a column's current of each level, k0 + w (k1 + w (k2 + w k3)), w = delta u, in double,
 //     rounded to float;
 //   half16(const uint16_t*) -> v16f: 16 IEEE halves as floats (exact);
+//   fma16(a, b, c) / fma8d(a, b, c): a * b + c rounded once, in 16 float / 8 double lanes;
 //   low8 / high8(v16f) -> v8d: the lanes 0..7 / 8..15 as doubles;
 //   max16 / min16(v16f, float): a > b ? a : b / a < b ? a : b per lane;
 //   hsum8(v8d): ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
@@ -17,8 +19,8 @@
 //     low five bits of t's representation;
 //   scale_floor16(y, t, n): y * 2^floor(n) for n = t - kExp2Shift (a multiple of 1/32) and a
 //     normal result.
-// Everything else is GCC vector arithmetic in a fixed order (no FMA contraction: CMakeLists.txt),
-// so the copies give bit-identical results.
+// Everything else is GCC vector arithmetic in a fixed order (no FMA contraction: CMakeLists.txt;
+// the fused operations are the explicit fma16 / fma8d), so the copies give bit-identical results.
 
 // Loads, stores, conversions and sums (here rather than shared: Clang requires the copy's
 // target on a function returning a 512-bit vector).
