@@ -35,7 +35,10 @@ GCATTN_KERNEL v16f half16(const std::uint16_t* p) {
   const v16f sub = __builtin_convertvector(em, v16f) * 0x1.0p-24f;
   v16i sub_bits;
   std::memcpy(&sub_bits, &sub, sizeof sub_bits);
-  const v16i bits = (em < 0x400 ? sub_bits : normal) | ((x & 0x8000) << 16);
+  const v16i mag = em < 0x400 ? sub_bits : normal;
+  v16u bits;
+  std::memcpy(&bits, &mag, sizeof bits);
+  bits |= __builtin_convertvector(h, v16u) >> 15 << 31;  // the sign (unsigned: no overflow)
   v16f y;
   std::memcpy(&y, &bits, sizeof y);
   return y;
@@ -90,10 +93,10 @@ GCATTN_KERNEL v16f scale_floor16(const v16f& y, const v16f& t, const v16f&) {
   std::memcpy(&k, &tb, sizeof k);
   k -= kExp2ShiftBits;
   v16u yu = bits16(y);
+  const v16i fl = k >> 5;  // floor(n) (arithmetic shift)
   v16u e;
-  const v16i ki = (k >> 5) << 23;  // floor(n) into the exponent field
-  std::memcpy(&e, &ki, sizeof e);
-  yu += e;
+  std::memcpy(&e, &fl, sizeof e);
+  yu += e << 23;  // into the exponent field (two's complement, unsigned: no overflow)
   v16f out;
   std::memcpy(&out, &yu, sizeof out);
   return out;
