@@ -65,7 +65,8 @@ GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell
       gain_(mem),
       offset_(mem),
       rate_(mem),
-      write_noise_(mem) {}
+      rate_max_(mem),
+      write_window_(mem) {}
 
 namespace {
 

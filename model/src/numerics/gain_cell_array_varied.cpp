@@ -5,6 +5,9 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "gcattn/numerics/gain_cell_array.h"
@@ -26,6 +29,67 @@
 
 namespace gcattn {
 
+namespace {
+
+// IEEE half precision (binary16) of x, rounded to nearest, ties to even; |x| must not exceed the
+// largest half, 65504. Subnormal halves (below 2^-14) are produced exactly as rounded.
+std::uint16_t to_half(double x) {
+  const std::uint16_t sign = std::signbit(x) ? 0x8000 : 0;
+  const double a = std::fabs(x);
+  if (a < 0x1.0p-14)
+    return static_cast<std::uint16_t>(sign | static_cast<int>(std::nearbyint(a * 0x1.0p24)));
+  int e = 0;
+  const double m = std::frexp(a, &e);                     // a = m 2^e, m in [0.5, 1)
+  auto q = static_cast<int>(std::nearbyint(m * 2048.0));  // 1024..2048
+  e -= 1;                                                 // a = (q / 1024) 2^e
+  if (q == 2048) {
+    q = 1024;
+    ++e;
+  }
+  return static_cast<std::uint16_t>(sign | ((e + 15) << 10) | (q - 1024));
+}
+
+// The value of half h (no infinities or NaNs: to_half makes none).
+float from_half(std::uint16_t h) {
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  const float a = e == 0 ? std::ldexp(static_cast<float>(m), -24)
+                         : std::ldexp(static_cast<float>(1024 + m), e - 25);
+  return (h & 0x8000) != 0 ? -a : a;
+}
+
+constexpr double kHalfMax = 65504.0, kHalfMinNormal = 0x1.0p-14;
+
+// noise_tables() times `scale` (float products), plus `bias` in the first sequence: one copy per
+// (scale, bias) for the whole process.
+const NoiseTables* scaled_noise(float scale, float bias) {
+  struct Scaled {
+    std::vector<float> a, b;
+    NoiseTables t;
+  };
+  static std::mutex mu;
+  static std::map<std::uint64_t, std::unique_ptr<Scaled>> cache;
+  std::uint32_t s_bits = 0, b_bits = 0;
+  std::memcpy(&s_bits, &scale, sizeof s_bits);
+  std::memcpy(&b_bits, &bias, sizeof b_bits);
+  const std::lock_guard<std::mutex> lock(mu);
+  std::unique_ptr<Scaled>& s = cache[(static_cast<std::uint64_t>(b_bits) << 32) | s_bits];
+  if (!s) {
+    s = std::make_unique<Scaled>();
+    const NoiseTables& t = noise_tables();
+    const auto n = static_cast<std::size_t>(kNoiseLevels + kNoiseWindow);
+    s->a.resize(n);
+    s->b.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      s->a[i] = bias + scale * t.a[i];
+      s->b[i] = scale * t.b[i];
+    }
+    s->t = NoiseTables{s->a.data(), s->b.data()};
+  }
+  return &s->t;
+}
+
+}  // namespace
+
 void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site, Unit unit) {
   var_ = Variation{};
   var_.gain_sigma = n.cell_gain_sigma;
@@ -38,64 +102,81 @@ void GainCellArrayModel::set_nonideality(const Nonideality& n, const Site& site,
   var_.tau_key = unit_key(n.variation_seed, Stream::CellTau, site, unit);
   var_.read_key = unit_key(n.noise_seed, Stream::ReadNoise, site, unit);
   var_.write_key = unit_key(n.noise_seed, Stream::WriteNoise, site, unit);
+  // The noise n = (a + b) / sqrt 2 enters as sigma n = s a + s b with s = sigma / sqrt 2; the
+  // read noise's factor 1 + sigma n as (1 + s a) + s b.
+  if (var_.read_sigma > 0.0)
+    var_.read_noise = scaled_noise(static_cast<float>(var_.read_sigma * std::sqrt(0.5)), 1.0f);
+  if (var_.write_sigma_v > 0.0)
+    var_.write_noise = scaled_noise(static_cast<float>(var_.write_sigma_v * std::sqrt(0.5)), 0.0f);
   varied_ = n.arrays();
 }
 
 namespace {
 
-// The per-cell values of a parameter without spread (gain 1, offset 0, decay-rate factor 1, no
-// write noise), shared by every column: the dense cells' kernels read them in place of the
-// tables an array keeps only for what varies (array.rows <= 4096).
-const float* ones() {
-  static const std::vector<float> v(kNoiseWindow, 1.0f);
+// The per-cell values of a parameter without spread (gain deviation 0, offset 0, decay-rate
+// factor 1, no write noise), shared by every column: the dense cells' kernels read them in place
+// of the tables an array keeps only for what varies (array.rows <= 4096).
+const std::uint16_t* half_zeros() {
+  static const std::vector<std::uint16_t> v(kNoiseWindow, 0);
+  return v.data();
+}
+const std::uint16_t* half_ones() {
+  static const std::vector<std::uint16_t> v(kNoiseWindow, 0x3C00);  // 1.0
   return v.data();
 }
 const float* zeros() {
   static const std::vector<float> v(kNoiseWindow, 0.0f);
   return v.data();
 }
+// mix64(c) for the first kNoiseWindow columns: half of the read noise's key per column.
+const std::uint64_t* column_keys() {
+  static const std::vector<std::uint64_t> v = [] {
+    std::vector<std::uint64_t> k(kNoiseWindow);
+    for (std::size_t c = 0; c < k.size(); ++c) k[c] = mix64(c);
+    return k;
+  }();
+  return v.data();
+}
 
 }  // namespace
 
 void GainCellArrayModel::vary_column(int col, std::int64_t token) {
-  if (!var_.sampled) {  // first write: sample the static variation of every cell
-    var_.sampled = true;
-    const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
-    if (var_.gain_sigma > 0.0) {
-      gain_.resize(n);
-      for (std::size_t i = 0; i < n; ++i)
-        gain_[i] = static_cast<float>(1.0 + var_.gain_sigma * normal(mix_key(var_.gain_key, i)));
-    }
-    if (var_.offset_sigma_v > 0.0) {
-      offset_.resize(n);
-      for (std::size_t i = 0; i < n; ++i)
-        offset_[i] = static_cast<float>(var_.offset_sigma_v * normal(mix_key(var_.offset_key, i)));
-    }
-    if (var_.tau_sigma >
-        0.0) {  // tau_cell = tau * exp(sigma z): the exponent scales by exp(-sigma z)
-      // After the cells, the largest factor of each column (the kernels' range check).
-      rate_.resize(n + static_cast<std::size_t>(cols_));
-      for (std::size_t i = 0; i < n; ++i)
-        rate_[i] = static_cast<float>(std::exp(-var_.tau_sigma * normal(mix_key(var_.tau_key, i))));
-      for (int c = 0; c < cols_; ++c)
-        rate_[n + static_cast<std::size_t>(c)] =
-            *std::max_element(&rate_[idx(c, 0)], &rate_[idx(c, 0)] + rows_);
-    }
-    if (var_.write_sigma_v > 0.0) write_noise_.assign(n, 0.0f);
+  if (var_.write_noise != nullptr) {  // the write's windows: w = s a + s b, s = sigma / sqrt 2
+    if (write_window_.empty()) write_window_.assign(static_cast<std::size_t>(cols_), 0);
+    const std::uint64_t key = mix_key(var_.write_key, static_cast<std::uint64_t>(token));
+    write_window_[static_cast<std::size_t>(col)] = static_cast<std::uint32_t>(
+        (key & (kNoiseLevels - 1)) | (((key >> 32) & (kNoiseLevels - 1)) << 16));
   }
-  if (var_.write_sigma_v > 0.0) {  // the write's windows: w = sigma (a + b) / sqrt 2
-    const NoiseTables w = noise_window(mix_key(var_.write_key, static_cast<std::uint64_t>(token)));
-    const auto scale = static_cast<float>(var_.write_sigma_v * std::sqrt(0.5));
-    float* wn = &write_noise_[idx(col, 0)];
-    for (int r = 0; r < rows_; ++r) wn[r] = scale * (w.a[r] + w.b[r]);
+  if (var_.sampled) return;
+  var_.sampled = true;  // first write: the static variation of every cell
+  const std::size_t n = static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_);
+  if (var_.gain_sigma > 0.0) {  // I = (1 + g) g(...), g = sigma z
+    gain_.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+      gain_[i] = to_half(
+          std::clamp(var_.gain_sigma * normal(mix_key(var_.gain_key, i)), -kHalfMax, kHalfMax));
+  }
+  if (var_.offset_sigma_v > 0.0) {
+    offset_.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+      offset_[i] = to_half(std::clamp(var_.offset_sigma_v * normal(mix_key(var_.offset_key, i)),
+                                      -kHalfMax, kHalfMax));
+  }
+  if (var_.tau_sigma >
+      0.0) {  // tau_cell = tau * exp(sigma z): the exponent scales by exp(-sigma z)
+    rate_.resize(n);
+    rate_max_.resize(static_cast<std::size_t>(cols_));
+    for (std::size_t i = 0; i < n; ++i)
+      rate_[i] = to_half(std::clamp(std::exp(-var_.tau_sigma * normal(mix_key(var_.tau_key, i))),
+                                    kHalfMinNormal, kHalfMax));
+    for (int c = 0; c < cols_; ++c) {  // the largest of each column (the kernels' range check)
+      float m = 0.0f;
+      for (int r = 0; r < rows_; ++r) m = std::max(m, from_half(rate_[idx(c, r)]));
+      rate_max_[static_cast<std::size_t>(c)] = m;
+    }
   }
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define GCATTN_VARIED_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define GCATTN_VARIED_CLONES
-#endif
 // The helpers below are inlined into each copy of the kernels (a vector passed between
 // non-inlined functions would change with the copy's ABI).
 #define GCATTN_INLINE inline __attribute__((always_inline))
@@ -105,6 +186,18 @@ namespace {
 constexpr int kMaxLevels = 256;         // set_write_grid's limit
 constexpr int kMaxRows = kNoiseWindow;  // array.rows at most
 constexpr double kLog2e = 1.4426950408889634;
+// exp2_16: 2^(j / 32) rounded to float, and the shift whose addition rounds a float to a multiple
+// of 1/32 (for |x| < 2^17), leaving 32 x in the low mantissa bits.
+alignas(64) constexpr float kExp2Table[32] = {
+    0x1.0p+0f,      0x1.059b0ep+0f, 0x1.0b5586p+0f, 0x1.11301ep+0f, 0x1.172b84p+0f, 0x1.1d4874p+0f,
+    0x1.2387a6p+0f, 0x1.29e9ep+0f,  0x1.306fep+0f,  0x1.371a74p+0f, 0x1.3dea64p+0f, 0x1.44e086p+0f,
+    0x1.4bfdaep+0f, 0x1.5342b6p+0f, 0x1.5ab07ep+0f, 0x1.6247ecp+0f, 0x1.6a09e6p+0f, 0x1.71f75ep+0f,
+    0x1.7a1148p+0f, 0x1.82589ap+0f, 0x1.8ace54p+0f, 0x1.93737cp+0f, 0x1.9c4918p+0f, 0x1.a5503cp+0f,
+    0x1.ae89fap+0f, 0x1.b7f77p+0f,  0x1.c199bep+0f, 0x1.cb720ep+0f, 0x1.d5818ep+0f, 0x1.dfc974p+0f,
+    0x1.ea4afap+0f, 0x1.f50766p+0f};
+constexpr float kExp2Shift = 0x1.8p18f;
+constexpr std::int32_t kExp2ShiftBits = 0x48C00000;  // its representation
+static_assert(__builtin_bit_cast(std::int32_t, kExp2Shift) == kExp2ShiftBits);
 
 // The kernel variants (template flags): grid-coded cells, a cubic per cell (else the column's
 // current per level, looked up: no offset, write noise or retention spread), per-cell decay,
@@ -135,19 +228,24 @@ struct detail::VariedRead {
   const std::uint8_t* valid = nullptr;
   const double* t_write = nullptr;
   const std::int64_t* token = nullptr;
-  // Per cell [cols][rows], or one column of ones or zeros for all (stride 0): gain (1 + g),
-  // storage-node offset, decay-rate factor, write noise; the largest rate of each column.
-  const float *gain = nullptr, *offset = nullptr, *rate = nullptr, *write_noise = nullptr;
-  std::size_t gain_stride = 0, offset_stride = 0, rate_stride = 0, write_noise_stride = 0;
+  // Per cell [cols][rows] in half precision, or one column of zeros or ones for all (stride 0):
+  // gain deviation g, storage-node offset, decay-rate factor; the largest rate of each column.
+  const std::uint16_t *gain = nullptr, *offset = nullptr, *rate = nullptr;
+  std::size_t gain_stride = 0, offset_stride = 0, rate_stride = 0;
   const float* rate_max = nullptr;
   const Leakage* leakage = nullptr;
+  double log_per_s = 0.0, log_per_token = 0.0;  // leakage->log_factor(1, 0), (0, 1)
   double now_s = 0.0;
   std::int64_t now_token = 0;
-  const float *noise_a = nullptr, *noise_b = nullptr;  // noise_tables()
-  std::uint64_t noise_key = 0;                         // the read's key (read_key, token)
-  float read_scale = 0.0f;                             // noise.read_sigma / sqrt 2
-  std::array<double, 4> k{};                           // the nominal cell's cubic
-  std::array<float, 4> kf{};                           // the same in float
+  // The scaled noise sequences: read noise (sigma n = a + b from the read's windows), write noise
+  // (the windows of the column's latest write; null without write noise: zeros for all).
+  const float *read_a = nullptr, *read_b = nullptr;
+  std::uint64_t noise_key = 0;  // the read's key (read_key, token)
+  const float *write_a = nullptr, *write_b = nullptr;
+  const std::uint32_t* write_window = nullptr;  // per column: the offsets (low, high 16 bits)
+  const std::uint64_t* column_keys = nullptr;   // mix64(c) for c < kNoiseWindow
+  std::array<double, 4> k{};                    // the nominal cell's cubic
+  std::array<float, 4> kf{};                    // the same in float
   int levels = 0;
   // The grid's deviation of each level, padded with zeros to 16 (the AVX-512 copy loads 8
   // doubles or 16 floats).
@@ -168,12 +266,14 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef float v16f __attribute__((vector_size(64)));
 typedef std::uint32_t v16u __attribute__((vector_size(64)));
 typedef std::int32_t v16i __attribute__((vector_size(64)));
+typedef std::uint16_t v16h __attribute__((vector_size(32)));
 
 // What the current of each cell of one column at one read depends on.
 struct VariedColumn {
   const std::uint8_t* code = nullptr;
   const double* u = nullptr;
-  const float *gain = nullptr, *offset = nullptr, *rate = nullptr, *write_noise = nullptr;
+  const std::uint16_t *gain = nullptr, *offset = nullptr, *rate = nullptr;  // halves
+  const float *write_a = nullptr, *write_b = nullptr;  // the latest write's noise windows
   const float *noise_a = nullptr, *noise_b = nullptr;  // the read noise's windows
   double delta = 1.0;                                  // the column's decay
   float delta_f = 1.0f;                                // the same in float
@@ -183,62 +283,27 @@ struct VariedColumn {
 
 namespace portable {
 #define GCATTN_KERNEL GCATTN_INLINE
-#define GCATTN_ENTRY GCATTN_VARIED_CLONES
-struct FloatLevels {
-  const float* v;
-};
-struct LevelBuffer {
-  float v[kMaxLevels];
-};
-GCATTN_KERNEL FloatLevels make_float_levels(const float* v) {
-  return FloatLevels{v};
-}
-GCATTN_KERNEL FloatLevels level_currents(const VariedRead& rd, double delta, LevelBuffer& buf) {
-  for (int i = 0; i < rd.levels; ++i) {
-    const double w = delta * rd.level_u[static_cast<std::size_t>(i)];
-    buf.v[i] = static_cast<float>(rd.k[0] + w * (rd.k[1] + w * (rd.k[2] + w * rd.k[3])));
-  }
-  return FloatLevels{buf.v};
-}
-GCATTN_KERNEL v16f lookup16(const FloatLevels& l, const std::uint8_t* c) {
-  return v16f{l.v[c[0]],  l.v[c[1]],  l.v[c[2]],  l.v[c[3]], l.v[c[4]],  l.v[c[5]],
-              l.v[c[6]],  l.v[c[7]],  l.v[c[8]],  l.v[c[9]], l.v[c[10]], l.v[c[11]],
-              l.v[c[12]], l.v[c[13]], l.v[c[14]], l.v[c[15]]};
-}
-GCATTN_KERNEL v8d low8(const v16f& x) {
-  v8f h;
-  std::memcpy(&h, &x, sizeof h);
-  return __builtin_convertvector(h, v8d);
-}
-GCATTN_KERNEL v8d high8(const v16f& x) {
-  v8f h;
-  std::memcpy(&h, reinterpret_cast<const char*>(&x) + sizeof h, sizeof h);
-  return __builtin_convertvector(h, v8d);
-}
-GCATTN_KERNEL v16f max16(const v16f& a, float b) {
-  return a > b ? a : b;
-}
-GCATTN_KERNEL v16f min16(const v16f& a, float b) {
-  return a < b ? a : b;
-}
-GCATTN_KERNEL v16f round16(const v16f& x) {
-  const float shift = 0x1.8p23f;  // x + shift rounds x to an integer in the low mantissa bits
-  return (x + shift) - shift;
-}
-GCATTN_KERNEL v16f scale16(const v16f& y, const v16f& n) {
-  const v16i ni = __builtin_convertvector(n, v16i);
-  v16u yu, nu;
-  std::memcpy(&yu, &y, sizeof yu);
-  std::memcpy(&nu, &ni, sizeof nu);
-  yu += nu << 23;  // the exponent plus n (two's complement)
-  v16f out;
-  std::memcpy(&out, &yu, sizeof out);
-  return out;
-}
+#define GCATTN_ENTRY
+#include "gain_cell_array_varied_generic.h"
 #include "gain_cell_array_varied_kernels.h"
 #undef GCATTN_KERNEL
 #undef GCATTN_ENTRY
 }  // namespace portable
+
+#if GCATTN_VARIED_AVX512
+// The same for CPUs with AVX2 and FMA.
+namespace avx2 {
+#define GCATTN_AVX2_TARGET __attribute__((target("avx2,fma")))
+#define GCATTN_KERNEL GCATTN_INLINE GCATTN_AVX2_TARGET
+#define GCATTN_ENTRY GCATTN_AVX2_TARGET
+#define GCATTN_VARIED_FMA_X86 1
+#include "gain_cell_array_varied_generic.h"
+#include "gain_cell_array_varied_kernels.h"
+#undef GCATTN_VARIED_FMA_X86
+#undef GCATTN_KERNEL
+#undef GCATTN_ENTRY
+}  // namespace avx2
+#endif
 
 #if GCATTN_VARIED_AVX512
 // With at most 8 grid levels a column's per-level values sit in one register and vpermpd (or
@@ -266,6 +331,12 @@ GCATTN_KERNEL FloatLevels level_currents(const VariedRead& rd, double delta, Lev
 GCATTN_KERNEL v16f lookup16(const FloatLevels& l, const std::uint8_t* c) {
   const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(c));
   const __m512 x = _mm512_permutexvar_ps(_mm512_cvtepu8_epi32(b), l.v);
+  v16f y;
+  std::memcpy(&y, &x, sizeof y);
+  return y;
+}
+GCATTN_KERNEL v16f half16(const std::uint16_t* p) {
+  const __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   v16f y;
   std::memcpy(&y, &x, sizeof y);
   return y;
@@ -303,20 +374,53 @@ GCATTN_KERNEL v16f min16(const v16f& a, float b) {
   std::memcpy(&y, &m, sizeof y);
   return y;
 }
-GCATTN_KERNEL v16f round16(const v16f& x) {
-  __m512 v;
-  std::memcpy(&v, &x, sizeof v);
-  const __m512 r = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+GCATTN_KERNEL double hsum8(const v8d& v) {
+  __m512d x;
+  std::memcpy(&x, &v, sizeof x);
+  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(x), _mm512_extractf64x4_pd(x, 1));
+  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(q) + _mm_cvtsd_f64(_mm_unpackhi_pd(q, q));
+}
+struct Exp2Table {
+  __m512 lo, hi;
+};
+GCATTN_KERNEL Exp2Table make_exp2_table() {
+  return Exp2Table{_mm512_load_ps(kExp2Table), _mm512_load_ps(kExp2Table + 16)};
+}
+GCATTN_KERNEL v16f exp2_lookup(const Exp2Table& table, const v16f& t) {
+  __m512i j;
+  std::memcpy(&j, &t, sizeof j);
+  const __m512 x = _mm512_permutex2var_ps(table.lo, j, table.hi);  // the low five bits of j
   v16f y;
-  std::memcpy(&y, &r, sizeof y);
+  std::memcpy(&y, &x, sizeof y);
   return y;
 }
-GCATTN_KERNEL v16f scale16(const v16f& y, const v16f& n) {
+GCATTN_KERNEL v16f scale_floor16(const v16f& y, const v16f&, const v16f& n) {
   __m512 a, b;
   std::memcpy(&a, &y, sizeof a);
   std::memcpy(&b, &n, sizeof b);
-  const __m512 r = _mm512_scalef_ps(a, b);
+  const __m512 r = _mm512_scalef_ps(a, b);  // a * 2^floor(b)
   v16f out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
+GCATTN_KERNEL v16f fma16(const v16f& a, const v16f& b, const v16f& c) {
+  __m512 x, y, z;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  std::memcpy(&z, &c, sizeof z);
+  const __m512 r = _mm512_fmadd_ps(x, y, z);
+  v16f out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
+GCATTN_KERNEL v8d fma8d(const v8d& a, const v8d& b, const v8d& c) {
+  __m512d x, y, z;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  std::memcpy(&z, &c, sizeof z);
+  const __m512d r = _mm512_fmadd_pd(x, y, z);
+  v8d out;
   std::memcpy(&out, &r, sizeof out);
   return out;
 }
@@ -326,7 +430,26 @@ GCATTN_KERNEL v16f scale16(const v16f& y, const v16f& n) {
 }  // namespace avx512
 #endif
 
-// The kernels of variant `flags` (one of variant()), the AVX-512 copy when `wide` (coded cells).
+bool cpu_has_avx512() {
+#if GCATTN_VARIED_AVX512
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool cpu_has_avx2_fma() {
+#if GCATTN_VARIED_AVX512
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+// The kernels of variant `flags` (one of variant()): the AVX-512 copy when `wide` (coded cells),
+// else the AVX2 and FMA copy where the CPU has them, else the baseline's.
 template <unsigned F = 0>
 void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
   if constexpr (F < kFlagCount) {
@@ -340,6 +463,11 @@ void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
             return;
           }
         }
+        if (cpu_has_avx2_fma()) {
+          rows = &avx2::read_rows<F>;
+          cols = &avx2::read_cols<F>;
+          return;
+        }
 #endif
         (void)wide;
         rows = &portable::read_rows<F>;
@@ -351,22 +479,13 @@ void kernels(unsigned flags, bool wide, RowsKernel& rows, ColsKernel& cols) {
   }
 }
 
-bool cpu_has_avx512() {
-#if GCATTN_VARIED_AVX512
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-#else
-  return false;
-#endif
-}
-
 }  // namespace
 
 detail::VariedRead GainCellArrayModel::varied_read(double now_s, std::int64_t now_token) const {
   detail::VariedRead rd;
   const bool spread = var_.tau_sigma > 0.0 && leakage_.mode() != LeakageMode::Off;
   const bool noise = var_.read_sigma > 0.0;
-  const bool add = !offset_.empty() || !write_noise_.empty();
+  const bool add = !offset_.empty() || var_.write_noise != nullptr;
   unsigned f = 0;
   if (coded_) {
     f |= kCoded;
@@ -387,26 +506,30 @@ detail::VariedRead GainCellArrayModel::varied_read(double now_s, std::int64_t no
   rd.valid = valid_.data();
   rd.t_write = t_write_s_.data();
   rd.token = token_.data();
-  const auto table = [&](const std::pmr::vector<float>& t, const float* none, const float*& p,
-                         std::size_t& stride) {
+  const auto table = [&](const std::pmr::vector<std::uint16_t>& t, const std::uint16_t* none,
+                         const std::uint16_t*& p, std::size_t& stride) {
     p = t.empty() ? none : t.data();
     stride = t.empty() ? 0 : static_cast<std::size_t>(rows_);
   };
-  table(gain_, ones(), rd.gain, rd.gain_stride);
-  table(offset_, zeros(), rd.offset, rd.offset_stride);
-  table(rate_, ones(), rd.rate, rd.rate_stride);
-  table(write_noise_, zeros(), rd.write_noise, rd.write_noise_stride);
-  rd.rate_max = rate_.empty() ? nullptr : rate_.data() + idx(cols_, 0);
+  table(gain_, half_zeros(), rd.gain, rd.gain_stride);
+  table(offset_, half_zeros(), rd.offset, rd.offset_stride);
+  table(rate_, half_ones(), rd.rate, rd.rate_stride);
+  rd.rate_max = rate_max_.empty() ? nullptr : rate_max_.data();
   rd.leakage = &leakage_;
+  rd.log_per_s = leakage_.log_factor(1.0, 0);
+  rd.log_per_token = leakage_.log_factor(0.0, 1);
   rd.now_s = now_s;
   rd.now_token = now_token;
   if (noise) {
-    const NoiseTables& t = noise_tables();
-    rd.noise_a = t.a;
-    rd.noise_b = t.b;
+    rd.read_a = var_.read_noise->a;
+    rd.read_b = var_.read_noise->b;
     rd.noise_key = mix_key(var_.read_key, static_cast<std::uint64_t>(now_token));
-    rd.read_scale = static_cast<float>(var_.read_sigma * std::sqrt(0.5));
   }
+  const bool windows = var_.write_noise != nullptr;
+  rd.write_a = windows ? var_.write_noise->a : zeros();
+  rd.write_b = windows ? var_.write_noise->b : zeros();
+  rd.write_window = windows ? write_window_.data() : nullptr;
+  rd.column_keys = column_keys();
   rd.k = cell_.coefficients();
   for (std::size_t i = 0; i < 4; ++i) rd.kf[i] = static_cast<float>(rd.k[i]);
   const std::size_t n = level_u_.size();

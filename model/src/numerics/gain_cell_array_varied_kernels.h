@@ -1,7 +1,8 @@
 // The read kernels of the varied arrays (gain_cell_array_varied.cpp), written once and included
-// twice by that file: into namespace `portable` (compiled for AVX2 and the baseline through
-// target_clones) and, on x86-64, into namespace `avx512` (compiled for AVX-512F). No include
-// guard on purpose. The including namespace provides:
+// three times by that file: into namespace `portable` (the baseline) and, on x86-64, into
+// namespaces `avx2` (compiled for AVX2 and FMA) and `avx512` (compiled for AVX-512F); the first
+// two take their helpers from gain_cell_array_varied_generic.h. No include guard on purpose. The
+// including namespace provides:
 //   GCATTN_KERNEL  the attributes of the helpers below (always_inline, and the target);
 //   GCATTN_ENTRY   the attributes of the two entry points (read_rows, read_cols);
 //   FloatLevels: one float per grid level, with make_float_levels(const float*) and
@@ -9,12 +10,17 @@
 //   LevelBuffer and level_currents(const VariedRead&, double delta, LevelBuffer&) -> FloatLevels:
 //     a column's current of each level, k0 + w (k1 + w (k2 + w k3)), w = delta u, in double,
 //     rounded to float;
+//   half16(const uint16_t*) -> v16f: 16 IEEE halves as floats (exact);
+//   fma16(a, b, c) / fma8d(a, b, c): a * b + c rounded once, in 16 float / 8 double lanes;
 //   low8 / high8(v16f) -> v8d: the lanes 0..7 / 8..15 as doubles;
 //   max16 / min16(v16f, float): a > b ? a : b / a < b ? a : b per lane;
-//   round16(v16f): each lane rounded to the nearest integer, ties to even (|x| < 2^22);
-//   scale16(y, n): y * 2^n for integral n and a normal result.
-// Everything else is GCC vector arithmetic in a fixed order (no FMA contraction: CMakeLists.txt),
-// so the copies give bit-identical results.
+//   hsum8(v8d): ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7));
+//   Exp2Table, make_exp2_table() and exp2_lookup(table, t) -> v16f: kExp2Table[j] per lane, j the
+//     low five bits of t's representation;
+//   scale_floor16(y, t, n): y * 2^floor(n) for n = t - kExp2Shift (a multiple of 1/32) and a
+//     normal result.
+// Everything else is GCC vector arithmetic in a fixed order (no FMA contraction: CMakeLists.txt;
+// the fused operations are the explicit fma16 / fma8d), so the copies give bit-identical results.
 
 // Loads, stores, conversions and sums (here rather than shared: Clang requires the copy's
 // target on a function returning a 512-bit vector).
@@ -47,52 +53,43 @@ GCATTN_KERNEL v16f abs16(const v16f& x) {
   std::memcpy(&y, &b, sizeof y);
   return y;
 }
-/// ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)): halves added, twice, then the two lanes.
-GCATTN_KERNEL double hsum8(const v8d& v) {
-  v4d lo, hi;
-  std::memcpy(&lo, &v, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  const v4d h = lo + hi;
-  v2d a, b;
-  std::memcpy(&a, &h, sizeof a);
-  std::memcpy(&b, reinterpret_cast<const char*>(&h) + sizeof a, sizeof b);
-  const v2d q = a + b;
-  return q[0] + q[1];
-}
-
-// 2^x in sixteen float lanes, to about 3e-7 relative: x = n + f with n = round(x), |f| <= 1/2,
-// 2^f by a degree-5 polynomial (fitted for the relative error), 2^n by the exponent bits. For
-// the per-cell decay of the retention spread. With kClamp, x is clamped to [-125, 120] (below,
-// 2^x < 3e-38, as good as 0 for a decay); without, the caller knows that x lies there (the
-// clamp would change nothing).
+// 2^(l r) in sixteen float lanes (l the column's log2 of its decay, r each cell's decay-rate
+// factor), to about 1e-7 relative: x = l r = k / 32 + f with k = round(32 x) (both from the exact
+// product: fused operations), |f| <= 1/64; 2^(k / 32) = 2^floor(k / 32) * 2^((k mod 32) / 32),
+// the second factor from a table of 32 floats (kExp2Table), 2^f by a degree-2 polynomial (the
+// Taylor series with its cubic term economised over the interval: 5e-8 relative). For the
+// per-cell decay of the retention spread. With kClamp, k / 32 is clamped to [-125, 120] and f to
+// [-1/64, 1/64] (below, 2^x < 3e-38, as good as 0 for a decay); that changes no lane within the
+// range, so a column takes the clamping copy only when some cell's x may leave it.
 template <bool kClamp>
-GCATTN_KERNEL v16f exp2_16(v16f x) {
-  if constexpr (kClamp) x = min16(max16(x, -125.0f), 120.0f);
-  const v16f n = round16(x);
-  const v16f f = x - n;
-  v16f p = 0.0013056319439783692f * f + 0.00967874564230442f;
-  p = p * f + 0.05551639199256897f;
-  p = p * f + 0.24022091925144196f;
-  p = p * f + 0.6931460499763489f;
-  return scale16(p * f + 1.0f, n);
+GCATTN_KERNEL v16f exp2_16(const Exp2Table& table, const v16f& l, const v16f& r) {
+  v16f t = fma16(l, r, kExp2Shift + v16f{});  // x rounded to a multiple of 1/32: k in the low bits
+  if constexpr (kClamp) t = min16(max16(t, kExp2Shift - 125.0f), kExp2Shift + 120.0f);
+  const v16f n = t - kExp2Shift;  // k / 32, exactly
+  v16f f = fma16(l, r, -n);       // x - k / 32
+  if constexpr (kClamp) f = min16(max16(f, -0.015625f), 0.015625f);
+  const v16f p = fma16(fma16(0.24022650718688965f + v16f{}, f, 0.6931573152542114f + v16f{}), f,
+                       1.0f + v16f{});
+  return scale_floor16(exp2_lookup(table, t) * p, t, n);
 }
 
 // What every column of a read shares, as vectors (kept in registers across the columns).
 struct KernelConsts {
   v16f k0, k1, k2, k3;  // the cell's cubic
-  float read_scale;
+  Exp2Table exp2;
 };
 GCATTN_KERNEL KernelConsts consts_of(const VariedRead& rd) {
   KernelConsts k;
+  k.exp2 = make_exp2_table();
   k.k0 = rd.kf[0] + v16f{};
   k.k1 = rd.kf[1] + v16f{};
   k.k2 = rd.kf[2] + v16f{};
   k.k3 = rd.kf[3] + v16f{};
-  k.read_scale = rd.read_scale;
   return k;
 }
 
-// The cells of column c at this read: where its cells' values are, its decay, its read noise.
+// The cells of column c at this read: where its cells' values are, its decay, its write's and
+// this read's noise windows.
 template <unsigned F>
 GCATTN_KERNEL VariedColumn column_of(const VariedRead& rd, int c) {
   VariedColumn cc;
@@ -106,45 +103,41 @@ GCATTN_KERNEL VariedColumn column_of(const VariedRead& rd, int c) {
   cc.gain = rd.gain + cu * rd.gain_stride;
   cc.offset = rd.offset + cu * rd.offset_stride;
   cc.rate = rd.rate + cu * rd.rate_stride;
-  cc.write_noise = rd.write_noise + cu * rd.write_noise_stride;
   const double el = rd.now_s - rd.t_write[c];
   const std::int64_t age = rd.now_token - rd.token[c];
   if constexpr ((F & kSpread) != 0) {  // a decay per cell: delta^rate = 2^(rate log2 delta)
-    cc.log2_delta = static_cast<float>(rd.leakage->log_factor(el, age) * kLog2e);
+    // log_factor(el, age) = el * log_factor(1, 0) + age * log_factor(0, 1), one term zero
+    cc.log2_delta = static_cast<float>(
+        (el * rd.log_per_s + static_cast<double>(age) * rd.log_per_token) * kLog2e);
     const float extreme = cc.log2_delta * rd.rate_max[c];  // rates are positive
     cc.clamp = !(extreme >= -125.0f && extreme <= 120.0f);
   } else {
     cc.delta = rd.leakage->factor(el, age);
     cc.delta_f = static_cast<float>(cc.delta);
   }
+  if constexpr ((F & kAdd) != 0) {  // the windows of the column's latest write
+    cc.write_a = rd.write_a;
+    cc.write_b = rd.write_b;
+    if (rd.write_window != nullptr) {
+      const std::uint32_t w = rd.write_window[c];
+      cc.write_a += w & 0xffffU;
+      cc.write_b += w >> 16;
+    }
+  }
   if constexpr ((F & kNoise) != 0) {  // two windows, from one key per (array, read token, column)
-    const std::uint64_t event = mix_key(rd.noise_key, static_cast<std::uint64_t>(c));
-    cc.noise_a = rd.noise_a + (event & (kNoiseLevels - 1));
-    cc.noise_b = rd.noise_b + ((event >> 32) & (kNoiseLevels - 1));
+    // mix_key(noise_key, c), mix64(c) from a table
+    const std::uint64_t event =
+        mix64(rd.noise_key ^ (c < kNoiseWindow ? rd.column_keys[c] : mix64(cu)));
+    cc.noise_a = rd.read_a + (event & (kNoiseLevels - 1));
+    cc.noise_b = rd.read_b + ((event >> 32) & (kNoiseLevels - 1));
   }
   return cc;
 }
 
-// The multiplicative factor of rows r..r+15 of a column: gain (1 + g) times read noise
-// (1 + sigma n), n = (a + b) / sqrt 2 from the column's two windows.
-template <unsigned F>
-GCATTN_KERNEL v16f factor16(const KernelConsts& kc, const VariedColumn& cc, int r) {
-  v16f f = {};
-  if constexpr ((F & kGain) != 0) f = load16f(cc.gain + r);
-  if constexpr ((F & kNoise) != 0) {
-    const v16f nf = 1.0f + kc.read_scale * (load16f(cc.noise_a + r) + load16f(cc.noise_b + r));
-    if constexpr ((F & kGain) != 0) {
-      f *= nf;
-    } else {
-      f = nf;
-    }
-  }
-  return f;
-}
-
 // The currents of rows r..r+15 of a column in float: the column's current of the cell's level
 // (cur) or a cubic per cell of its decayed deviation (dev: the deviation of each level), times
-// the cell's factor.
+// the cell's read noise (1 + sigma n), sigma n = a + b from the column's two windows of the
+// scaled sequences (a's with the 1 added), and gain (1 + g).
 template <unsigned F, bool kClamp>
 GCATTN_KERNEL v16f currents16(const KernelConsts& kc, const VariedColumn& cc,
                               const FloatLevels& cur, const FloatLevels& dev, int r) {
@@ -158,17 +151,23 @@ GCATTN_KERNEL v16f currents16(const KernelConsts& kc, const VariedColumn& cc,
     } else {
       u = to_float16(load8d(cc.u + r), load8d(cc.u + r + 8));
     }
-    if constexpr ((F & kAdd) != 0) u += load16f(cc.write_noise + r);
-    v16f w;
+    if constexpr ((F & kAdd) != 0) u = (u + load16f(cc.write_a + r)) + load16f(cc.write_b + r);
+    v16f d;  // the cells' decay
     if constexpr ((F & kSpread) != 0) {
-      w = exp2_16<kClamp>(cc.log2_delta * load16f(cc.rate + r)) * u;
+      d = exp2_16<kClamp>(kc.exp2, cc.log2_delta + v16f{}, half16(cc.rate + r));
     } else {
-      w = cc.delta_f * u;
+      d = cc.delta_f + v16f{};
     }
-    if constexpr ((F & kAdd) != 0) w += load16f(cc.offset + r);
-    c = kc.k0 + w * (kc.k1 + w * (kc.k2 + w * kc.k3));
+    v16f w;
+    if constexpr ((F & kAdd) != 0) {
+      w = fma16(d, u, half16(cc.offset + r));
+    } else {
+      w = d * u;
+    }
+    c = fma16(fma16(fma16(kc.k3, w, kc.k2), w, kc.k1), w, kc.k0);
   }
-  if constexpr ((F & (kGain | kNoise)) != 0) c *= factor16<F>(kc, cc, r);
+  if constexpr ((F & kNoise) != 0) c *= load16f(cc.noise_a + r) + load16f(cc.noise_b + r);
+  if constexpr ((F & kGain) != 0) c = fma16(c, half16(cc.gain + r), c);
   return c;
 }
 
@@ -180,7 +179,8 @@ GCATTN_KERNEL void tail_currents(const KernelConsts& kc, const VariedColumn& cc,
                                  double* i) {
   std::uint8_t code[16] = {};
   double u[16] = {};
-  float gain[16] = {}, offset[16] = {}, rate[16] = {}, wn[16] = {}, na[16] = {}, nb[16] = {};
+  std::uint16_t gain[16] = {}, offset[16] = {}, rate[16] = {};
+  float wa[16] = {}, wb[16] = {}, na[16] = {}, nb[16] = {};
   for (int j = 0; j < 16; ++j) {
     const int k = std::min(r + j, rows - 1);
     if constexpr ((F & kCoded) != 0) {
@@ -191,7 +191,8 @@ GCATTN_KERNEL void tail_currents(const KernelConsts& kc, const VariedColumn& cc,
     if constexpr ((F & kGain) != 0) gain[j] = cc.gain[k];
     if constexpr ((F & kAdd) != 0) {
       offset[j] = cc.offset[k];
-      wn[j] = cc.write_noise[k];
+      wa[j] = cc.write_a[k];
+      wb[j] = cc.write_b[k];
     }
     if constexpr ((F & kSpread) != 0) rate[j] = cc.rate[k];
     if constexpr ((F & kNoise) != 0) {
@@ -205,7 +206,8 @@ GCATTN_KERNEL void tail_currents(const KernelConsts& kc, const VariedColumn& cc,
   tail.gain = gain;
   tail.offset = offset;
   tail.rate = rate;
-  tail.write_noise = wn;
+  tail.write_a = wa;
+  tail.write_b = wb;
   tail.noise_a = na;
   tail.noise_b = nb;
   const v16f c = currents16<F, kClamp>(kc, tail, cur, dev, 0);
@@ -251,8 +253,9 @@ GCATTN_KERNEL void column_cols(const KernelConsts& kc, const VariedColumn& cc,
   int r = 0;
   for (; r + 16 <= rows; r += 16) {
     const v16f c = currents16<F, kClamp>(kc, cc, cur, dev, r);
-    store8d(out + r, load8d(out + r) + x * low8(c));
-    store8d(out + r + 8, load8d(out + r + 8) + x * high8(c));
+    const v8d xv = x + v8d{};
+    store8d(out + r, fma8d(xv, low8(c), load8d(out + r)));
+    store8d(out + r + 8, fma8d(xv, high8(c), load8d(out + r + 8)));
     a += abs16(c);
   }
   act += std::fabs(x) * (low8(a) + high8(a));

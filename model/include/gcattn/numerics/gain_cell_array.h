@@ -153,19 +153,26 @@ class GainCellArrayModel {
   static constexpr std::uint8_t kBlind = 2;
   int n_valid_ = 0, n_blind_ = 0;
   [[noreturn]] void blind_read() const;
-  // Variation and noise: the sigmas and the keys of their streams; per cell [cols][rows] the
-  // current gain (1 + sigma z), storage-node offset (V), decay-rate factor (1 / tau multiplier)
-  // and the noise of the latest write (V), allocated on the first write for those that vary (the
-  // decay-rate factors followed by the largest of each column).
+  // Variation and noise: the sigmas and the keys of their streams, the noise sequences scaled by
+  // each noise's sigma (shared by all arrays of that sigma); per cell [cols][rows], in IEEE half
+  // precision (2 bytes), the current gain's deviation g = sigma z, the storage-node offset (V) and
+  // the decay-rate factor (1 / tau multiplier), allocated on the first write for those that vary,
+  // and the largest decay-rate factor of each column. The write noise is not stored per cell: a
+  // read takes it from the windows of the scaled sequences that the column's latest write picked
+  // (its two offsets, low and high 16 bits, per column).
   struct Variation {
     double gain_sigma = 0.0, offset_sigma_v = 0.0, tau_sigma = 0.0, read_sigma = 0.0,
            write_sigma_v = 0.0;
     std::uint64_t gain_key = 0, offset_key = 0, tau_key = 0, read_key = 0, write_key = 0;
-    bool sampled = false;  // the static tables exist (first write)
+    const NoiseTables* read_noise = nullptr;   // 1 + s a and s b, s = sigma / sqrt 2
+    const NoiseTables* write_noise = nullptr;  // s a and s b, s = sigma_v / sqrt 2
+    bool sampled = false;                      // the static tables exist (first write)
   };
   bool varied_ = false;
   Variation var_;
-  std::pmr::vector<float> gain_, offset_, rate_, write_noise_;
+  std::pmr::vector<std::uint16_t> gain_, offset_, rate_;
+  std::pmr::vector<float> rate_max_;
+  std::pmr::vector<std::uint32_t> write_window_;
 };
 
 /// Whether the arrays of configuration p (make_array) hold their cells as the write DACs' grid
