@@ -110,15 +110,19 @@ char_bag(std::string_view s) {
   for (const char c : s) ++bag[static_cast<unsigned char>(c) & 63u];
   return bag;
 }
+// Nor address checks: two fixed-size arrays, indexed within their bounds by the loop.
 #if defined(__clang__)
-__attribute__((no_sanitize("coverage")))
+__attribute__((no_sanitize("coverage", "address")))
 #endif
 std::size_t
 bag_distance(const CharBag& a, const CharBag& b) {
+  // Raw pointers: a checked std::array::operator[] (fuzzing builds) is a call with comparisons.
+  const std::uint16_t* pa = a.data();
+  const std::uint16_t* pb = b.data();
   std::size_t more = 0, fewer = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] > b[i]) more += a[i] - b[i];
-    if (b[i] > a[i]) fewer += b[i] - a[i];
+    if (pa[i] > pb[i]) more += pa[i] - pb[i];
+    if (pb[i] > pa[i]) fewer += pb[i] - pa[i];
   }
   return more > fewer ? more : fewer;
 }
@@ -230,6 +234,7 @@ ParameterSchema ParameterSchema::parse(std::string_view text, const std::string&
     schema.key_bags_.push_back(char_bag(spec.key));
     schema.params_.push_back(std::move(spec));
   }
+  for (const auto& [key, index] : schema.index_) schema.by_key_.push_back(index);
   return schema;
 }
 
@@ -238,9 +243,14 @@ const ParameterSchema& ParameterSchema::builtin() {
   return schema;
 }
 
-const ParamSpec* ParameterSchema::find(std::string_view key) const {
+std::size_t ParameterSchema::index_of(std::string_view key) const {
   const auto it = index_.find(key);
-  return it == index_.end() ? nullptr : &params_[it->second];
+  return it == index_.end() ? npos : it->second;
+}
+
+const ParamSpec* ParameterSchema::find(std::string_view key) const {
+  const std::size_t i = index_of(key);
+  return i == npos ? nullptr : &params_[i];
 }
 
 std::string ParameterSchema::suggest(std::string_view key) const {
@@ -253,6 +263,8 @@ std::string ParameterSchema::suggest(std::string_view key) const {
   std::size_t best_d = std::max<std::size_t>(3, key.size() / 3) + 1;
   const CharBag key_bag = char_bag(key);
   for (std::size_t i = 0; i < params_.size(); ++i) {
+    const std::size_t n = params_[i].key.size();
+    if ((n > key.size() ? n - key.size() : key.size() - n) >= best_d) continue;
     if (bag_distance(key_bag, key_bags_[i]) >= best_d) continue;
     const std::size_t d = edit_distance(key, params_[i].key, best_d);
     if (d < best_d) {
@@ -275,20 +287,22 @@ const ParamSpec& ParameterSchema::at(std::string_view key) const {
 // ---------------------------------------------------------------------------------------------
 namespace {
 
+// The value's text is made only for the message: serialising every accepted value was a good
+// part of a configuration load.
 [[noreturn]] void bad_value(const std::string& origin, const ParamSpec& spec,
-                            const std::string& got, const std::string& why) {
-  throw ConfigError(origin + ": parameter '" + spec.key + "' = " + got + ": " + why +
-                    "; allowed: " + spec.allowed());
+                            const json::value& got, const std::string& why) {
+  throw ConfigError(origin + ": parameter '" + spec.key + "' = " + json::serialize(got) + ": " +
+                    why + "; allowed: " + spec.allowed());
 }
 
 void check_range(const std::string& origin, const ParamSpec& spec, double x,
-                 const std::string& got) {
+                 const json::value& got) {
   if (!std::isfinite(x)) bad_value(origin, spec, got, "not a finite number");
   if (x < spec.min || x > spec.max) bad_value(origin, spec, got, "out of range");
 }
 
 ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::string& origin) {
-  const std::string got = json::serialize(v);
+  const json::value& got = v;
   switch (spec.type) {
     case ParamType::Number: {
       if (!v.is_number()) bad_value(origin, spec, got, "expected a number");
@@ -377,9 +391,14 @@ std::optional<std::string> read_file(const fs::path& path) {
 
 }  // namespace
 
+namespace {
+const Config* resolved_preset(std::string_view name);
+}  // namespace
+
 struct ConfigLoader {
   Config& cfg;
   std::set<std::string> chain;
+  bool use_preset_cache = true;  // false while the cache itself is built
 
   void apply_object(const json::object& obj, const std::string& prefix, const std::string& origin) {
     for (const auto& kv : obj) {
@@ -390,28 +409,30 @@ struct ConfigLoader {
         apply_object(kv.value().as_object(), key, origin);
         continue;
       }
-      const ParamSpec* spec = cfg.schema_->find(key);
-      if (!spec) {
+      const std::size_t index = cfg.schema_->index_of(key);
+      if (index == ParameterSchema::npos) {
         std::string msg = origin + ": unknown parameter '" + key + "'";
         const std::string hint = cfg.schema_->suggest(key);
         if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
         throw ConfigError(msg + "; docs/configuration.md lists every parameter");
       }
-      cfg.values_[key] = Config::Entry{convert_json(*spec, kv.value(), origin), origin};
+      cfg.assign(index, convert_json(cfg.schema_->params()[index], kv.value(), origin), origin);
     }
   }
 
   void load(std::string_view name_or_file, const fs::path& base_dir) {
-    std::string text, origin;
+    std::string text, origin, link;
     fs::path dir = base_dir;
     const auto& presets = detail::embedded_presets();
     const auto it = std::find_if(presets.begin(), presets.end(),
                                  [&](const auto& p) { return p.name == name_or_file; });
     const bool looks_like_path = name_or_file.find('/') != std::string_view::npos ||
                                  name_or_file.find(".json") != std::string_view::npos;
-    if (it != presets.end() && !looks_like_path) {
+    const bool is_preset = it != presets.end() && !looks_like_path;
+    if (is_preset) {
       text = std::string(it->json);
       origin = "preset '" + std::string(it->name) + "'";
+      link = origin;
     } else {
       fs::path path(name_or_file);
       if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
@@ -425,18 +446,28 @@ struct ConfigLoader {
       text = std::move(*content);
       origin = path.string();
       dir = path.parent_path();
+      // The chain is keyed by the file itself, so "a.json" and "./a.json" are one link.
+      std::error_code canon_ec;
+      const fs::path canon = fs::weakly_canonical(origin, canon_ec);
+      link = canon_ec ? origin : canon.string();
     }
-    // The chain is keyed by the file itself, so "a.json" and "./a.json" are one link.
-    std::error_code canon_ec;
-    const fs::path canon = fs::weakly_canonical(origin, canon_ec);
-    const std::string link = it != presets.end() && !looks_like_path ? origin
-                             : canon_ec                              ? origin
-                                                                     : canon.string();
     if (!chain.insert(link).second) {
       throw ConfigError(origin +
                         ": 'extends' forms a cycle (the file extends itself, directly or "
                         "through other files); end the chain with a preset");
     }
+    if (const Config* preset =
+            is_preset && use_preset_cache ? resolved_preset(it->name) : nullptr) {
+      for (std::size_t i = 0; i < preset->values_.size(); ++i) {
+        const auto& e = preset->values_[i];
+        if (e.origin != 0) cfg.assign(i, e.value, preset->origins_[e.origin]);
+      }
+      return;
+    }
+    apply_text(text, origin, dir);
+  }
+
+  void apply_text(std::string_view text, const std::string& origin, const fs::path& dir) {
     const json::value root = parse_json(text, origin);
     if (!root.is_object()) throw ConfigError(origin + ": a configuration must be a JSON object");
     const auto& obj = root.as_object();
@@ -447,20 +478,66 @@ struct ConfigLoader {
     }
     apply_object(obj, "", origin);
   }
+
+  // fill(loader) brings in the values; then every parameter must have one.
+  template <class Fill>
+  static Config resolve(std::string_view name, bool use_preset_cache, Fill&& fill) {
+    Config cfg;
+    cfg.schema_ = &ParameterSchema::builtin();
+    cfg.name_ = std::string(name);
+    cfg.values_.resize(cfg.schema_->params().size());
+    ConfigLoader loader{cfg, {}, use_preset_cache};
+    fill(loader);
+    for (std::size_t i = 0; i < cfg.values_.size(); ++i) {
+      if (cfg.values_[i].origin == 0) {
+        throw ConfigError("configuration '" + cfg.name_ + "': parameter '" +
+                          cfg.schema_->params()[i].key +
+                          "' is not set; add it or start the file with \"extends\": \"paper\"");
+      }
+    }
+    return cfg;
+  }
 };
 
-Config Config::load(std::string_view name_or_file) {
-  Config cfg;
-  cfg.schema_ = &ParameterSchema::builtin();
-  cfg.name_ = std::string(name_or_file);
-  ConfigLoader{cfg, {}}.load(name_or_file, {});
-  for (const auto& p : cfg.schema_->params()) {
-    if (!cfg.values_.count(p.key)) {
-      throw ConfigError("configuration '" + cfg.name_ + "': parameter '" + p.key +
-                        "' is not set; add it or start the file with \"extends\": \"paper\"");
+namespace {
+
+// The compiled-in presets, each resolved and checked once per process (thread-safe static).
+const Config* resolved_preset(std::string_view name) {
+  static const std::vector<std::pair<std::string, Config>> presets = [] {
+    std::vector<std::pair<std::string, Config>> all;
+    for (const auto& p : detail::embedded_presets()) {
+      all.emplace_back(
+          std::string(p.name),
+          ConfigLoader::resolve(p.name, false, [&](ConfigLoader& l) { l.load(p.name, {}); }));
     }
+    return all;
+  }();
+  for (const auto& [n, cfg] : presets) {
+    if (n == name) return &cfg;
   }
-  return cfg;
+  return nullptr;
+}
+
+}  // namespace
+
+Config Config::load(std::string_view name_or_file) {
+  return ConfigLoader::resolve(name_or_file, true,
+                               [&](ConfigLoader& l) { l.load(name_or_file, {}); });
+}
+
+Config Config::parse(std::string_view json, const std::string& origin) {
+  return ConfigLoader::resolve(origin, true, [&](ConfigLoader& l) {
+    l.chain.insert(origin);
+    l.apply_text(json, origin, {});
+  });
+}
+
+void Config::assign(std::size_t index, ParamValue value, const std::string& origin) {
+  // Few distinct origins (a preset, a file or two, --set): a linear search interns them.
+  std::uint32_t o = 1;
+  while (o < origins_.size() && origins_[o] != origin) ++o;
+  if (o == origins_.size()) origins_.push_back(origin);
+  values_[index] = Entry{std::move(value), o};
 }
 
 std::vector<std::string> Config::preset_names() {
@@ -478,25 +555,34 @@ void Config::set(std::string_view assignment) {
 }
 
 void Config::set(std::string_view key, std::string_view text, const std::string& origin) {
-  const ParamSpec* spec = schema_->find(key);
-  if (!spec) {
+  const std::size_t index = schema_->index_of(key);
+  if (index == ParameterSchema::npos) {
     std::string msg = origin + ": unknown parameter '" + std::string(key) + "'";
     const std::string hint = schema_->suggest(key);
     if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
     throw ConfigError(msg + "; 'gcattn config show' lists every parameter");
   }
-  values_[std::string(key)] = Entry{convert_json(*spec, text_to_json(*spec, text), origin), origin};
+  const ParamSpec& spec = schema_->params()[index];
+  assign(index, convert_json(spec, text_to_json(spec, text), origin), origin);
+}
+
+const Config::Entry& Config::entry(std::string_view key) const {
+  const std::size_t index = schema_ ? schema_->index_of(key) : ParameterSchema::npos;
+  if (index == ParameterSchema::npos || values_[index].origin == 0) {
+    if (schema_) schema_->at(key);  // throws with a hint
+    throw ConfigError("unknown parameter '" + std::string(key) + "'");
+  }
+  return values_[index];
 }
 
 const Config::Entry& Config::entry(std::string_view key, ParamType expected) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) throw ConfigError("unknown parameter '" + std::string(key) + "'");
-  const ParamSpec& spec = schema_->at(key);
+  const Entry& e = entry(key);
+  const ParamSpec& spec = schema_->params()[static_cast<std::size_t>(&e - values_.data())];
   if (spec.type != expected) {
     throw ConfigError("parameter '" + std::string(key) + "' is a " + to_string(spec.type) +
                       ", read as " + to_string(expected));
   }
-  return it->second;
+  return e;
 }
 
 double Config::number(std::string_view key) const {
@@ -515,19 +601,18 @@ const std::vector<double>& Config::numbers(std::string_view key) const {
   return std::get<std::vector<double>>(entry(key, ParamType::NumberArray).value);
 }
 const ParamValue& Config::value(std::string_view key) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) schema_->at(key);  // throws with a hint
-  return it->second.value;
+  return entry(key).value;
 }
 const std::string& Config::origin_of(std::string_view key) const {
-  const auto it = values_.find(key);
-  if (it == values_.end()) schema_->at(key);
-  return it->second.origin;
+  return origins_[entry(key).origin];
 }
 
 std::string Config::to_json(bool pretty) const {
   json::object root;
-  for (const auto& [key, e] : values_) {
+  for (const std::size_t index : schema_->by_key_) {
+    const Entry& e = values_[index];
+    if (e.origin == 0) continue;
+    const std::string& key = schema_->params_[index].key;
     const auto dot = key.find('.');
     auto& section = root[key.substr(0, dot)];
     if (!section.is_object()) section = json::object();

@@ -134,6 +134,26 @@ TEST_CASE("resolved configuration serialises to JSON that loads back", "[config]
   }
 }
 
+TEST_CASE("configurations from memory and from files agree, presets are shared copies",
+          "[config]") {
+  const std::string text = R"({"extends": "ideal", "cpc": {"s_sat_ua": 70}})";
+  const Config from_file = Config::load(write_temp("mem.json", text));
+  const Config from_text = Config::parse(text, "inline");
+  CHECK(from_text.to_json() == from_file.to_json());
+  CHECK(from_text.origin_of("cpc.s_sat_ua") == "inline");
+  CHECK(from_text.origin_of("cell.model") == "preset 'ideal'");
+  CHECK(from_text.origin_of("array.rows") == "preset 'paper'");
+  CHECK_THROWS_WITH(Config::parse("{\"extends\": \"paper\", \"cpc\": 1,}", "inline"),
+                    Contains("inline: invalid JSON at line 1"));
+  CHECK_THROWS_WITH(Config::parse(R"({"cpc": {"s_sat_ua": 70}})", "inline"),
+                    Contains("is not set"));
+  // A preset is resolved once per process; changing one configuration leaves the others alone.
+  Config a = Config::paper();
+  a.set("cpc.s_sat_ua=70");
+  CHECK(Config::paper().number("cpc.s_sat_ua") == 80.0);
+  CHECK(Config::load("paper").to_json() == Config::parse(R"({"extends": "paper"})", "x").to_json());
+}
+
 TEST_CASE("docs/configuration.md lists exactly the schema's parameters", "[config][docs]") {
   std::ifstream in(std::string(GCATTN_SOURCE_DIR) + "/docs/configuration.md");
   REQUIRE(in);

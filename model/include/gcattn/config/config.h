@@ -44,6 +44,9 @@ class ParameterSchema {
   static const ParameterSchema& builtin();
   static ParameterSchema parse(std::string_view json, const std::string& origin);
 
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  /// Position of key in params(), or npos.
+  std::size_t index_of(std::string_view key) const;
   const ParamSpec* find(std::string_view key) const;
   const ParamSpec& at(std::string_view key) const;  // throws ConfigError for unknown keys
   const std::vector<ParamSpec>& params() const { return params_; }
@@ -56,12 +59,17 @@ class ParameterSchema {
   std::vector<std::array<std::uint16_t, 64>> key_bags_;  // per parameter, for suggest()
   std::map<std::string, std::size_t, std::less<>> index_;
   std::map<std::string, std::string, std::less<>> renamed_;
+  std::vector<std::size_t> by_key_;  // positions in params_ in key order (Config::to_json)
+  friend class Config;
 };
 
 class Config {
  public:
   /// A preset by name (configs/presets/NAME.json, compiled in) or a JSON file path.
   static Config load(std::string_view name_or_file);
+  /// A configuration from JSON text in memory; origin names it in messages and as the values'
+  /// origin; a relative "extends" path is taken from the current directory.
+  static Config parse(std::string_view json, const std::string& origin);
   static Config paper() { return load("paper"); }
   static std::vector<std::string> preset_names();
 
@@ -86,15 +94,20 @@ class Config {
   std::string to_json(bool pretty = true) const;
 
  private:
+  // Values by schema position: a copy is one flat vector (a file extending a preset starts from
+  // the preset's resolved values), a lookup one search of the schema's index.
   struct Entry {
     ParamValue value;
-    std::string origin;
+    std::uint32_t origin = 0;  // index into origins_; 0: not set
   };
   const Entry& entry(std::string_view key, ParamType expected) const;
+  const Entry& entry(std::string_view key) const;  // throws with a hint for unknown keys
+  void assign(std::size_t index, ParamValue value, const std::string& origin);
 
   const ParameterSchema* schema_ = nullptr;
   std::string name_;
-  std::map<std::string, Entry, std::less<>> values_;
+  std::vector<Entry> values_;
+  std::vector<std::string> origins_{std::string()};
   friend struct ConfigLoader;
 };
 
