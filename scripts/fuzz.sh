@@ -27,13 +27,19 @@ for t in $targets; do
   mkdir -p "build/fuzz/corpus/$t"
   echo "fuzz_$t: ${limit[*]}"
   # stdin from /dev/null: a configuration may name /dev/stdin as the file it extends.
+  log="build/fuzz/fuzz_$t.log"
+  rc=0
   "build/fuzz/bin/fuzz_$t" "${limit[@]}" -print_final_stats=1 \
     -rss_limit_mb=4096 -max_len="$max_len" -artifact_prefix="build/fuzz/artifacts/$t-" \
-    "build/fuzz/corpus/$t" "fuzz/corpus/$t" "tests/fuzz_regressions/$t" </dev/null \
-    2>&1 | tee "build/fuzz/fuzz_$t.log" | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|invariant violated|SUMMARY)" || true
-  if grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|SUMMARY: libFuzzer" "build/fuzz/fuzz_$t.log" ||
-    ! grep -q "stat::number_of_executed_units" "build/fuzz/fuzz_$t.log"; then
-    echo "fuzz_$t: FAILED (log build/fuzz/fuzz_$t.log, inputs build/fuzz/artifacts/)" >&2
+    "build/fuzz/corpus/$t" "fuzz/corpus/$t" "tests/fuzz_regressions/$t" </dev/null >"$log" 2>&1 || rc=$?
+  grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|invariant violated|SUMMARY)|runtime error:" "$log" || true
+  # A finding stops the fuzzer with a non-zero status; a sanitizer's report alone (UBSan's
+  # "runtime error") or a run that ended short of its -runs count fails the target too.
+  executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  if [ "$rc" -ne 0 ] || [ -z "$executed" ] ||
+    grep -qE "^==[0-9]+==ERROR|invariant violated|deadly signal|^SUMMARY: |runtime error:" "$log" ||
+    { [ "${1:-}" = "runs" ] && [ "$executed" -lt "$2" ]; }; then
+    echo "fuzz_$t: FAILED (exit $rc; log $log, inputs build/fuzz/artifacts/)" >&2
     exit 1
   fi
 done

@@ -328,6 +328,9 @@ void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size
     throw std::out_of_range(path_ + ": read of elements [" + std::to_string(first) + ", " +
                             std::to_string(first + count) + ") outside tensor '" + t.name + "'");
   }
+  // An empty read touches nothing: out may be null then (an empty vector's data()), which
+  // memcpy must not be given even for zero bytes.
+  if (count == 0) return;
   const unsigned char* p = data(t) + first * dtype_size(t.dtype);
   switch (t.dtype) {
     case DType::F32:

@@ -255,7 +255,7 @@ std::int32_t TraceReader::token_id(std::size_t t) const {
 
 std::vector<std::int32_t> TraceReader::token_ids() const {
   std::vector<std::int32_t> ids(meta_.tokens);
-  std::memcpy(ids.data(), file_.data(*tokens_), 4 * ids.size());
+  if (!ids.empty()) std::memcpy(ids.data(), file_.data(*tokens_), 4 * ids.size());
   return ids;
 }
 
