@@ -51,6 +51,70 @@ std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
+// Scans n words of type W at p for an all-ones exponent; returns the first such index or n.
+template <typename W>
+std::size_t scan_exponent(const unsigned char* p, std::size_t n, W mask) {
+  constexpr std::size_t kChunk = 4096;
+  for (std::size_t base = 0; base < n; base += kChunk) {
+    const std::size_t m = std::min(kChunk, n - base);
+    unsigned bad = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      W w;
+      std::memcpy(&w, p + (base + i) * sizeof(W), sizeof(W));
+      bad |= static_cast<unsigned>((w & mask) == mask);
+    }
+    if (bad) {
+      for (std::size_t i = 0; i < m; ++i) {
+        W w;
+        std::memcpy(&w, p + (base + i) * sizeof(W), sizeof(W));
+        if ((w & mask) == mask) return base + i;
+      }
+    }
+  }
+  return n;
+}
+
+// Index of the first NaN or infinity among n values of a floating-point dtype at p (n if none,
+// or if the dtype is not floating point).
+std::size_t first_nonfinite_in(DType dtype, const unsigned char* p, std::size_t n) {
+  switch (dtype) {
+    case DType::F32:
+      return scan_exponent<std::uint32_t>(p, n, 0x7F800000u);
+    case DType::F16:
+      return scan_exponent<std::uint16_t>(p, n, 0x7C00u);
+    case DType::BF16:
+      return scan_exponent<std::uint16_t>(p, n, 0x7F80u);
+    case DType::F64:
+      return scan_exponent<std::uint64_t>(p, n, 0x7FF0000000000000ull);
+    default:
+      return n;
+  }
+}
+
+// n values of a floating-point dtype at p to float; false for any other dtype.
+bool convert_to_f32(DType dtype, const unsigned char* p, std::size_t n, float* out) {
+  switch (dtype) {
+    case DType::F32:
+      std::memcpy(out, p, n * 4);
+      return true;
+    case DType::F16:
+      f16_to_f32(p, out, n);
+      return true;
+    case DType::BF16:
+      bf16_to_f32(p, out, n);
+      return true;
+    case DType::F64:
+      for (std::size_t i = 0; i < n; ++i) {
+        double d;
+        std::memcpy(&d, p + 8 * i, 8);
+        out[i] = static_cast<float>(d);
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::size_t dtype_size(DType t) {
@@ -331,28 +395,58 @@ void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size
   // An empty read touches nothing: out may be null then (an empty vector's data()), which
   // memcpy must not be given even for zero bytes.
   if (count == 0) return;
-  const unsigned char* p = data(t) + first * dtype_size(t.dtype);
-  switch (t.dtype) {
-    case DType::F32:
-      std::memcpy(out, p, count * 4);
-      return;
-    case DType::F16:
-      f16_to_f32(p, out, count);
-      return;
-    case DType::BF16:
-      bf16_to_f32(p, out, count);
-      return;
-    case DType::F64:
-      for (std::size_t i = 0; i < count; ++i) {
-        double d;
-        std::memcpy(&d, p + 8 * i, 8);
-        out[i] = static_cast<float>(d);
-      }
-      return;
-    default:
-      fail(path_, "tensor " + quoted(t.name) + " has dtype " + dtype_name(t.dtype) +
-                      "; a floating-point tensor (F32, F16, BF16, F64) is required");
+  if (!convert_to_f32(t.dtype, data(t) + first * dtype_size(t.dtype), count, out)) {
+    fail(path_, "tensor " + quoted(t.name) + " has dtype " + dtype_name(t.dtype) +
+                    "; a floating-point tensor (F32, F16, BF16, F64) is required");
   }
+}
+
+void SafetensorsFile::pread_exact(std::size_t offset, std::size_t bytes, void* out) const {
+  auto* dst = static_cast<unsigned char*>(out);
+  while (bytes > 0) {
+    const ssize_t r = ::pread(fd_, dst, bytes, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      fail(path_, r < 0 ? "read failed: " + sys_error()
+                        : std::string("ends early (was it truncated while open?)"));
+    }
+    const auto n = static_cast<std::size_t>(r);
+    dst += n;
+    offset += n;
+    bytes -= n;
+  }
+}
+
+std::optional<std::size_t> SafetensorsFile::read_f32_streamed(const TensorInfo& t,
+                                                              std::size_t first, std::size_t count,
+                                                              float* out, bool check) const {
+  if (first > t.elements() || count > t.elements() - first) {
+    throw std::out_of_range(path_ + ": read of elements [" + std::to_string(first) + ", " +
+                            std::to_string(first + count) + ") outside tensor '" + t.name + "'");
+  }
+  if (count == 0) return std::nullopt;
+  if (!is_float(t.dtype)) {
+    fail(path_, "tensor " + quoted(t.name) + " has dtype " + dtype_name(t.dtype) +
+                    "; a floating-point tensor (F32, F16, BF16, F64) is required");
+  }
+  const std::size_t es = dtype_size(t.dtype);
+  const std::size_t offset = static_cast<std::size_t>(data(t) - map_) + first * es;
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(out);
+  thread_local std::vector<unsigned char> scratch;
+  if (t.dtype == DType::F32) {
+    pread_exact(offset, count * es, out);
+  } else {
+    scratch.resize(count * es);
+    pread_exact(offset, count * es, scratch.data());
+    bytes = scratch.data();
+  }
+  std::optional<std::size_t> bad;
+  if (check) {
+    const std::size_t i = first_nonfinite_in(t.dtype, bytes, count);
+    if (i < count) bad = first + i;
+  }
+  if (t.dtype != DType::F32) convert_to_f32(t.dtype, bytes, count, out);
+  return bad;
 }
 
 std::vector<float> SafetensorsFile::to_f32(const TensorInfo& t) const {
@@ -360,33 +454,6 @@ std::vector<float> SafetensorsFile::to_f32(const TensorInfo& t) const {
   read_f32(t, 0, v.size(), v.data());
   return v;
 }
-
-namespace {
-
-// Scans n words of type W at p for an all-ones exponent; returns the first such index or n.
-template <typename W>
-std::size_t scan_exponent(const unsigned char* p, std::size_t n, W mask) {
-  constexpr std::size_t kChunk = 4096;
-  for (std::size_t base = 0; base < n; base += kChunk) {
-    const std::size_t m = std::min(kChunk, n - base);
-    unsigned bad = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      W w;
-      std::memcpy(&w, p + (base + i) * sizeof(W), sizeof(W));
-      bad |= static_cast<unsigned>((w & mask) == mask);
-    }
-    if (bad) {
-      for (std::size_t i = 0; i < m; ++i) {
-        W w;
-        std::memcpy(&w, p + (base + i) * sizeof(W), sizeof(W));
-        if ((w & mask) == mask) return base + i;
-      }
-    }
-  }
-  return n;
-}
-
-}  // namespace
 
 std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t) const {
   return first_nonfinite(t, 0, t.elements());
@@ -398,24 +465,7 @@ std::optional<std::size_t> SafetensorsFile::first_nonfinite(const TensorInfo& t,
     throw std::out_of_range("first_nonfinite: elements [" + std::to_string(first) + ", +" +
                             std::to_string(count) + ") outside tensor '" + t.name + "'");
   }
-  const unsigned char* p = data(t) + first * dtype_size(t.dtype);
-  std::size_t i = count;
-  switch (t.dtype) {
-    case DType::F32:
-      i = scan_exponent<std::uint32_t>(p, count, 0x7F800000u);
-      break;
-    case DType::F16:
-      i = scan_exponent<std::uint16_t>(p, count, 0x7C00u);
-      break;
-    case DType::BF16:
-      i = scan_exponent<std::uint16_t>(p, count, 0x7F80u);
-      break;
-    case DType::F64:
-      i = scan_exponent<std::uint64_t>(p, count, 0x7FF0000000000000ull);
-      break;
-    default:
-      return std::nullopt;
-  }
+  const std::size_t i = first_nonfinite_in(t.dtype, data(t) + first * dtype_size(t.dtype), count);
   if (i == count) return std::nullopt;
   return first + i;
 }
@@ -437,20 +487,6 @@ void SafetensorsFile::release(const TensorInfo& t, std::size_t first, std::size_
   const std::size_t end = begin + count * es;
   const std::size_t a = (begin + page - 1) / page * page, b = end / page * page;
   if (b > a) ::madvise(map_ + a, b - a, MADV_DONTNEED);
-}
-
-void SafetensorsFile::populate(const TensorInfo& t, std::size_t first, std::size_t count) const {
-#ifdef MADV_POPULATE_READ
-  if (!map_ || count == 0 || first >= t.elements()) return;
-  count = std::min(count, t.elements() - first);
-  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  const std::size_t es = dtype_size(t.dtype);
-  const std::size_t begin = static_cast<std::size_t>(data(t) - map_) + first * es;
-  const std::size_t a = begin / page * page, end = begin + count * es;
-  ::madvise(map_ + a, end - a, MADV_POPULATE_READ);
-#else
-  (void)t, (void)first, (void)count;
-#endif
 }
 
 // ---------------------------------------------------------------------------------------------

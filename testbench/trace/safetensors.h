@@ -72,19 +72,23 @@ class SafetensorsFile {
   /// The same over elements [first, first + count) (an index into the whole tensor).
   std::optional<std::size_t> first_nonfinite(const TensorInfo& t, std::size_t first,
                                              std::size_t count) const;
+  /// read_f32 through the file descriptor (pread) instead of the mapping, with the scan of
+  /// first_nonfinite on the bytes read when `check`: the index (into the tensor) of the first NaN
+  /// or infinity, if any. A reader that streams through a file once (the trace player) takes no
+  /// page faults and leaves no pages mapped, and the values arrive in the caches where it reads
+  /// them next. Not thread-safe for non-F32 tensors (a per-thread scratch holds their bytes).
+  std::optional<std::size_t> read_f32_streamed(const TensorInfo& t, std::size_t first,
+                                               std::size_t count, float* out, bool check) const;
   /// Hints the kernel that a tensor will be read front to back (readahead).
   void advise_sequential(const TensorInfo& t) const;
   /// Drops the mapping's pages that lie wholly inside elements [first, first + count) of a
   /// tensor from this process's resident memory (they stay in the page cache and are read again
   /// if touched): a long replay's resident size stays that of the tokens in flight.
   void release(const TensorInfo& t, std::size_t first, std::size_t count) const;
-  /// Maps the pages of elements [first, first + count) of a tensor ahead of use, in one call
-  /// (MADV_POPULATE_READ where the kernel has it; otherwise nothing): a streaming reader then
-  /// takes no page fault per few pages. Only a hint: errors are ignored.
-  void populate(const TensorInfo& t, std::size_t first, std::size_t count) const;
 
  private:
   void close() noexcept;
+  void pread_exact(std::size_t offset, std::size_t bytes, void* out) const;
   std::string path_;
   int fd_ = -1;
   unsigned char* map_ = nullptr;

@@ -217,26 +217,41 @@ TraceReader::TraceReader(const std::string& path, Options options) : file_(path)
 }
 
 void TraceReader::check_finite(std::size_t first_token, std::size_t tokens) const {
-  check_finite(first_token, tokens, kAllFields);
-}
-
-void TraceReader::check_finite(std::size_t first_token, std::size_t tokens, unsigned fields) const {
   if (first_token > meta_.tokens || tokens > meta_.tokens - first_token) {
     throw std::out_of_range("TraceReader::check_finite: tokens [" + std::to_string(first_token) +
                             ", +" + std::to_string(tokens) + ") outside the trace");
   }
   for (Field f : kFields) {
     const TensorInfo* t = info_[static_cast<std::size_t>(f)];
-    if (!t || !(fields & field_bit(f))) continue;
+    if (!t) continue;
     if (const auto bad =
             file_.first_nonfinite(*t, first_token * meta_.row(), tokens * meta_.row())) {
       float value = 0.0f;
       file_.read_f32(*t, *bad, 1, &value);
-      fail(path(), "tensor '" + t->name + "' holds " + (std::isnan(value) ? "NaN" : "Inf") +
-                       " at index " + index_string(*bad, meta_) + " (flat element " +
-                       std::to_string(*bad) + ")");
+      nonfinite_error(*t, *bad, value);
     }
   }
+}
+
+void TraceReader::nonfinite_error(const TensorInfo& t, std::size_t element, float value) const {
+  fail(path(), "tensor '" + t.name + "' holds " + (std::isnan(value) ? "NaN" : "Inf") +
+                   " at index " + index_string(element, meta_) + " (flat element " +
+                   std::to_string(element) + ")");
+}
+
+const float* TraceReader::stream_token(Field f, std::size_t t, bool check) const {
+  const auto i = static_cast<std::size_t>(f);
+  const TensorInfo* info = info_[i];
+  if (!info) throw std::logic_error(path() + ": trace has no attn_out tensor");
+  if (t >= meta_.tokens)
+    throw std::out_of_range("TraceReader::stream_token: token " + std::to_string(t));
+  const std::size_t n = meta_.row();
+  std::vector<float>& buf = token_scratch_[i];
+  buf.resize(n);
+  if (const auto bad = file_.read_f32_streamed(*info, t * n, n, buf.data(), check)) {
+    nonfinite_error(*info, *bad, buf[*bad - t * n]);
+  }
+  return buf.data();
 }
 
 DType TraceReader::dtype(Field f) const {
@@ -304,16 +319,6 @@ void TraceReader::read_head(Field f, int layer, int head, std::size_t tokens, fl
       d;
   for (std::size_t t = 0; t < tokens; ++t)
     file_.read_f32(*info, t * meta_.row() + offset, d, out + t * d);
-}
-
-const float* TraceReader::token_values(Field f, std::size_t t) const {
-  const auto i = static_cast<std::size_t>(f);
-  if (direct_[i] && t < meta_.tokens) {
-    return reinterpret_cast<const float*>(file_.data(*info_[i])) + t * meta_.row();
-  }
-  token_scratch_[i].resize(meta_.row());
-  read_token(f, t, token_scratch_[i].data());  // checks the field and the token
-  return token_scratch_[i].data();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -408,16 +413,6 @@ void TraceReader::release_tokens(std::size_t first, std::size_t end) const {
     if (t) file_.release(*t, first * meta_.row(), (end - first) * meta_.row());
   }
   if (tokens_) file_.release(*tokens_, first, end - first);
-}
-
-void TraceReader::populate_tokens(std::size_t first, std::size_t end, unsigned fields) const {
-  end = std::min(end, meta_.tokens);
-  if (first >= end) return;
-  for (Field f : kFields) {
-    const TensorInfo* t = info_[static_cast<std::size_t>(f)];
-    if (t && (fields & field_bit(f)))
-      file_.populate(*t, first * meta_.row(), (end - first) * meta_.row());
-  }
 }
 
 }  // namespace gcattn::trace

@@ -80,33 +80,27 @@ class TraceReader {
   /// Copies the values of one (layer, head) for tokens [0, tokens) into out, [token][d_head].
   /// Thread-safe (no scratch), unlike row().
   void read_head(Field f, int layer, int head, std::size_t tokens, float* out) const;
-  /// Token t's [layers, heads, d_head] values of a field without a copy where possible: F32, a
-  /// pointer into the mapping; F16, converted into a scratch token owned by the reader, valid
-  /// until the next call for the same field.
-  const float* token_values(Field f, std::size_t t) const;
 
   /// Throws InputError naming the tensor and the [token, layer, head, dim] index of the first
   /// NaN or infinity among tokens [first_token, first_token + tokens) of the float tensors. The
   /// constructor checks every token unless Options::check_finite is off (a reader that streams
-  /// through the trace then checks each token before use).
+  /// through the trace then checks each token before use: stream_token).
   void check_finite(std::size_t first_token, std::size_t tokens) const;
-  /// The same for the fields whose bit (1 << Field) is set in `fields` only (a reader that
-  /// uses only some of them, e.g. no attn_out, checks only those).
-  void check_finite(std::size_t first_token, std::size_t tokens, unsigned fields) const;
-  /// Bits of check_finite(first, tokens, fields).
-  static constexpr unsigned kAllFields = 0xF;
-  static constexpr unsigned field_bit(Field f) { return 1u << static_cast<unsigned>(f); }
 
+  /// Token t of a field, [layers][heads][d_head], read through the file descriptor rather than
+  /// the mapping (SafetensorsFile::read_f32_streamed) and, when `check`, checked for NaN and
+  /// infinity with check_finite's message. The pointer is valid until the next call for the same
+  /// field. For a replay that reads each token once: no page faults, nothing to release.
+  const float* stream_token(Field f, std::size_t t, bool check) const;
   /// Drops tokens [first, end) of every tensor from resident memory (SafetensorsFile::release);
   /// reading them again reads the file again.
   void release_tokens(std::size_t first, std::size_t end) const;
-  /// Maps tokens [first, end) of the fields in `fields` (check_finite's bits) ahead of use
-  /// (SafetensorsFile::populate): one call instead of a page fault every few pages.
-  void populate_tokens(std::size_t first, std::size_t end, unsigned fields) const;
 
   const SafetensorsFile& file() const { return file_; }
 
  private:
+  /// Throws the InputError of check_finite for a bad value at a flat element of t.
+  [[noreturn]] void nonfinite_error(const TensorInfo& t, std::size_t element, float value) const;
   SafetensorsFile file_;
   TraceMeta meta_;
   const TensorInfo* info_[4] = {nullptr, nullptr, nullptr, nullptr};

@@ -110,10 +110,12 @@ TEST_CASE("trace round trip (F32 and F16), accessors and metadata", "[trace]") {
     for (std::size_t t = 0; t < kT; ++t) {
       for (int k = 0; k < 4; ++k) {
         r.read_token(static_cast<Field>(k), t, row.data());
+        const float* streamed = r.stream_token(static_cast<Field>(k), t, true);  // via pread
         for (std::size_t i = 0; i < kRow; ++i) {
           const float want =
               dt == DType::F16 ? half_to_float(float_to_half(value(k, t, i))) : value(k, t, i);
           REQUIRE(row[i] == want);
+          REQUIRE(streamed[i] == want);
         }
       }
       for (int l = 0; l < kL; ++l) {
@@ -178,11 +180,25 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
   };
 
   CHECK(open_error(good) == "no error");
+  // A reader that opens without the scan finds the value when it streams the token, with the
+  // same message (and only when asked to check).
+  const auto stream_error = [&](std::size_t token) -> std::string {
+    const TraceReader r(bad, TraceReader::Options{false});
+    CHECK_NOTHROW(r.stream_token(Field::Q, token, false));
+    try {
+      r.stream_token(Field::Q, token, true);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
   // NaN / Inf with the tensor and the [token, layer, head, dim] index
   CHECK_THAT(
       variant([&](auto& ts, auto&) { set_f32(tensor(ts, "q"), 2 * kRow + 15, std::nanf("")); }),
       Catch::Contains("bad.safetensors") && Catch::Contains("tensor 'q' holds NaN") &&
           Catch::Contains("[token 2, layer 1, head 0, dim 3]"));
+  CHECK(stream_error(1) == "no error");
+  CHECK(stream_error(2) == open_error(bad));
   CHECK_THAT(
       variant([&](auto& ts, auto&) { set_f32(tensor(ts, "attn_out"), kRow * kT - 1, -INFINITY); }),
       Catch::Contains("tensor 'attn_out' holds Inf") &&
