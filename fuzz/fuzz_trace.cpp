@@ -1,6 +1,7 @@
 // safetensors and KV-cache trace reader. Accepted files: tensors contiguous and inside the file,
 // byte counts = elements x dtype size, the NaN scan agrees with the converted values, a trace's
-// tokens read back finite and its metadata survives a round trip.
+// tokens read back finite (through the mapping and through pread, the same values) and its
+// metadata survives a round trip.
 #include <cmath>
 #include <vector>
 
@@ -50,6 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (int f = 0; f < fields; ++f) {
         tr.read_token(static_cast<trace::Field>(f), t, row.data());
         for (float x : row) FUZZ_CHECK(std::isfinite(x));
+        // The replay's path (pread, its own scan) reads the same values.
+        const float* streamed = tr.stream_token(static_cast<trace::Field>(f), t, true);
+        for (std::size_t i = 0; i < row.size(); ++i) FUZZ_CHECK(streamed[i] == row[i]);
       }
     }
     const trace::TraceMeta back = trace::TraceMeta::from_metadata(m.to_metadata(), path);
