@@ -8,12 +8,15 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
       step_(p),
       query_dacs("query_dacs", step_.query_dacs()),
       write_driver("write_driver", step_.write_dacs()),
-      subtiles("subtile", static_cast<std::size_t>(p.subtiles()),
-               [&p, mem, layer, head](const char* n, std::size_t m) {
-                 return new SubTile(n, p, mem, Site{layer, head, static_cast<int>(m)});
-               }),
       accumulator("accumulator", p.rows),
-      p_(p) {}
+      p_(p) {
+  const int M = p.subtiles();
+  subtiles.reserve(static_cast<std::size_t>(M));
+  for (int m = 0; m < M; ++m) {
+    subtiles.emplace_back(std::string(this->name()) + ".subtile_" + std::to_string(m), p, mem,
+                          Site{layer, head, m});
+  }
+}
 
 double Head::apply_query(const float* q_raw, const HeadScalers& scalers, bool fractions) {
   const QueryPulses p = step_.apply_query(q_raw, scalers.q, fractions);

@@ -8,20 +8,22 @@ namespace {
 constexpr int kMaxDim = 4096;  // array.rows and array.cols (configs/schema.json)
 }  // namespace
 
-SubTile::SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
-                 std::pmr::memory_resource* mem, const Site& site)
-    : sc_core::sc_module(name),
-      k_array("k_array", p, mem, site, Unit::KArray),
+SubTile::SubTile(std::string name, const HardwareParams& p, std::pmr::memory_resource* mem,
+                 const Site& site)
+    : k_array("k_array", p, mem, site, Unit::KArray),
       v_array("v_array", p, mem, site, Unit::VArray),
       cpc("cpc", p, site),
       out_conv("out_conv", p, site),
+      name_(std::move(name)),
       s_(mem),
       phi_(mem),
       a_(mem),
       out_(mem),
       code_(mem) {
-  if (p.rows > kMaxDim || p.cols > kMaxDim)
-    SC_REPORT_ERROR("gcattn/subtile", "array.rows and array.cols must be at most 4096");
+  if (p.rows > kMaxDim || p.cols > kMaxDim) {
+    SC_REPORT_ERROR("gcattn/subtile",
+                    (name_ + ": array.rows and array.cols must be at most 4096").c_str());
+  }
 }
 
 const double* SubTile::zero_doubles() {

@@ -84,9 +84,9 @@ class Head : public sc_core::sc_module {
   /// Sum of the sub-tiles' activity of the latest step.
   SubTileActivity activity() const;
 
-  QueryDacs query_dacs;      // the DACs of the step kernel
-  WriteDriver write_driver;  // likewise
-  sc_core::sc_vector<SubTile> subtiles;
+  QueryDacs query_dacs;           // the DACs of the step kernel
+  WriteDriver write_driver;       // likewise
+  std::vector<SubTile> subtiles;  // plain objects (SubTile), named <head>.subtile_<m>
   DigitalAccumulator accumulator;
 
  private:

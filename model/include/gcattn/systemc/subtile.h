@@ -3,9 +3,12 @@
 // charge-to-pulse converters and the signed output converters. The attend of PAPER.md section 5
 // is split into the controller's phases; each call is one phase's arithmetic, evaluated at the
 // simulated time of that phase (leakage sees the actual read time). A sub-tile holding no token
-// skips every phase: its results stay the all-zero ones of an empty read.
+// skips every phase: its results stay the all-zero ones of an empty read. A plain object, not an
+// sc_module (it has no process or port): a GPT-2-XL accelerator holds 19,200 of them, whose
+// registration with the kernel cost most of the accelerator's elaboration and tear-down.
 #include <cstdint>
 #include <memory_resource>
+#include <string>
 #include <vector>
 
 #include <systemc>
@@ -18,13 +21,15 @@
 
 namespace gcattn::sc {
 
-class SubTile : public sc_core::sc_module {
+class SubTile {
  public:
-  /// mem: where the arrays' cells and the sub-tile's result rows live (the accelerator's arena);
-  /// site: where it sits (its devices' variation and noise, as SubTileModel's).
-  SubTile(const sc_core::sc_module_name& name, const HardwareParams& p,
+  /// name: its hierarchical name (messages); mem: where the arrays' cells and the sub-tile's
+  /// result rows live (the accelerator's arena); site: where it sits (its devices' variation and
+  /// noise, as SubTileModel's).
+  SubTile(std::string name, const HardwareParams& p,
           std::pmr::memory_resource* mem = std::pmr::get_default_resource(), const Site& site = {});
-  const char* kind() const override { return "gcattn::sc::SubTile"; }
+  const char* name() const { return name_.c_str(); }
+  const char* kind() const { return "gcattn::sc::SubTile"; }
 
   int rows() const { return k_array.rows(); }
   int cols() const { return k_array.cols(); }
@@ -74,6 +79,7 @@ class SubTile : public sc_core::sc_module {
   static const long* zero_longs();
   void allocate_results();
 
+  std::string name_;
   SubTileActivity act_;
   int tokens_ = 0;
   std::pmr::vector<double> s_, phi_, a_, out_;
