@@ -91,27 +91,27 @@ std::size_t first_nonfinite_in(DType dtype, const unsigned char* p, std::size_t 
   }
 }
 
-// n values of a floating-point dtype at p to float; false for any other dtype.
-bool convert_to_f32(DType dtype, const unsigned char* p, std::size_t n, float* out) {
+// n values of a floating-point dtype (is_float) at p to float.
+void convert_to_f32(DType dtype, const unsigned char* p, std::size_t n, float* out) {
   switch (dtype) {
     case DType::F32:
       std::memcpy(out, p, n * 4);
-      return true;
+      return;
     case DType::F16:
       f16_to_f32(p, out, n);
-      return true;
+      return;
     case DType::BF16:
       bf16_to_f32(p, out, n);
-      return true;
+      return;
     case DType::F64:
       for (std::size_t i = 0; i < n; ++i) {
         double d;
         std::memcpy(&d, p + 8 * i, 8);
         out[i] = static_cast<float>(d);
       }
-      return true;
+      return;
     default:
-      return false;
+      return;
   }
 }
 
@@ -386,19 +386,26 @@ const TensorInfo& SafetensorsFile::at(std::string_view name) const {
   return *t;
 }
 
-void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size_t count,
-                               float* out) const {
+bool SafetensorsFile::check_f32_read(const TensorInfo& t, std::size_t first,
+                                     std::size_t count) const {
   if (first > t.elements() || count > t.elements() - first) {
     throw std::out_of_range(path_ + ": read of elements [" + std::to_string(first) + ", " +
                             std::to_string(first + count) + ") outside tensor '" + t.name + "'");
   }
   // An empty read touches nothing: out may be null then (an empty vector's data()), which
   // memcpy must not be given even for zero bytes.
-  if (count == 0) return;
-  if (!convert_to_f32(t.dtype, data(t) + first * dtype_size(t.dtype), count, out)) {
+  if (count == 0) return false;
+  if (!is_float(t.dtype)) {
     fail(path_, "tensor " + quoted(t.name) + " has dtype " + dtype_name(t.dtype) +
                     "; a floating-point tensor (F32, F16, BF16, F64) is required");
   }
+  return true;
+}
+
+void SafetensorsFile::read_f32(const TensorInfo& t, std::size_t first, std::size_t count,
+                               float* out) const {
+  if (check_f32_read(t, first, count))
+    convert_to_f32(t.dtype, data(t) + first * dtype_size(t.dtype), count, out);
 }
 
 void SafetensorsFile::pread_exact(std::size_t offset, std::size_t bytes, void* out) const {
@@ -420,15 +427,7 @@ void SafetensorsFile::pread_exact(std::size_t offset, std::size_t bytes, void* o
 std::optional<std::size_t> SafetensorsFile::read_f32_streamed(const TensorInfo& t,
                                                               std::size_t first, std::size_t count,
                                                               float* out, bool check) const {
-  if (first > t.elements() || count > t.elements() - first) {
-    throw std::out_of_range(path_ + ": read of elements [" + std::to_string(first) + ", " +
-                            std::to_string(first + count) + ") outside tensor '" + t.name + "'");
-  }
-  if (count == 0) return std::nullopt;
-  if (!is_float(t.dtype)) {
-    fail(path_, "tensor " + quoted(t.name) + " has dtype " + dtype_name(t.dtype) +
-                    "; a floating-point tensor (F32, F16, BF16, F64) is required");
-  }
+  if (!check_f32_read(t, first, count)) return std::nullopt;
   const std::size_t es = dtype_size(t.dtype);
   const std::size_t offset = static_cast<std::size_t>(data(t) - map_) + first * es;
   const unsigned char* bytes = reinterpret_cast<const unsigned char*>(out);

@@ -76,7 +76,7 @@ class SafetensorsFile {
   /// first_nonfinite on the bytes read when `check`: the index (into the tensor) of the first NaN
   /// or infinity, if any. A reader that streams through a file once (the trace player) takes no
   /// page faults and leaves no pages mapped, and the values arrive in the caches where it reads
-  /// them next. Not thread-safe for non-F32 tensors (a per-thread scratch holds their bytes).
+  /// them next. Thread-safe (non-F32 bytes pass through a per-thread scratch).
   std::optional<std::size_t> read_f32_streamed(const TensorInfo& t, std::size_t first,
                                                std::size_t count, float* out, bool check) const;
   /// Hints the kernel that a tensor will be read front to back (readahead).
@@ -89,6 +89,8 @@ class SafetensorsFile {
  private:
   void close() noexcept;
   void pread_exact(std::size_t offset, std::size_t bytes, void* out) const;
+  /// Bounds (std::out_of_range) and float dtype (InputError) of a read_f32; false: nothing to read.
+  bool check_f32_read(const TensorInfo& t, std::size_t first, std::size_t count) const;
   std::string path_;
   int fd_ = -1;
   unsigned char* map_ = nullptr;

@@ -302,12 +302,11 @@ void check_range(const std::string& origin, const ParamSpec& spec, double x,
 }
 
 ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::string& origin) {
-  const json::value& got = v;
   switch (spec.type) {
     case ParamType::Number: {
-      if (!v.is_number()) bad_value(origin, spec, got, "expected a number");
+      if (!v.is_number()) bad_value(origin, spec, v, "expected a number");
       const double x = as_double(v);
-      check_range(origin, spec, x, got);
+      check_range(origin, spec, x, v);
       return x;
     }
     case ParamType::Integer: {
@@ -317,33 +316,33 @@ ParamValue convert_json(const ParamSpec& spec, const json::value& v, const std::
       else if (v.is_double() && std::floor(v.get_double()) == v.get_double())
         x = v.get_double();
       else
-        bad_value(origin, spec, got, "expected an integer");
-      check_range(origin, spec, x, got);
+        bad_value(origin, spec, v, "expected an integer");
+      check_range(origin, spec, x, v);
       return static_cast<std::int64_t>(x);
     }
     case ParamType::Boolean:
-      if (!v.is_bool()) bad_value(origin, spec, got, "expected true or false");
+      if (!v.is_bool()) bad_value(origin, spec, v, "expected true or false");
       return v.get_bool();
     case ParamType::String: {
-      if (!v.is_string()) bad_value(origin, spec, got, "expected a string");
+      if (!v.is_string()) bad_value(origin, spec, v, "expected a string");
       std::string s(v.get_string());
       if (std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
-        bad_value(origin, spec, got, "not a known choice");
+        bad_value(origin, spec, v, "not a known choice");
       }
       return s;
     }
     case ParamType::NumberArray: {
-      if (!v.is_array()) bad_value(origin, spec, got, "expected an array of numbers");
+      if (!v.is_array()) bad_value(origin, spec, v, "expected an array of numbers");
       const auto& a = v.get_array();
       if (a.size() != spec.length) {
-        bad_value(origin, spec, got, "has " + std::to_string(a.size()) + " elements");
+        bad_value(origin, spec, v, "has " + std::to_string(a.size()) + " elements");
       }
       std::vector<double> xs;
       for (const auto& e : a) {
         if (!e.is_number())
-          bad_value(origin, spec, got, "element " + json::serialize(e) + " is not a number");
+          bad_value(origin, spec, v, "element " + json::serialize(e) + " is not a number");
         xs.push_back(as_double(e));
-        check_range(origin, spec, xs.back(), got);
+        check_range(origin, spec, xs.back(), v);
       }
       return xs;
     }
@@ -421,7 +420,8 @@ struct ConfigLoader {
   }
 
   void load(std::string_view name_or_file, const fs::path& base_dir) {
-    std::string text, origin, link;
+    std::string content, origin, link;  // content: a file's text
+    std::string_view text;
     fs::path dir = base_dir;
     const auto& presets = detail::embedded_presets();
     const auto it = std::find_if(presets.begin(), presets.end(),
@@ -430,20 +430,21 @@ struct ConfigLoader {
                                  name_or_file.find(".json") != std::string_view::npos;
     const bool is_preset = it != presets.end() && !looks_like_path;
     if (is_preset) {
-      text = std::string(it->json);
+      text = it->json;
       origin = "preset '" + std::string(it->name) + "'";
       link = origin;
     } else {
       fs::path path(name_or_file);
       if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
-      auto content = read_file(path);
-      if (!content) {
+      auto file = read_file(path);
+      if (!file) {
         std::string names;
         for (const auto& p : presets) names += " " + std::string(p.name);
         throw ConfigError("configuration '" + std::string(name_or_file) +
                           "': no such preset or readable file; presets:" + names);
       }
-      text = std::move(*content);
+      content = std::move(*file);
+      text = content;
       origin = path.string();
       dir = path.parent_path();
       // The chain is keyed by the file itself, so "a.json" and "./a.json" are one link.
