@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "gcattn/config/hardware_params.h"
+#include "gcattn/physics/decay_exp.h"
 #include "gcattn/physics/variation.h"
 
 namespace gcattn {
@@ -34,6 +35,10 @@ class Leakage {
     const double f = exact_factor(elapsed_s, age_tokens);
     return rounding_ == DecayRounding::None ? f : round_to_bfloat16(f);
   }
+  /// factor() of n columns read at (now_s, now_token), written at t_write_s[i] as token[i]: the
+  /// same values, their exponentials computed eight at a time (decay_exp_n).
+  void factors(double now_s, std::int64_t now_token, const double* t_write_s,
+               const std::int64_t* token, std::size_t n, double* out) const;
   /// ln of the unrounded factor(): the exponent (0 without leakage). A cell whose time constant is
   /// the nominal one divided by r decays by exp(r * log_factor()) (variation.tau_sigma; such
   /// per-cell factors are not rounded).
@@ -55,9 +60,9 @@ class Leakage {
   double exact_factor(double elapsed_s, std::int64_t age_tokens) const {
     switch (mode_) {
       case LeakageMode::Time:
-        return std::exp(-elapsed_s * inv_tau_s_);
+        return decay_exp(-elapsed_s * inv_tau_s_);
       case LeakageMode::TokenAge:
-        return std::exp(-per_token_ * static_cast<double>(age_tokens));
+        return decay_exp(-per_token_ * static_cast<double>(age_tokens));
       case LeakageMode::Off:
         break;
     }
