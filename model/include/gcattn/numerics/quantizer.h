@@ -31,8 +31,12 @@ class UniformQuantizer {
       : step_((hi - lo) / (levels - 1)), inv_step_(1.0 / step_) {}
   double operator()(double x) const { return step_ * rounded(x); }
   double step() const { return step_; }
-  /// Index of x on the grid (x / step rounded).
-  long index(double x) const { return std::lround(rounded(x)); }
+  /// Index of x on the grid (x / step rounded). rounded() is integral already: a conversion, not
+  /// a libm call, in the converters' loops; lround only for NaN and magnitudes a long cannot hold.
+  long index(double x) const {
+    const double r = rounded(x);
+    return std::fabs(r) < 0x1p62 ? static_cast<long>(r) : std::lround(r);
+  }
   /// round_half_even(x / step) as a double (the grid index; x on the grid is step * this).
   /// x / step (not x * (1/step)) decides, so that ties fall exactly as in the reference code;
   /// the product is within a few ulp of the quotient, so it gives the same integer unless the
