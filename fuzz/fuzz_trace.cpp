@@ -45,14 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const trace::TraceMeta& m = tr.meta();
     FUZZ_CHECK(m.layers > 0 && m.heads > 0 && m.d_head > 0);
     FUZZ_CHECK(tr.token_ids().size() == m.tokens);
-    std::vector<float> row(m.row());
+    std::vector<float> row(m.row()), streamed(m.row());
     const int fields = tr.has_attn_out() ? 4 : 3;
     for (std::size_t t = 0; t < m.tokens && t < 16; ++t) {
       for (int f = 0; f < fields; ++f) {
         tr.read_token(static_cast<trace::Field>(f), t, row.data());
         for (float x : row) FUZZ_CHECK(std::isfinite(x));
         // The replay's path (pread, its own scan) reads the same values.
-        const float* streamed = tr.stream_token(static_cast<trace::Field>(f), t, true);
+        tr.stream_token(static_cast<trace::Field>(f), t, true, streamed.data());
         for (std::size_t i = 0; i < row.size(); ++i) FUZZ_CHECK(streamed[i] == row[i]);
       }
     }

@@ -264,6 +264,7 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   po.dmi = opt.dmi;
   po.keep_outputs = opt.keep_outputs;
   po.check_finite_from = checked_tokens;
+  po.read_ahead = pool.threads() > 1;  // --threads 1: everything on one thread
 
   // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
   sc::Accelerator accel("accelerator", cfg);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "base/errors.h"
+#include "player/token_stream.h"
 #include "trace/trace_file.h"
 
 namespace gcattn::player {
@@ -43,17 +44,14 @@ void TracePlayer::play() {
   out_.resize(row);
   const bool attn = accuracy_ && accuracy_->options().attn_out && trace_.has_attn_out();
   if (opt_.keep_outputs) outputs_.assign(opt_.tokens * row, 0.0f);
+  // Token t of each field, [layer][head][d], read from the file (not the mapping: no page
+  // faults, and the values land in the caches the host writes then read them from) and checked
+  // for NaN/infinity from check_finite_from on as they are due.
+  TokenStream tokens(trace_, opt_.tokens, attn, opt_.check_finite_from, opt_.read_ahead);
   for (std::size_t t = 0; t < opt_.tokens; ++t) {
-    // Token t of each field, [layer][head][d], read from the file (not the mapping: no page
-    // faults, and the values land in the caches the host writes then read them from) and
-    // checked for NaN/infinity from check_finite_from on as they are due.
-    const float *q = nullptr, *k = nullptr, *v = nullptr, *attn_out = nullptr;
+    TokenStream::Token tok;
     try {
-      const bool check = t >= opt_.check_finite_from;
-      q = trace_.stream_token(trace::Field::Q, t, check);
-      k = trace_.stream_token(trace::Field::K, t, check);
-      v = trace_.stream_token(trace::Field::V, t, check);
-      if (attn) attn_out = trace_.stream_token(trace::Field::AttnOut, t, check);
+      tok = tokens.next();
     } catch (const InputError& e) {
       throw InputError(std::string(e.what()) + "; found when token " + std::to_string(t) +
                        " was due: no report is written (fix the trace, or replay the tokens "
@@ -68,10 +66,10 @@ void TracePlayer::play() {
       }
       const std::size_t off = static_cast<std::size_t>(l) * hd;
       float* out = &out_[off];
-      stepper.step(l, static_cast<std::uint32_t>(t), k + off, v + off, q + off, out);
+      stepper.step(l, static_cast<std::uint32_t>(t), tok.k + off, tok.v + off, tok.q + off, out);
       if (accuracy_) {
-        accuracy_->step(l, static_cast<std::int64_t>(t), q + off, k + off, v + off,
-                        attn ? attn_out + off : nullptr, out);
+        accuracy_->step(l, static_cast<std::int64_t>(t), tok.q + off, tok.k + off, tok.v + off,
+                        attn ? tok.attn_out + off : nullptr, out);
       }
       if (opt_.keep_outputs) std::copy_n(out, hd, &outputs_[t * row + off]);
       if (opt_.host_gap != sc_core::SC_ZERO_TIME) {

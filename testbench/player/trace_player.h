@@ -41,6 +41,8 @@ struct PlayerOptions {
   // trace was opened without the full scan; the values are read once, as they are replayed).
   // The default, none: the reader checked every token at open.
   std::size_t check_finite_from = std::numeric_limits<std::size_t>::max();
+  // Read the next token on a thread of its own while this one is replayed (TokenStream).
+  bool read_ahead = false;
 };
 
 class TracePlayer : public sc_core::sc_module {

@@ -239,19 +239,16 @@ void TraceReader::nonfinite_error(const TensorInfo& t, std::size_t element, floa
                    std::to_string(element) + ")");
 }
 
-const float* TraceReader::stream_token(Field f, std::size_t t, bool check) const {
+void TraceReader::stream_token(Field f, std::size_t t, bool check, float* out) const {
   const auto i = static_cast<std::size_t>(f);
   const TensorInfo* info = info_[i];
   if (!info) throw std::logic_error(path() + ": trace has no attn_out tensor");
   if (t >= meta_.tokens)
     throw std::out_of_range("TraceReader::stream_token: token " + std::to_string(t));
   const std::size_t n = meta_.row();
-  std::vector<float>& buf = token_scratch_[i];
-  buf.resize(n);
-  if (const auto bad = file_.read_f32_streamed(*info, t * n, n, buf.data(), check)) {
-    nonfinite_error(*info, *bad, buf[*bad - t * n]);
+  if (const auto bad = file_.read_f32_streamed(*info, t * n, n, out, check)) {
+    nonfinite_error(*info, *bad, out[*bad - t * n]);
   }
-  return buf.data();
 }
 
 DType TraceReader::dtype(Field f) const {

@@ -87,11 +87,12 @@ class TraceReader {
   /// through the trace then checks each token before use: stream_token).
   void check_finite(std::size_t first_token, std::size_t tokens) const;
 
-  /// Token t of a field, [layers][heads][d_head], read through the file descriptor rather than
-  /// the mapping (SafetensorsFile::read_f32_streamed) and, when `check`, checked for NaN and
-  /// infinity with check_finite's message. The pointer is valid until the next call for the same
-  /// field. For a replay that reads each token once: no page faults, nothing to release.
-  const float* stream_token(Field f, std::size_t t, bool check) const;
+  /// Token t of a field, [layers][heads][d_head], into out (meta().row() floats), read through
+  /// the file descriptor rather than the mapping (SafetensorsFile::read_f32_streamed) and, when
+  /// `check`, checked for NaN and infinity with check_finite's message. For a replay that reads
+  /// each token once: no page faults, nothing to release. Thread-safe (the player reads ahead on
+  /// another thread: player/token_stream.h).
+  void stream_token(Field f, std::size_t t, bool check, float* out) const;
   /// Drops tokens [first, end) of every tensor from resident memory (SafetensorsFile::release);
   /// reading them again reads the file again.
   void release_tokens(std::size_t first, std::size_t end) const;
@@ -107,7 +108,6 @@ class TraceReader {
   const TensorInfo* tokens_ = nullptr;
   bool direct_[4] = {false, false, false, false};  // F32 and 4-byte aligned: no copy needed
   mutable std::vector<float> scratch_[4];
-  mutable std::vector<float> token_scratch_[4];
 };
 
 /// Streams a trace to disk token by token. Sizes are fixed up front (meta.tokens etc.); the

@@ -106,11 +106,11 @@ TEST_CASE("trace round trip (F32 and F16), accessors and metadata", "[trace]") {
     CHECK(r.dtype(Field::K) == dt);
     CHECK(r.has_attn_out());
     CHECK(r.token_ids() == std::vector<std::int32_t>{10, 11, 12, 13, 14});
-    std::vector<float> row(kRow);
+    std::vector<float> row(kRow), streamed(kRow);
     for (std::size_t t = 0; t < kT; ++t) {
       for (int k = 0; k < 4; ++k) {
         r.read_token(static_cast<Field>(k), t, row.data());
-        const float* streamed = r.stream_token(static_cast<Field>(k), t, true);  // via pread
+        r.stream_token(static_cast<Field>(k), t, true, streamed.data());  // via pread
         for (std::size_t i = 0; i < kRow; ++i) {
           const float want =
               dt == DType::F16 ? half_to_float(float_to_half(value(k, t, i))) : value(k, t, i);
@@ -184,9 +184,10 @@ TEST_CASE("trace reader rejects every corruption, naming file, tensor and index"
   // same message (and only when asked to check).
   const auto stream_error = [&](std::size_t token) -> std::string {
     const TraceReader r(bad, TraceReader::Options{false});
-    CHECK_NOTHROW(r.stream_token(Field::Q, token, false));
+    std::vector<float> row(r.meta().row());
+    CHECK_NOTHROW(r.stream_token(Field::Q, token, false, row.data()));
     try {
-      r.stream_token(Field::Q, token, true);
+      r.stream_token(Field::Q, token, true, row.data());
     } catch (const InputError& e) {
       return e.what();
     }
