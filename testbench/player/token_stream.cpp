@@ -19,8 +19,9 @@ TokenStream::TokenStream(const trace::TraceReader& trace, std::size_t tokens, bo
       fields_(attn_out ? 4 : 3) {
   const std::size_t token_bytes = std::max<std::size_t>(1, row_ * sizeof(float) * fields_);
   block_ = read_ahead ? std::clamp<std::size_t>(kBlockBytes / token_bytes, 1, 64) : 1;
+  block_ = std::max<std::size_t>(1, std::min(block_, tokens_));
   for (Slot& s : slot_) {
-    for (int f = 0; f < fields_; ++f) s.field[f].resize(block_ * row_);
+    for (int f = 0; f < fields_; ++f) s.field[f].reset(new float[block_ * row_]);  // no zeroing
   }
   if (read_ahead && tokens_ > 1) reader_ = std::thread([this] { read_ahead_loop(); });
 }
@@ -43,7 +44,7 @@ void TokenStream::read_block(std::size_t b) {
     try {
       for (int f = 0; f < fields_; ++f) {
         trace_.stream_token(static_cast<trace::Field>(f), t, t >= check_from_,
-                            &s.field[f][(t - first) * row_]);
+                            s.field[f].get() + (t - first) * row_);
       }
     } catch (...) {
       s.failed_at = t;
@@ -88,8 +89,8 @@ TokenStream::Token TokenStream::next() {
   const Slot& s = slot_[b % 2];
   if (s.error && s.failed_at == t) std::rethrow_exception(s.error);
   const std::size_t at = (t % block_) * row_;
-  return Token{&s.field[0][at], &s.field[1][at], &s.field[2][at],
-               fields_ == 4 ? &s.field[3][at] : nullptr};
+  return Token{s.field[0].get() + at, s.field[1].get() + at, s.field[2].get() + at,
+               fields_ == 4 ? s.field[3].get() + at : nullptr};
 }
 
 }  // namespace gcattn::player

@@ -9,9 +9,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace gcattn::trace {
 class TraceReader;
@@ -41,8 +41,8 @@ class TokenStream {
 
  private:
   struct Slot {
-    std::vector<float> field[4];  // [token in block][layer][head][d]
-    std::size_t failed_at = 0;    // the token whose read threw, when error is set
+    std::unique_ptr<float[]> field[4];  // [token in block][layer][head][d]
+    std::size_t failed_at = 0;          // the token whose read threw, when error is set
     std::exception_ptr error;
   };
   // Reads block b's tokens into its slot (stops at the first that throws).

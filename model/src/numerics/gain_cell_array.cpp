@@ -59,8 +59,8 @@ GainCellArrayModel::GainCellArrayModel(int rows, int cols, const CellModel& cell
       v_mid_v_(v_mid_v),
       level_u_(mem),
       code_(mem),
-      t_write_s_(static_cast<std::size_t>(cols), 0.0, mem),
-      token_(static_cast<std::size_t>(cols), 0, mem),
+      t_write_s_(mem),
+      token_(mem),
       valid_(static_cast<std::size_t>(cols), 0, mem),
       gain_(mem),
       offset_(mem),
@@ -125,6 +125,10 @@ void GainCellArrayModel::store_dense(int col, const double* volts) {
 }
 
 void GainCellArrayModel::stamp(int col, double t_s, std::int64_t token) {
+  if (t_write_s_.empty()) {  // the first functional write (timing-only runs never get here)
+    t_write_s_.assign(static_cast<std::size_t>(cols_), 0.0);
+    token_.assign(static_cast<std::size_t>(cols_), 0);
+  }
   t_write_s_[col] = t_s;
   token_[col] = token;
   n_valid_ += !valid_[col];

@@ -63,8 +63,10 @@ class GainCellArrayModel {
   __attribute__((always_inline)) void prefetch_column(int col) const {
     if (coded_ && !code_.empty()) __builtin_prefetch(&code_[idx(col, 0)], 1);
     if (!coded_ && !u_.empty()) __builtin_prefetch(&u_[idx(col, 0)], 1);
-    __builtin_prefetch(&t_write_s_[static_cast<std::size_t>(col)], 1);
-    __builtin_prefetch(&token_[static_cast<std::size_t>(col)], 1);
+    if (!t_write_s_.empty()) {
+      __builtin_prefetch(&t_write_s_[static_cast<std::size_t>(col)], 1);
+      __builtin_prefetch(&token_[static_cast<std::size_t>(col)], 1);
+    }
     __builtin_prefetch(&valid_[static_cast<std::size_t>(col)], 1);
   }
   /// Timing-only write (the accelerator's steps with model.functional off): column col holds a
@@ -91,11 +93,12 @@ class GainCellArrayModel {
   double stored_volts(int col, int row) const { return u_at(col, row) + v_mid_v_; }
   /// Whether the cells are held as grid indices (observation for tests).
   bool grid_coded() const { return coded_; }
-  double write_time_s(int col) const { return t_write_s_[col]; }
-  std::int64_t write_token(int col) const { return token_[col]; }
+  /// Write time and token of column col (0 before the array's first functional write).
+  double write_time_s(int col) const { return t_write_s_.empty() ? 0.0 : t_write_s_[col]; }
+  std::int64_t write_token(int col) const { return token_.empty() ? 0 : token_[col]; }
   /// Leakage factor of column col at (now_s, now_token).
   double decay(int col, double now_s, std::int64_t now_token) const {
-    return leakage_.factor(now_s - t_write_s_[col], now_token - token_[col]);
+    return leakage_.factor(now_s - write_time_s(col), now_token - write_token(col));
   }
 
   /// out_cols[c] = sum_r in_rows[r] * g(delta_c * u[c][r]); 0 for unwritten columns.
@@ -147,6 +150,7 @@ class GainCellArrayModel {
   int grid_min_ = 0;
   std::pmr::vector<double> level_u_;
   std::pmr::vector<std::uint8_t> code_;
+  // Write time and token per column: allocated on the first functional write.
   std::pmr::vector<double> t_write_s_;
   std::pmr::vector<std::int64_t> token_;
   std::pmr::vector<std::uint8_t> valid_;  // 0 empty, 1 written, kBlind written by write_blind
