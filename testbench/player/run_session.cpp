@@ -264,7 +264,10 @@ RunResult run_trace(Config cfg, const RunOptions& opt) {
   po.dmi = opt.dmi;
   po.keep_outputs = opt.keep_outputs;
   po.check_finite_from = checked_tokens;
-  po.read_ahead = pool.threads() > 1;  // --threads 1: everything on one thread
+  // Timing-only runs read the trace ahead on the core the pool leaves idle then (--threads 1:
+  // everything on one thread). Functional runs do not: the pool's threads use every core, and a
+  // reader waking between them delays a layer step's join by a scheduler time slice.
+  po.read_ahead = !functional && pool.threads() > 1;
 
   // Elaboration: the accelerator, the player, the interrupt line, the socket binding.
   sc::Accelerator accel("accelerator", cfg);
