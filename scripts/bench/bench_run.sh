@@ -13,7 +13,8 @@
 #      threads busy-wait between them, which on a shared machine made it several times slower in
 #      wall time (572 s wall for 108 s CPU in one run), not faster.
 # Wall-clock seconds (the simulator uses both cores: CPU time would hide that) and CPU seconds
-# are printed; ratios are NumPy wall time / gcattn wall time. Outputs of the simulator and NumPy
+# are printed, the median of three runs for each gcattn command; ratios are NumPy wall time /
+# gcattn wall time. Outputs of the simulator and NumPy
 # are compared too.
 #
 # usage: scripts/bench/bench_run.sh [TOKENS] [XL_TOKENS]   (env: GCATTN, PYTHON, THREADS)
@@ -36,6 +37,13 @@ timed() {
   awk '{printf "%.3f %.3f", $1, $2 + $3}' <<<"$t"
 }
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# timed, three times: the run of median wall time ("WALL CPU"); this machine's load varies by tens
+# of percent from one run to the next (outputs of the last run stay in place: they are identical).
+timed3() {
+  local runs=() r
+  for _ in 1 2 3; do r=$(timed "$@") || return 1; runs+=("$r"); done
+  printf '%s\n' "${runs[@]}" | sort -n -k1,1 | sed -n 2p
+}
 show() { printf '%-52s %8.2f s wall %8.2f s CPU\n' "$1" "$2" "$3"; }
 
 echo "machine: $(nproc) cores; gcattn --threads ${threads} (0: all cores)"
@@ -44,11 +52,11 @@ echo "trace: synthetic GPT-2 small, $tokens tokens; GPT-2 XL, $xl_tokens tokens"
 "$gcattn" trace synth --shape gpt2-xl --tokens "$xl_tokens" --seed 1 -o "$work/xl.safetensors" >/dev/null
 T=$work/trace.safetensors
 
-read -r cal_w cal_c <<<"$(timed "$gcattn" calibrate --trace "$T" -o "$work/scalers.json" --threads "$threads")"
+read -r cal_w cal_c <<<"$(timed3 "$gcattn" calibrate --trace "$T" -o "$work/scalers.json" --threads "$threads")"
 show "gcattn calibrate" "$cal_w" "$cal_c"
-read -r def_w def_c <<<"$(timed "$gcattn" run --trace "$T" --threads "$threads" --report-json "$work/default.json")"
+read -r def_w def_c <<<"$(timed3 "$gcattn" run --trace "$T" --threads "$threads" --report-json "$work/default.json")"
 show "gcattn run (default: calibrate + accuracy)" "$def_w" "$def_c"
-read -r def1_w def1_c <<<"$(timed "$gcattn" run --trace "$T" --threads 1 --report-json "$work/default1.json")"
+read -r def1_w def1_c <<<"$(timed3 "$gcattn" run --trace "$T" --threads 1 --report-json "$work/default1.json")"
 show "gcattn run (default) --threads 1" "$def1_w" "$def1_c"
 "$python" - "$work/default.json" "$work/default1.json" <<'PY'
 import json, sys
@@ -57,7 +65,7 @@ for r in (a, b):
     r.pop("wall_time_s"); r.pop("command_line")
 print("reports, all cores vs --threads 1:", "identical" if a == b else "DIFFERENT")
 PY
-read -r sim_w sim_c <<<"$(timed "$gcattn" run --trace "$T" --scalers "$work/scalers.json" --accuracy off \
+read -r sim_w sim_c <<<"$(timed3 "$gcattn" run --trace "$T" --scalers "$work/scalers.json" --accuracy off \
   --threads "$threads" --report-json "$work/full.json" --outputs "$work/sim.npy")"
 show "gcattn run --scalers S --accuracy off" "$sim_w" "$sim_c"
 

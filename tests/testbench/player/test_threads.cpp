@@ -70,6 +70,21 @@ TEST_CASE("gcattn run: reports, outputs and VCD are identical for 1 and 3 thread
   CHECK(stable(dir / "plain2.json") == stable(dir / "lt1.json"));
 }
 
+TEST_CASE("gcattn run --functional off: one report for 1 thread and for 2 (the trace read ahead)",
+          "[cli][run][threads]") {
+  const test::TempDir dir("threads_timing_only");
+  // 70 tokens: two read-ahead blocks of at most 64 tokens (player/token_stream.h).
+  const std::string trace = test::small_trace(dir, 2, 5, 64, 70, true, 22);
+  for (int threads : {1, 2}) {
+    const auto r = test::run_process(test::gcattn_command(
+        "run --trace " + q(trace) + " --functional off --threads " + std::to_string(threads) +
+        " --report-json " + q(dir / (std::to_string(threads) + ".json"))));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(stable(dir / "1.json") == stable(dir / "2.json"));
+}
+
 TEST_CASE("gcattn calibrate: scalers are identical for 1 and 4 threads",
           "[cli][calibrate][threads]") {
   const test::TempDir dir("calib_threads");
