@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -270,8 +271,17 @@ TEST_CASE("LevelThresholds step exactly where the scalar transfer steps",
   const HardwareParams p = HardwareParams::from(Config::paper());
   const WriteDac wdac = WriteDac::from(p);
   const PulseWidthDac pdac = PulseWidthDac::from(p);
-  for (const AffineScaler s : {AffineScaler{1.0, 0.0}, AffineScaler{-1.0, 0.9},
-                               AffineScaler{0.9 / 7, 0.0}, AffineScaler{1e-3, 0.45}}) {
+  // Fixed scalers and random ones over many magnitudes and both signs (the thresholds after the
+  // second come from an extrapolated guess and a galloping search: they must still be exact).
+  std::vector<AffineScaler> scalers = {AffineScaler{1.0, 0.0}, AffineScaler{-1.0, 0.9},
+                                       AffineScaler{0.9 / 7, 0.0}, AffineScaler{1e-3, 0.45}};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> exponent(-30.0, 30.0), offset(-2.0, 2.0);
+  for (int i = 0; i < 40; ++i) {
+    const double g = std::exp2(exponent(rng)) * (i % 2 ? -1.0 : 1.0);
+    scalers.push_back(AffineScaler{g, offset(rng)});
+  }
+  for (const AffineScaler s : scalers) {
     auto kv = [&](float x) {
       double i = 0.0;
       wdac.volts(s.apply(x), i);

@@ -37,7 +37,8 @@ class LevelThresholds {
   /// level(float) -> int must be monotone over the finite floats: non-decreasing when
   /// `increasing`, else non-increasing (what the affine scaler's gain sign decides). level() of
   /// an infinity is then that of the nearest finite float (a DAC never sees one: the host
-  /// interface refuses them). Evaluates `level` about 32 times per step. Throws
+  /// interface refuses them). Evaluates `level` about 32 times for each of the first two steps and
+  /// a few times for the others (an extrapolated guess, see below). Throws
   /// std::invalid_argument for more than kMaxSteps steps or a level falling against `increasing`
   /// between the extremes.
   template <class Level>
@@ -63,6 +64,11 @@ class LevelThresholds {
       // The first key whose level reaches lowest + j + 1 (exists: the top key's level does).
       const int target = lowest_ + static_cast<int>(j) + 1;
       std::int64_t lo = from, hi = hi_key;
+      // A scaled, clamped, rounded transfer steps at evenly spaced inputs: from the third
+      // threshold on, the previous two extrapolated give a guess a few keys off, and a galloping
+      // search around it brackets the threshold in a few evaluations instead of the bisection's
+      // 32. Only the bracket changes: the bisection below finds the same first key.
+      if (j >= 2) bracket(at, target, guess(j), lo, hi);
       while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
         if (at(mid) >= target) {
@@ -109,6 +115,40 @@ class LevelThresholds {
   const std::int32_t* table16() const { return table_.data(); }
 
  private:
+  // The key at x1 + (x1 - x2), thresholds j - 1 and j - 2 as floats (NaN's key when that is not a
+  // finite float: bracket() then ignores it).
+  std::int64_t guess(std::size_t j) const {
+    const double x1 = key_float(keys_[j - 1] ^ flip_), x2 = key_float(keys_[j - 2] ^ flip_);
+    const double g = x1 + (x1 - x2);
+    if (!(g >= -__FLT_MAX__ && g <= __FLT_MAX__)) return INT64_MAX;
+    return float_key(static_cast<float>(g)) ^ flip_;
+  }
+  // Narrows [lo, hi] (at(hi) >= target; the first key reaching target lies in it) around the
+  // key g, in steps doubling away from it.
+  template <class At>
+  static void bracket(At& at, int target, std::int64_t g, std::int64_t& lo, std::int64_t& hi) {
+    if (g < lo || g >= hi) return;
+    if (at(g) >= target) {
+      hi = g;
+      for (std::int64_t d = 1; g - d >= lo; d *= 2) {
+        if (at(g - d) < target) {
+          lo = g - d + 1;
+          return;
+        }
+        hi = g - d;
+      }
+    } else {
+      lo = g + 1;
+      for (std::int64_t d = 1; g + d < hi; d *= 2) {
+        if (at(g + d) >= target) {
+          hi = g + d;
+          return;
+        }
+        lo = g + d + 1;
+      }
+    }
+  }
+
   std::int32_t flip_ = 0;
   int lowest_ = 0;
   std::vector<std::int32_t> keys_;
