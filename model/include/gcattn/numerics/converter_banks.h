@@ -96,15 +96,23 @@ class ChargeToPulseBank {
     const ChargeToPulse cpc = cpc_;  // a copy: stores through double* could alias it
     const int cols = cols_;
     const double* off = offset_.empty() ? nullptr : offset_.data();
-    double mx = 0.0;
+    // The counts and the phi sum in locals (the same additions in the same order): stores to phi
+    // could alias act, so updating act in the loop made every column wait for the last one's
+    // store.
+    int active = act.active_columns, firing = act.firing_columns;
+    double phi_sum = act.phi_sum, mx = 0.0;
     for (int c = 0; c < cols; ++c) {
       const bool v = k_array.valid(c);
-      phi[c] = !v ? 0.0 : off ? cpc.phi(s[c], off[c]) : cpc.phi(s[c]);
-      act.active_columns += v;
-      act.firing_columns += phi[c] > 0.0;
-      act.phi_sum += phi[c];
-      mx = phi[c] > mx ? phi[c] : mx;
+      const double p = !v ? 0.0 : off ? cpc.phi(s[c], off[c]) : cpc.phi(s[c]);
+      phi[c] = p;
+      active += v;
+      firing += p > 0.0;
+      phi_sum += p;
+      mx = p > mx ? p : mx;
     }
+    act.active_columns = active;
+    act.firing_columns = firing;
+    act.phi_sum = phi_sum;
     return mx;
   }
   /// The transfer of one converter (HardSigmoid, without offset).
