@@ -26,7 +26,11 @@ double Head::apply_query(const float* q_raw, const HeadScalers& scalers, bool fr
 
 void Head::integrate_query(const sc_core::sc_time& now, std::int64_t token) {
   const double* q = step_.query_fractions().data();
-  for (auto& st : subtiles) st.integrate_query(q, now, token);
+  // The next sub-tile's K array into the caches while this one is read.
+  for (std::size_t m = 0; m < subtiles.size(); ++m) {
+    if (m + 1 < subtiles.size()) subtiles[m + 1].k_array.model().prefetch_read();
+    subtiles[m].integrate_query(q, now, token);
+  }
 }
 
 double Head::convert_scores() {
@@ -39,7 +43,10 @@ double Head::convert_scores() {
 }
 
 void Head::integrate_phi(const sc_core::sc_time& now, std::int64_t token) {
-  for (auto& st : subtiles) st.integrate_phi(now, token);
+  for (std::size_t m = 0; m < subtiles.size(); ++m) {
+    if (m + 1 < subtiles.size()) subtiles[m + 1].v_array.model().prefetch_read();
+    subtiles[m].integrate_phi(now, token);
+  }
 }
 
 void Head::convert_outputs() {
