@@ -14,6 +14,8 @@
 #include "gcattn/numerics/converter_banks.h"
 #include "gcattn/numerics/level_thresholds.h"
 
+#include "cpu_features.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 // GCC 12 flags the intrinsics' own _mm512_undefined_* pass-through operands (a known false
@@ -294,11 +296,6 @@ __attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* ra
   }
   return QueryPulses{step * top, pulses};
 }
-
-bool avx512_converters() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
 #endif
 
 bool finite_scaler(const AffineScaler& s) {
@@ -324,7 +321,7 @@ double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
   });
   // volts = step * index: sum |volts| = step * sum |index| (the sum exact in integers).
 #if GCATTN_CONVERTERS_AVX512
-  if (avx512_converters()) {
+  if (cpu::avx512f()) {
     return dac_.step_v() *
            static_cast<double>(code_rows_avx512(raw, rows_, t, dac_.grid_min_index(), code));
   }
@@ -349,7 +346,7 @@ QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler
                            s.gain >= 0.0);
   });
 #if GCATTN_CONVERTERS_AVX512
-  if (avx512_converters()) return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
+  if (cpu::avx512f()) return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
 #endif
   return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }

@@ -1,4 +1,6 @@
 #include "gcattn/numerics/gain_cell_array.h"
+
+#include "cpu_features.h"
 #include "vec4d.h"
 
 #include <algorithm>
@@ -307,6 +309,18 @@ __attribute__((always_inline)) inline void level_table(const CellModel& cell, do
   }
 }
 
+// Rows [r, rows) of a coded row read one by one, after the vector loop: out += in * g(code) and
+// activity += |in * g(code)| (both coded row kernels).
+__attribute__((always_inline)) inline void coded_row_tail(const double* in, const std::uint8_t* cd,
+                                                          const double* g, int r, int rows,
+                                                          double& acc, double& act) {
+  for (; r < rows; ++r) {
+    const double x = in[r] * g[cd[r]];
+    acc += x;
+    act += std::fabs(x);
+  }
+}
+
 GCATTN_ARRAY_CLONES
 double read_rows_coded_impl(const double* in, const std::uint8_t* codes, const double* level_u,
                             int n_levels, const std::uint8_t* valid, const double* t_write,
@@ -336,11 +350,7 @@ double read_rows_coded_impl(const double* in, const std::uint8_t* codes, const d
       a1 += abs4(x1);
     }
     double acc = hsum(p0 + p1), act = hsum(a0 + a1);
-    for (; r < rows; ++r) {
-      const double x = in[r] * g[cd[r]];
-      acc += x;
-      act += std::fabs(x);
-    }
+    coded_row_tail(in, cd, g, r, rows, acc, act);
     out[c] = acc;
     activity += act;
   }
@@ -412,18 +422,6 @@ __attribute__((target("avx512f"))) inline __m512d level_table8(const CellModel& 
 // about a third of a read), then the reads. The same factors, products and sums as the kernels
 // above.
 constexpr int kDecayBlock = 32;
-
-// The write times (or tokens) of every column, requested at once: an array's are rarely cached
-// (a layer step reads a few MB of arrays), and their misses stalled the first factors of each
-// block one after the other.
-inline void prefetch_write_times(const double* t_write, const std::int64_t* token, int cols,
-                                 const Leakage& leak) {
-  const bool by_time = leak.mode() == LeakageMode::Time;
-  for (int c = 0; c < cols; c += 8) {
-    __builtin_prefetch(by_time ? static_cast<const void*>(t_write + c)
-                               : static_cast<const void*>(token + c));
-  }
-}
 __attribute__((target("avx512f"))) double read_rows_coded_avx512(
     const double* in, const std::uint8_t* codes, const double* level_u, int n_levels,
     const std::uint8_t* valid, const double* t_write, const std::int64_t* token, int rows, int cols,
@@ -433,7 +431,6 @@ __attribute__((target("avx512f"))) double read_rows_coded_avx512(
   const __m512d u = _mm512_load_pd(u8), c0 = _mm512_set1_pd(cell.coefficients()[0]);
   double delta[kDecayBlock];
   double activity = 0.0;
-  prefetch_write_times(t_write, token, cols, leak);
   for (int block = 0; block < cols; block += kDecayBlock) {
     const int end = std::min(cols, block + kDecayBlock);
     leak.factors(now_s, now_token, t_write + block, token + block,
@@ -456,11 +453,7 @@ __attribute__((target("avx512f"))) double read_rows_coded_avx512(
       if (r < rows) {
         alignas(64) double g[8];
         _mm512_store_pd(g, table);
-        for (; r < rows; ++r) {
-          const double x = in[r] * g[cd[r]];
-          acc += x;
-          act += std::fabs(x);
-        }
+        coded_row_tail(in, cd, g, r, rows, acc, act);
       }
       out[c] = acc;
       activity += act;
@@ -477,7 +470,6 @@ __attribute__((target("avx512f"))) double read_cols_coded_avx512(
   std::copy(level_u, level_u + n_levels, u8);
   const __m512d u = _mm512_load_pd(u8), c0 = _mm512_set1_pd(cell.coefficients()[0]);
   double delta[kDecayBlock];
-  prefetch_write_times(t_write, token, cols, leak);
   std::fill(out, out + rows, 0.0);
   __m256d act4 = _mm256_setzero_pd();
   double tail = 0.0;
@@ -520,17 +512,13 @@ __attribute__((target("avx512f"))) double read_cols_coded_avx512(
   return ((l[0] + l[1]) + (l[2] + l[3])) + tail;
 }
 
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
 #endif
 
 std::atomic<bool> g_avx512_reads{true};
 
 bool use_avx512(std::size_t levels) {
 #if GCATTN_AVX512_READS
-  return levels <= 8 && cpu_has_avx512() && g_avx512_reads.load(std::memory_order_relaxed);
+  return levels <= 8 && cpu::avx512f() && g_avx512_reads.load(std::memory_order_relaxed);
 #else
   (void)levels;
   return false;
@@ -549,6 +537,7 @@ double GainCellArrayModel::read_rows(const double* in_rows, double now_s, std::i
   if (varied_) return read_rows_varied(in_rows, now_s, now_token, out_cols);
 #if GCATTN_AVX512_READS
   if (coded_ && use_avx512(level_u_.size())) {
+    prefetch_read();  // the write times' misses would stall the first factors one by one
     return read_rows_coded_avx512(in_rows, code_.data(), level_u_.data(),
                                   static_cast<int>(level_u_.size()), valid_.data(),
                                   t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,
@@ -575,6 +564,7 @@ double GainCellArrayModel::read_cols(const double* in_cols, double now_s, std::i
   if (varied_) return read_cols_varied(in_cols, now_s, now_token, out_rows);
 #if GCATTN_AVX512_READS
   if (coded_ && use_avx512(level_u_.size())) {
+    prefetch_read();  // the write times' misses would stall the first factors one by one
     return read_cols_coded_avx512(in_cols, code_.data(), level_u_.data(),
                                   static_cast<int>(level_u_.size()), valid_.data(),
                                   t_write_s_.data(), token_.data(), rows_, cols_, cell_, leakage_,

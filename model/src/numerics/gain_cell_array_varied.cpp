@@ -12,6 +12,8 @@
 
 #include "gcattn/numerics/gain_cell_array.h"
 
+#include "cpu_features.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define GCATTN_VARIED_AVX512 1
@@ -432,8 +434,7 @@ GCATTN_KERNEL v8d fma8d(const v8d& a, const v8d& b, const v8d& c) {
 
 bool cpu_has_avx512() {
 #if GCATTN_VARIED_AVX512
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
+  return cpu::avx512f();
 #else
   return false;
 #endif
@@ -441,8 +442,7 @@ bool cpu_has_avx512() {
 
 bool cpu_has_avx2_fma() {
 #if GCATTN_VARIED_AVX512
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
+  return cpu::avx2_fma();
 #else
   return false;
 #endif

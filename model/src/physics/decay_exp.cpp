@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cpu_features.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define GCATTN_DECAY_EXP_AVX512 1
@@ -82,11 +84,6 @@ __attribute__((target("avx512f"))) void decay_exp_avx512(const double* x, double
     }
   }
 }
-
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
 #endif
 
 }  // namespace
@@ -109,7 +106,7 @@ double decay_exp(double x) {
 
 void decay_exp_n(const double* x, double* y, std::size_t n) {
 #if GCATTN_DECAY_EXP_AVX512
-  if (cpu_has_avx512()) {
+  if (cpu::avx512f()) {
     decay_exp_avx512(x, y, n);
     return;
   }

@@ -69,12 +69,19 @@ class GainCellArrayModel {
     }
     __builtin_prefetch(&valid_[static_cast<std::size_t>(col)], 1);
   }
-  /// Hint: the array is about to be read (prefetches every column's write time and the first
-  /// cells, so that a caller reading many arrays in a row overlaps the next one's cache misses
-  /// with this one's work). No effect on results.
+  /// Hint: the array is about to be read (prefetches every column's write time, or token, and
+  /// the first cells: an array is rarely cached, a layer step reads a few MB of them, and a caller
+  /// reading many in a row overlaps the next one's misses with this one's work). No effect on
+  /// results.
   __attribute__((always_inline)) void prefetch_read() const {
     if (t_write_s_.empty()) return;  // never written by a functional write: nothing to read
-    for (std::size_t c = 0; c < t_write_s_.size(); c += 8) __builtin_prefetch(&t_write_s_[c]);
+    if (leakage_.mode() != LeakageMode::Off) {
+      const bool by_time = leakage_.mode() == LeakageMode::Time;
+      for (std::size_t c = 0; c < t_write_s_.size(); c += 8) {
+        __builtin_prefetch(by_time ? static_cast<const void*>(&t_write_s_[c])
+                                   : static_cast<const void*>(&token_[c]));
+      }
+    }
     if (coded_ && !code_.empty()) {
       for (std::size_t i = 0; i < 256 && i < code_.size(); i += 64) __builtin_prefetch(&code_[i]);
     }
