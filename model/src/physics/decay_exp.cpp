@@ -74,12 +74,15 @@ __attribute__((target("avx512f"))) void decay_exp_avx512(const double* x, double
     const __m512d t =
         _mm512_add_pd(_mm512_permutexvar_pd(k, tail), _mm512_add_pd(r, _mm512_mul_pd(r2, p)));
     _mm512_mask_storeu_pd(y + i, m, _mm512_add_pd(scale, _mm512_mul_pd(scale, t)));
-    // Lanes beyond the range (or NaN) take std::exp, as the scalar function does.
+    // Lanes beyond the range (or NaN) take std::exp, as the scalar function does: of the
+    // arguments as loaded (y may be x).
     const __mmask8 in = _mm512_cmp_pd_mask(v, _mm512_set1_pd(-kRange), _CMP_GE_OQ) &
                         _mm512_cmp_pd_mask(v, _mm512_set1_pd(kRange), _CMP_LE_OQ);
     if (__mmask8 out = m & static_cast<__mmask8>(~in)) {
+      alignas(64) double args[8];
+      _mm512_store_pd(args, v);
       for (int b = 0; b < 8; ++b) {
-        if (out & (1u << b)) y[i + b] = std::exp(x[i + b]);
+        if (out & (1u << b)) y[i + b] = std::exp(args[b]);
       }
     }
   }

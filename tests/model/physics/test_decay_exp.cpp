@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "gcattn/physics/decay_exp.h"
@@ -54,6 +55,25 @@ TEST_CASE("decay_exp is within one ulp of std::exp, the block form equal to the 
     decay_exp_n(&v, &y, 1);
     CHECK(y == decay_exp(v));
   }
+  // In place (Leakage::factors does that), the far arguments included, across the masked tail.
+  std::vector<double> x = {-0.5,
+                           -701.0,
+                           -2000.0,
+                           0.0,
+                           750.0,
+                           -1e-3,
+                           -800.0,
+                           -3.0,
+                           -900.0,
+                           1.5,
+                           std::numeric_limits<double>::quiet_NaN()};
+  std::vector<double> want(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) want[i] = decay_exp(x[i]);
+  decay_exp_n(x.data(), x.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    INFO("i = " << i);
+    CHECK((x[i] == want[i] || (std::isnan(x[i]) && std::isnan(want[i]))));
+  }
   CHECK(std::isnan(decay_exp(std::numeric_limits<double>::quiet_NaN())));
 }
 
@@ -61,6 +81,7 @@ TEST_CASE("Leakage::factors equals factor() column by column, in every mode and 
           "[physics][leakage][exp]") {
   std::mt19937_64 rng(3);
   std::uniform_real_distribution<double> t(0.0, 4e-3);
+  // Reads at 4.5 ms (every factor in decay_exp's range) and at 20 s (beyond it: std::exp).
   std::vector<double> t_write(37), out(37);
   std::vector<std::int64_t> token(37);
   for (std::size_t i = 0; i < t_write.size(); ++i) {
@@ -70,9 +91,12 @@ TEST_CASE("Leakage::factors equals factor() column by column, in every mode and 
   for (const LeakageMode mode : {LeakageMode::Time, LeakageMode::TokenAge, LeakageMode::Off}) {
     for (const DecayRounding rounding : {DecayRounding::None, DecayRounding::BFloat16QK}) {
       const Leakage leak(mode, 5e-3, 1.6e-4, rounding);
-      leak.factors(4.5e-3, 1000, t_write.data(), token.data(), t_write.size(), out.data());
-      for (std::size_t i = 0; i < out.size(); ++i) {
-        CHECK(out[i] == leak.factor(4.5e-3 - t_write[i], 1000 - token[i]));
+      for (const auto& [now_s, now_token] :
+           {std::pair{4.5e-3, std::int64_t{1000}}, std::pair{20.0, std::int64_t{6000000}}}) {
+        leak.factors(now_s, now_token, t_write.data(), token.data(), t_write.size(), out.data());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+          CHECK(out[i] == leak.factor(now_s - t_write[i], now_token - token[i]));
+        }
       }
     }
   }

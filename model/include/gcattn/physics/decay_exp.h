@@ -17,7 +17,8 @@ namespace gcattn {
 /// 1e304) and for NaN, std::exp.
 double decay_exp(double x);
 
-/// y[i] = decay_exp(x[i]) for i < n, bit for bit; eight at a time on CPUs with AVX-512.
+/// y[i] = decay_exp(x[i]) for i < n, bit for bit; eight at a time on CPUs with AVX-512. y may
+/// be x (in place).
 void decay_exp_n(const double* x, double* y, std::size_t n);
 
 }  // namespace gcattn
