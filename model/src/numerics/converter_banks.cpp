@@ -22,6 +22,7 @@
 // positive in avx512fintrin.h; as gain_cell_array.cpp).
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #endif
 
@@ -38,7 +39,6 @@ namespace gcattn {
 namespace {
 
 typedef double v4d __attribute__((vector_size(32)));
-typedef double v8d __attribute__((vector_size(64)));
 typedef int v8i __attribute__((vector_size(32)));
 typedef int v16i __attribute__((vector_size(64)));
 typedef int v4i __attribute__((vector_size(16)));
@@ -174,14 +174,6 @@ QueryPulses pulse_rows(const float* raw, int n, const LevelThresholds& t, double
 GCATTN_AVX512_INLINE v16i splat16(std::int32_t x) {
   return __builtin_shufflevector(v16i{x}, v16i{}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }
-// Lanes 0..7 and 8..15.
-GCATTN_AVX512_INLINE v8i low8(const v16i& v) {
-  return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
-}
-GCATTN_AVX512_INLINE v8i high8(const v16i& v) {
-  return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-}
-
 // Levels of sixteen floats (levels8, sixteen lanes): threshold j from LevelThresholds::lane_keys.
 GCATTN_AVX512_INLINE v16i levels16(const float* raw, const LevelThresholds& t, int padded,
                                    const v16i& flip, const v16i& base) {
@@ -200,62 +192,114 @@ GCATTN_AVX512_INLINE v16i levels16(const float* raw, const LevelThresholds& t, i
 }
 
 // The same levels for at most 15 thresholds (LevelThresholds::table16 in one register): the
-// number c of thresholds at or below each key by a branchless binary search, `rounds` halvings
-// (3 for up to 7 thresholds, 4 for up to 15). The thresholds are non-decreasing and the padding
-// (INT32_MAX) lies above every finite float's key, so c is exactly the count the compares above
-// give: the same levels.
+// number c of thresholds at or below each key by a branchless binary search in R halvings (3 for
+// up to 7 thresholds, 4 for up to 15), unrolled: the first halving compares against one
+// broadcast threshold, the others permute the table by c. The thresholds are non-decreasing and
+// the padding (INT32_MAX) lies above every finite float's key, so c is exactly the count the
+// compares above give: the same levels.
 struct Search16 {
   GCATTN_AVX512_INLINE explicit Search16(const LevelThresholds& t)
       : table(_mm512_loadu_si512(t.table16())),
         flip(_mm512_set1_epi32(t.flip())),
-        lowest(_mm512_set1_epi32(t.lowest())),
-        rounds(t.steps() <= 7 ? 3 : 4) {}
+        lowest(_mm512_set1_epi32(t.lowest())) {}
   __m512i table, flip, lowest;
-  int rounds;
 };
 
-GCATTN_AVX512_INLINE v16i levels16_search(const float* raw, const Search16& s) {
+template <int R>
+GCATTN_AVX512_INLINE __m512i levels16_search(const float* raw, const Search16& s) {
   const __m512i b = _mm512_loadu_si512(raw);
+  // key = b ^ ((b >> 31) & 0x7FFFFFFF) ^ flip (float_key, flipped)
   const __m512i k = _mm512_xor_si512(
       _mm512_xor_si512(b,
                        _mm512_and_si512(_mm512_srai_epi32(b, 31), _mm512_set1_epi32(0x7FFFFFFF))),
       s.flip);
-  __m512i c = _mm512_setzero_si512();
-  for (int step = 1 << (s.rounds - 1); step > 0; step >>= 1) {
-    // c + step thresholds at or below k <=> threshold c + step - 1 is.
-    const __m512i st = _mm512_set1_epi32(step);
+  constexpr int first = 1 << (R - 1);
+  // c + step thresholds at or below k <=> threshold c + step - 1 is.
+  const __m512i t0 = _mm512_permutexvar_epi32(_mm512_set1_epi32(first - 1), s.table);
+  __m512i c = _mm512_maskz_mov_epi32(_mm512_cmple_epi32_mask(t0, k), _mm512_set1_epi32(first));
+#pragma GCC unroll 4
+  for (int step = first >> 1; step > 0; step >>= 1) {
     const __m512i at =
         _mm512_permutexvar_epi32(_mm512_add_epi32(c, _mm512_set1_epi32(step - 1)), s.table);
-    c = _mm512_mask_add_epi32(c, _mm512_cmple_epi32_mask(at, k), c, st);
+    c = _mm512_mask_add_epi32(c, _mm512_cmple_epi32_mask(at, k), c, _mm512_set1_epi32(step));
   }
-  const __m512i level = _mm512_add_epi32(c, s.lowest);
-  v16i out;
-  std::memcpy(&out, &level, sizeof out);
-  return out;
+  return _mm512_add_epi32(c, s.lowest);
 }
+
+// Levels of raw[r..r+16) by the search when the thresholds fit one register, else by the
+// compares (levels16).
+struct Levels16 {
+  GCATTN_AVX512_INLINE explicit Levels16(const LevelThresholds& t)
+      : th(t),
+        s(t),
+        padded(t.padded_steps()),
+        flip(splat16(t.flip())),
+        base(splat16(t.lowest() + padded)),
+        rounds(t.steps() <= 7    ? 3
+               : t.steps() <= 15 ? 4
+                                 : 0) {}
+  const LevelThresholds& th;
+  Search16 s;
+  int padded;
+  v16i flip, base;
+  int rounds;
+};
+
+// fn(r, levels) for each block of sixteen rows, the search's rounds fixed per loop.
+template <class F>
+GCATTN_AVX512_INLINE int for_levels16(const float* raw, int n, const Levels16& l, F& fn) {
+  int r = 0;
+  if (l.rounds == 3) {
+    for (; r + 16 <= n; r += 16) fn(r, levels16_search<3>(raw + r, l.s));
+  } else if (l.rounds == 4) {
+    for (; r + 16 <= n; r += 16) fn(r, levels16_search<4>(raw + r, l.s));
+  } else {
+    for (; r + 16 <= n; r += 16) {
+      const v16i i = levels16(raw + r, l.th, l.padded, l.flip, l.base);
+      __m512i m;
+      std::memcpy(&m, &i, sizeof m);
+      fn(r, m);
+    }
+  }
+  return r;
+}
+
+// The per-block work of the two loops below (functors: a lambda would not inherit the AVX-512
+// target of its caller).
+struct CodeBlock {
+  std::uint8_t* code;
+  __m512i gmin, sum;
+  GCATTN_AVX512_INLINE void operator()(int at, __m512i i) {
+    _mm512_mask_cvtepi32_storeu_epi8(code + at, 0xFFFF, _mm512_sub_epi32(i, gmin));  // low bytes
+    sum = _mm512_add_epi32(sum, _mm512_abs_epi32(i));
+  }
+};
+struct PulseBlock {
+  double* frac;
+  __m512d step;
+  __m512i mx;
+  int pulses;
+  GCATTN_AVX512_INLINE void operator()(int at, __m512i i) {
+    if (frac) {
+      _mm512_storeu_pd(frac + at,
+                       _mm512_mul_pd(step, _mm512_cvtepi32_pd(_mm512_castsi512_si256(i))));
+      _mm512_storeu_pd(frac + at + 8,
+                       _mm512_mul_pd(step, _mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(i, 1))));
+    }
+    mx = _mm512_max_epi32(mx, i);
+    pulses += __builtin_popcount(_mm512_cmpgt_epi32_mask(i, _mm512_setzero_si512()));
+  }
+};
 
 __attribute__((target("avx512f"))) long code_rows_avx512(const float* raw, int n,
                                                          const LevelThresholds& t, int grid_min,
                                                          std::uint8_t* code) {
-  const int padded = t.padded_steps();
-  const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
-  const bool search = t.steps() <= 15;
-  const Search16 s(t);
-  const v16i gmin = splat16(grid_min);
-  v16i sum = splat16(0);
-  int r = 0;
-  for (; r + 16 <= n; r += 16) {
-    const v16i i = search ? levels16_search(raw + r, s) : levels16(raw + r, t, padded, flip, base);
-    const v16u bytes = __builtin_convertvector(i - gmin, v16u);  // the low byte of each lane
-    std::memcpy(code + r, &bytes, sizeof bytes);
-    const v16i sign = i >> 31;
-    sum += (i ^ sign) - sign;
-  }
-  long total = 0;
-  for (int k = 0; k < 16; ++k) total += sum[k];
-  for (; r < n; ++r) {
-    const int i = t.level(raw[r]);
-    code[r] = static_cast<std::uint8_t>(i - grid_min);
+  CodeBlock blk{code, _mm512_set1_epi32(grid_min), _mm512_setzero_si512()};
+  const int r = for_levels16(raw, n, Levels16(t), blk);
+  long total = _mm512_reduce_add_epi32(blk.sum);
+  for (int k = r; k < n; ++k) {
+    const int i = t.level(raw[k]);
+    code[k] = static_cast<std::uint8_t>(i - grid_min);
     total += i < 0 ? -i : i;
   }
   return total;
@@ -264,33 +308,13 @@ __attribute__((target("avx512f"))) long code_rows_avx512(const float* raw, int n
 __attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* raw, int n,
                                                                  const LevelThresholds& t,
                                                                  double step, double* frac) {
-  const int padded = t.padded_steps();
-  const v16i flip = splat16(t.flip()), base = splat16(t.lowest() + padded);
-  const bool search = t.steps() <= 15;
-  const Search16 s(t);
-  const v16i zero = splat16(0);
-  const v8d s8 = {step, step, step, step, step, step, step, step};
-  v16i mx = zero, count = zero;
-  int r = 0;
-  for (; r + 16 <= n; r += 16) {
-    const v16i i = search ? levels16_search(raw + r, s) : levels16(raw + r, t, padded, flip, base);
-    if (frac) {
-      const v8d f0 = s8 * __builtin_convertvector(low8(i), v8d);
-      const v8d f1 = s8 * __builtin_convertvector(high8(i), v8d);
-      std::memcpy(frac + r, &f0, sizeof f0);
-      std::memcpy(frac + r + 8, &f1, sizeof f1);
-    }
-    mx = i > mx ? i : mx;
-    count -= i > zero;
-  }
-  int top = 0, pulses = 0;
-  for (int k = 0; k < 16; ++k) {
-    top = mx[k] > top ? mx[k] : top;
-    pulses += count[k];
-  }
-  for (; r < n; ++r) {
-    const int i = t.level(raw[r]);
-    if (frac) frac[r] = step * i;
+  PulseBlock blk{frac, _mm512_set1_pd(step), _mm512_setzero_si512(), 0};
+  const int r = for_levels16(raw, n, Levels16(t), blk);
+  int top = _mm512_reduce_max_epi32(blk.mx);  // mx starts at 0: top >= 0
+  int pulses = blk.pulses;
+  for (int k = r; k < n; ++k) {
+    const int i = t.level(raw[k]);
+    if (frac) frac[k] = step * i;
     top = i > top ? i : top;
     pulses += i > 0;
   }

@@ -6,6 +6,13 @@
 
 #include "gcattn/power/energy_model.h"
 
+#include "cpu_features.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define GCATTN_LEDGER_AVX512 1
+#endif
+
 namespace gcattn {
 
 const char* category_name(EnergyCategory c) {
@@ -127,7 +134,50 @@ inline v2d abs2(const v2d& x) {
 }
 }  // namespace
 
+#if GCATTN_LEDGER_AVX512
+namespace {
+// EnergyLedger::merge for AVX-512: the same checks and the same operations per component, eight
+// components to a register (merges are most of a timing-only step's energy accounting: two per
+// head and step). Returns false, changing nothing, when a component would fail add()'s checks.
+// c = |s| >= pj ? (s - t) + pj : (pj - t) + s; comp = (comp + c) + other.comp
+inline __attribute__((always_inline, target("avx512f"))) void compensate(__m512d s, __m512d p,
+                                                                         __m512d t, double* comp,
+                                                                         const double* ocomp) {
+  const __mmask8 big = _mm512_cmp_pd_mask(_mm512_abs_pd(s), p, _CMP_GE_OQ);
+  const __m512d c = _mm512_mask_blend_pd(big, _mm512_add_pd(_mm512_sub_pd(p, t), s),
+                                         _mm512_add_pd(_mm512_sub_pd(s, t), p));
+  _mm512_storeu_pd(comp,
+                   _mm512_add_pd(_mm512_add_pd(_mm512_loadu_pd(comp), c), _mm512_loadu_pd(ocomp)));
+}
+
+__attribute__((target("avx512f"))) bool merge_avx512(double* sum, double* comp, const double* osum,
+                                                     const double* ocomp) {
+  static_assert(kEnergyComponentCount == 16, "two registers of eight components");
+  const __m512d max = _mm512_set1_pd(std::numeric_limits<double>::max());
+  const __m512d s0 = _mm512_loadu_pd(sum), s1 = _mm512_loadu_pd(sum + 8);
+  const __m512d p0 = _mm512_loadu_pd(osum), p1 = _mm512_loadu_pd(osum + 8);
+  const __m512d t0 = _mm512_add_pd(s0, p0), t1 = _mm512_add_pd(s1, p1);
+  // pj >= 0 (not NaN) and |s + pj| <= max (finite), ordered compares: NaN fails both.
+  const __mmask8 ok0 = _mm512_cmp_pd_mask(p0, _mm512_setzero_pd(), _CMP_GE_OQ) &
+                       _mm512_cmp_pd_mask(_mm512_abs_pd(t0), max, _CMP_LE_OQ);
+  const __mmask8 ok1 = _mm512_cmp_pd_mask(p1, _mm512_setzero_pd(), _CMP_GE_OQ) &
+                       _mm512_cmp_pd_mask(_mm512_abs_pd(t1), max, _CMP_LE_OQ);
+  if ((ok0 & ok1) != 0xFF) return false;
+  compensate(s0, p0, t0, comp, ocomp);
+  compensate(s1, p1, t1, comp + 8, ocomp + 8);
+  _mm512_storeu_pd(sum, t0);
+  _mm512_storeu_pd(sum + 8, t1);
+  return true;
+}
+}  // namespace
+#endif
+
 void EnergyLedger::merge(const EnergyLedger& other) {
+#if GCATTN_LEDGER_AVX512
+  if (cpu::avx512f() &&
+      merge_avx512(sum_.data(), comp_.data(), other.sum_.data(), other.comp_.data()))
+    return;
+#endif
   // add()'s checks for every component first, then add()'s Neumaier step and the other's
   // compensation, two components at a time (the same operations per component, in the same
   // order, as add() followed by comp += other.comp: bit-identical). A component the other ledger

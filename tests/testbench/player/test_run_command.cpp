@@ -296,14 +296,18 @@ TEST_CASE("gcattn run: NaN in a replayed token is an input error naming its inde
 TEST_CASE("gcattn run: SIGINT writes a report marked incomplete and exits 130",
           "[cli][run][sigint]") {
   const test::TempDir dir("sigint");
-  // Long enough to be running after a second on any machine (tens of seconds uninterrupted).
+  // The signal arrives once the simulation runs: SystemC writes the VCD header in the first
+  // delta cycle (a fixed sleep raced the run, which now ends within a second on a fast machine).
+  // One thread and waveforms keep the rest of the run seconds long.
   const std::string trace = test::small_trace(dir, 8, 8, 64, 1024);
-  const std::string cmd =
-      test::gcattn_command("run --trace " + q(trace) + " --calibrate-tokens 8 --report-json " +
-                           q(dir / "r.json") + " --report-csv " + q(dir / "r.csv"));
+  const std::string vcd = (dir / "w.vcd").string();
+  const std::string cmd = test::gcattn_command(
+      "run --trace " + q(trace) + " --calibrate-tokens 8 --threads 1 --vcd " + q(dir / "w") +
+      " --report-json " + q(dir / "r.json") + " --report-csv " + q(dir / "r.csv"));
   // No subshell: $! is the gcattn process itself.
-  const auto r =
-      test::run_process(cmd + " & pid=$!; sleep 2; kill -INT $pid; wait $pid; echo \"exit=$?\"");
+  const auto r = test::run_process(cmd + " & pid=$!; for i in $(seq 600); do [ -s " + q(vcd) +
+                                   " ] && break; sleep 0.05; done; kill -INT $pid; wait $pid; "
+                                   "echo \"exit=$?\"");
   INFO(r.output);
   CHECK_THAT(r.output, Contains("exit=130"));
   CHECK_THAT(r.output, Contains("run INCOMPLETE"));
