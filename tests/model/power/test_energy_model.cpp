@@ -118,6 +118,40 @@ TEST_CASE("ledger sums with compensation", "[energy][ledger]") {
   CHECK(m.total() == 0.0);
 }
 
+TEST_CASE("ledger merge: each component its own Neumaier step, a failed merge changes nothing",
+          "[energy][ledger]") {
+  // One add to an empty ledger leaves (sum a, compensation 0); merging (b, 0) then gives
+  // t = a + b with compensation c of add()'s step: component = t + c. Magnitudes 1e-3..1e16 so
+  // that c is rarely zero; every component its own values (a lane mix-up shows).
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> exponent(-3.0, 16.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    EnergyLedger x, y;
+    std::vector<double> a(kN), b(kN);
+    for (std::size_t i = 0; i < kN; ++i) {
+      a[i] = std::pow(10.0, exponent(rng));
+      b[i] = (i + trial) % 5 == 0 ? 0.0 : std::pow(10.0, exponent(rng));
+      x.add(comp(i), a[i]);
+      y.add(comp(i), b[i]);
+    }
+    x.merge(y);
+    for (std::size_t i = 0; i < kN; ++i) {
+      const double t = a[i] + b[i];
+      const double c = std::fabs(a[i]) >= b[i] ? (a[i] - t) + b[i] : (b[i] - t) + a[i];
+      INFO("trial " << trial << ", component " << i);
+      CHECK(x.component(comp(i)) == t + c);
+    }
+  }
+  EnergyLedger big, more;
+  big.add(EnergyComponent::Static, DBL_MAX);
+  big.add(EnergyComponent::Routing, 2.0);
+  more.add(EnergyComponent::Routing, 1.0);
+  more.add(EnergyComponent::Static, DBL_MAX);
+  CHECK_THROWS_WITH(big.merge(more), Contains("static") && Contains("overflow"));
+  CHECK(big.component(EnergyComponent::Routing) == 2.0);  // nothing merged
+  CHECK(big.component(EnergyComponent::Static) == DBL_MAX);
+}
+
 TEST_CASE("components sum to the categories and the total", "[energy][invariants]") {
   const Config cfg = Config::paper();
   const EnergyModel em = EnergyModel::from(cfg);
