@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "gcattn/numerics/finite_scan.h"
 #include "host_detail.h"
 
 namespace gcattn::sc {
@@ -153,7 +154,7 @@ void HostInterface::on_dma_done(const DmaResult& r) {
                            {attend, dma_q_, dma_q_addr_, "Q"}};
   for (const Staged& b : staged) {
     if (!b.used) continue;
-    const std::size_t i = detail::first_nonfinite(b.data.data(), words);
+    const std::size_t i = first_nonfinite_f32(b.data.data(), words);
     if (i == words) continue;
     const std::size_t head = i / static_cast<std::size_t>(p_.hw.rows);
     const std::size_t d = i % static_cast<std::size_t>(p_.hw.rows);
@@ -227,7 +228,7 @@ void HostInterface::write_command(tlm::tlm_generic_payload& trans, std::uint32_t
   // command will use (a DMA command checks its rows when they arrive). Without such a write
   // since the last accepted command every word passed a burst's check: nothing to scan.
   const char* bad = nullptr;
-  auto finite = [](const float* p, std::size_t n) { return detail::first_nonfinite(p, n) == n; };
+  auto finite = [](const float* p, std::size_t n) { return first_nonfinite_f32(p, n) == n; };
   if (windows_unchecked_) {
     if (!dma && write && !finite(k_.data(), words)) bad = "the K window";
     if (!dma && write && !finite(v_.data(), words)) bad = "the V window";

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "gcattn/numerics/finite_scan.h"
 #include "host_detail.h"
 
 namespace gcattn::sc {
@@ -126,7 +127,7 @@ sc_core::sc_time HostInterface::perform(tlm::tlm_generic_payload& trans,
            "data and scaler windows are in use by the running command; wait for STATUS.DONE");
       return latency;
     }
-    const std::size_t bad = detail::first_nonfinite(data, len / 4);
+    const std::size_t bad = first_nonfinite_f32(data, len / 4);
     if (bad != len / 4) {
       fail(trans, ErrorCode::NanData, tlm::TLM_GENERIC_ERROR_RESPONSE, at,
            ("word " + std::to_string(bad) + " of the burst is NaN or infinite; nothing was written")
