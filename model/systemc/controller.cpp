@@ -245,8 +245,8 @@ void Controller::run() {
     };
     // Timing-only: the estimated activity depends only on the sub-tiles' token counts, the same
     // for every head of the layer (and for every layer at the same position): build the
-    // sub-tiles' ledger when the counts change and add it to each head's. OUT reads 0.
-    auto estimate_outputs = [&]() {
+    // sub-tiles' ledger when the counts change. OUT reads 0.
+    auto estimate = [&]() -> const EnergyLedger& {
       bool same = estimate_tokens_.size() == head(0).subtiles.size();
       for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
         same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
@@ -259,7 +259,11 @@ void Controller::run() {
           energy_.subtile_attend(estimate_, estimated_activity(st), D);
         }
       }
-      for (int h = 0; h < H; ++h) ledger(h).merge(estimate_);
+      return estimate_;
+    };
+    auto estimate_outputs = [&]() {
+      const EnergyLedger& e = estimate();
+      for (int h = 0; h < H; ++h) ledger(h).merge(e);
     };
     auto estimate_sums = [&]() {
       for (int h = 0; h < H; ++h) {
@@ -267,6 +271,7 @@ void Controller::run() {
         energy_.digital(ledger(h), active, D);
       }
     };
+    common_.clear();
 
     // The heads' target columns are far apart in memory (and rarely cached): their cache misses
     // overlap when every head's are started here rather than one head after the other.
@@ -356,9 +361,10 @@ void Controller::run() {
           });
           rec.max_phi = largest(max_phi_, 0.0);
         } else {
-          rec.max_phi = 1.0;  // timing-only: the full window
-          estimate_outputs();
-          estimate_sums();
+          rec.max_phi = 1.0;          // timing-only: the full window
+          common_.merge(estimate());  // the heads' shares: merged with the routing below
+          std::fill(cmd_.out, cmd_.out + static_cast<std::ptrdiff_t>(H) * D, 0.0f);
+          energy_.digital(common_, active, D);
         }
         const auto d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
         for (Phase ph : {Phase::QueryPulses, Phase::ChargeToPulse}) {
@@ -378,10 +384,9 @@ void Controller::run() {
     const RoutingBits bits = energy_.step_routing_bits(active, D);
     const double write_bits = bits.host_in * (2.0 / 3.0) + bits.to_arrays * kv_share_of_arrays_;
     const double route = (write ? write_bits : 0.0) + (attend ? bits.total() - write_bits : 0.0);
-    for (int h = 0; h < H; ++h) {
-      energy_.routing(ledger(h), route);
-      energy_.static_power(ledger(h), step_ns);
-    }
+    energy_.routing(common_, route);
+    energy_.static_power(common_, step_ns);
+    for (int h = 0; h < H; ++h) ledger(h).merge(common_);
     idle_since_[static_cast<std::size_t>(cmd_.layer)] = rec.end;
     busy_ = false;
     stats_.record(rec);

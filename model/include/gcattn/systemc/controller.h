@@ -125,6 +125,11 @@ class Controller : public sc_core::sc_module {
   std::vector<sc_core::sc_time> idle_since_;  // per layer: end of the idle time charged so far
   EnergyLedger estimate_;  // timing-only: one step's estimated sub-tile energy of one head
   std::vector<int> estimate_tokens_;  // the sub-tiles' token counts estimate_ was built for
+  // The energy of a step that is the same for every head (routing, static power; timing-only
+  // also the estimated sub-tiles and the digital sum), built once and merged into each head's
+  // step ledger: those components are still empty there, so the merge gives each head's ledger
+  // exactly the sums adding the events to it one by one gives.
+  EnergyLedger common_;
 };
 
 }  // namespace gcattn::sc
