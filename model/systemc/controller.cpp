@@ -274,8 +274,9 @@ void Controller::run() {
     common_.clear();
 
     // The heads' target columns are far apart in memory (and rarely cached): their cache misses
-    // overlap when every head's are started here rather than one head after the other.
-    if (write) {
+    // overlap when every head's are started here rather than one head after the other. A step
+    // that stores no cells (timing-only) does not touch them.
+    if (write && store) {
       for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
     }
     const sc_time t_write = rec.start;
