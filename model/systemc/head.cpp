@@ -8,6 +8,7 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
       step_(p),
       query_dacs("query_dacs", step_.query_dacs()),
       write_driver("write_driver", step_.write_dacs()),
+      subtiles(mem),
       accumulator("accumulator", p.rows),
       p_(p) {
   const int M = p.subtiles();

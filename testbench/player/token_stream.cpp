@@ -1,5 +1,9 @@
 #include "player/token_stream.h"
 
+#ifdef __linux__
+#include <pthread.h>
+#endif
+
 #include <algorithm>
 
 #include "trace/trace_file.h"
@@ -55,6 +59,9 @@ void TokenStream::read_block(std::size_t b) {
 }
 
 void TokenStream::read_ahead_loop() {
+#ifdef __linux__
+  pthread_setname_np(pthread_self(), "gcattn-trace");  // as top -H and perf show it
+#endif
   const std::size_t blocks = (tokens_ + block_ - 1) / block_;
   for (std::size_t c = 0; c < blocks; ++c) {
     {

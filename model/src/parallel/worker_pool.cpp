@@ -1,5 +1,9 @@
 #include "gcattn/parallel/worker_pool.h"
 
+#ifdef __linux__
+#include <pthread.h>
+#endif
+
 #include <algorithm>
 #include <system_error>
 
@@ -59,6 +63,9 @@ void WorkerPool::dispatch(Task task, void* ctx) {
 }
 
 void WorkerPool::loop(int part) {
+#ifdef __linux__
+  pthread_setname_np(pthread_self(), "gcattn-worker");  // as top -H and perf show it
+#endif
   std::uint64_t seen = 0;
   for (;;) {
     for (int i = 0; i < kSpinPauses && generation_.load(std::memory_order_acquire) == seen &&

@@ -84,9 +84,11 @@ class Head : public sc_core::sc_module {
   /// Sum of the sub-tiles' activity of the latest step.
   SubTileActivity activity() const;
 
-  QueryDacs query_dacs;           // the DACs of the step kernel
-  WriteDriver write_driver;       // likewise
-  std::vector<SubTile> subtiles;  // plain objects (SubTile), named <head>.subtile_<m>
+  QueryDacs query_dacs;      // the DACs of the step kernel
+  WriteDriver write_driver;  // likewise
+  // Plain objects (SubTile), named <head>.subtile_<m>, in the accelerator's arena: 1.6 KB each,
+  // thousands of them (their first touch in huge pages, not a page fault per 4 KB).
+  std::pmr::vector<SubTile> subtiles;
   DigitalAccumulator accumulator;
 
  private:
