@@ -90,7 +90,7 @@ bool Controller::layer_holds_blind_columns(int l) {
       if (st.blind_columns() == 0) continue;
       SC_REPORT_ERROR(
           kMsgType,
-          (std::string(st.name()) +
+          (st.name() +
            ": holds tokens written by timing-only steps (model.functional = false), whose cells "
            "were not stored, and a functional step would read them. Clear the KV cache "
            "(CONTROL.CLEAR_KV) before the first functional step, or call "

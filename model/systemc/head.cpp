@@ -14,8 +14,7 @@ Head::Head(const sc_core::sc_module_name& name, const HardwareParams& p,
   const int M = p.subtiles();
   subtiles.reserve(static_cast<std::size_t>(M));
   for (int m = 0; m < M; ++m) {
-    subtiles.emplace_back(std::string(this->name()) + ".subtile_" + std::to_string(m), p, mem,
-                          Site{layer, head, m});
+    subtiles.emplace_back(this->name(), m, p, mem, Site{layer, head, m});
   }
 }
 

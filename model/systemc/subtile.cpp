@@ -8,13 +8,14 @@ namespace {
 constexpr int kMaxDim = 4096;  // array.rows and array.cols (configs/schema.json)
 }  // namespace
 
-SubTile::SubTile(std::string name, const HardwareParams& p, std::pmr::memory_resource* mem,
-                 const Site& site)
+SubTile::SubTile(const char* parent, int index, const HardwareParams& p,
+                 std::pmr::memory_resource* mem, const Site& site)
     : k_array("k_array", p, mem, site, Unit::KArray),
       v_array("v_array", p, mem, site, Unit::VArray),
       cpc("cpc", p, site),
       out_conv("out_conv", p, site),
-      name_(std::move(name)),
+      parent_(parent),
+      index_(index),
       s_(mem),
       phi_(mem),
       a_(mem),
@@ -22,7 +23,7 @@ SubTile::SubTile(std::string name, const HardwareParams& p, std::pmr::memory_res
       code_(mem) {
   if (p.rows > kMaxDim || p.cols > kMaxDim) {
     SC_REPORT_ERROR("gcattn/subtile",
-                    (name_ + ": array.rows and array.cols must be at most 4096").c_str());
+                    (name() + ": array.rows and array.cols must be at most 4096").c_str());
   }
 }
 

@@ -23,12 +23,14 @@ namespace gcattn::sc {
 
 class SubTile {
  public:
-  /// name: its hierarchical name (messages); mem: where the arrays' cells and the sub-tile's
-  /// result rows live (the accelerator's arena); site: where it sits (its devices' variation and
-  /// noise, as SubTileModel's).
-  SubTile(std::string name, const HardwareParams& p,
+  /// parent: the hierarchical name of the head holding it (outlives the sub-tile); index: its
+  /// place in the head (its name, for messages, is <parent>.subtile_<index>, built when asked
+  /// for: thousands of sub-tiles need none unless an error names one); mem: where the arrays'
+  /// cells and the sub-tile's result rows live (the accelerator's arena); site: where it sits
+  /// (its devices' variation and noise, as SubTileModel's).
+  SubTile(const char* parent, int index, const HardwareParams& p,
           std::pmr::memory_resource* mem = std::pmr::get_default_resource(), const Site& site = {});
-  const char* name() const { return name_.c_str(); }
+  std::string name() const { return std::string(parent_) + ".subtile_" + std::to_string(index_); }
   const char* kind() const { return "gcattn::sc::SubTile"; }
 
   int rows() const { return k_array.rows(); }
@@ -79,7 +81,8 @@ class SubTile {
   static const long* zero_longs();
   void allocate_results();
 
-  std::string name_;
+  const char* parent_;
+  int index_;
   SubTileActivity act_;
   int tokens_ = 0;
   std::pmr::vector<double> s_, phi_, a_, out_;
