@@ -6,6 +6,8 @@
 // per scaler): each value's grid index is the number of thresholds at or below its key, eight
 // values at a time; the codes (index - grid min) and fractions (step x index) are those
 // WriteDac::volts / PulseWidthDac::fraction give for the same input.
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -320,6 +322,84 @@ __attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* ra
   }
   return QueryPulses{step * top, pulses};
 }
+
+// The statistics of timing-only steps (no levels, no codes), exact: a level is lowest plus the
+// number of thresholds at or below the value's key (the thresholds sorted), so with no level
+// below 0 the sum of levels is n x lowest plus, per threshold, the values at or above it, and
+// level > 0 <=> T_m <= key for m = -lowest. One compare per threshold and block of sixteen, no
+// dependency chain (the search above needs three or four dependent rounds).
+GCATTN_AVX512_INLINE __m512i flipped_keys(const float* raw, __m512i flip) {
+  const __m512i b = _mm512_loadu_si512(raw);
+  return _mm512_xor_si512(_mm512_xor_si512(b, _mm512_and_si512(_mm512_srai_epi32(b, 31),
+                                                               _mm512_set1_epi32(0x7FFFFFFF))),
+                          flip);
+}
+
+// sum |level| = sum level of raw[n] (at most 15 thresholds, lowest >= 0: the write DACs' grid
+// starts at kv_dac.v_min_v >= 0 V).
+__attribute__((target("avx512f"))) long sum_levels_avx512(const float* raw, int n,
+                                                          const LevelThresholds& t) {
+  const int steps = t.steps();
+  const std::int32_t* keys = t.keys();
+  const __m512i flip = _mm512_set1_epi32(t.flip()), one = _mm512_set1_epi32(1);
+  // Four blocks at a time, each its own count: four short chains of dependent adds, not one.
+  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;
+  int r = 0;
+  for (; r + 64 <= n; r += 64) {
+    const __m512i k0 = flipped_keys(raw + r, flip), k1 = flipped_keys(raw + r + 16, flip);
+    const __m512i k2 = flipped_keys(raw + r + 32, flip), k3 = flipped_keys(raw + r + 48, flip);
+    for (int j = 0; j < steps; ++j) {
+      const __m512i tj = _mm512_set1_epi32(keys[j]);
+      c0 = _mm512_mask_add_epi32(c0, _mm512_cmple_epi32_mask(tj, k0), c0, one);
+      c1 = _mm512_mask_add_epi32(c1, _mm512_cmple_epi32_mask(tj, k1), c1, one);
+      c2 = _mm512_mask_add_epi32(c2, _mm512_cmple_epi32_mask(tj, k2), c2, one);
+      c3 = _mm512_mask_add_epi32(c3, _mm512_cmple_epi32_mask(tj, k3), c3, one);
+    }
+  }
+  for (; r + 16 <= n; r += 16) {
+    const __m512i k = flipped_keys(raw + r, flip);
+    for (int j = 0; j < steps; ++j)
+      c0 = _mm512_mask_add_epi32(c0, _mm512_cmple_epi32_mask(_mm512_set1_epi32(keys[j]), k), c0,
+                                 one);
+  }
+  const __m512i count = _mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3));
+  long total = _mm512_reduce_add_epi32(count) + static_cast<long>(r) * t.lowest();
+  for (; r < n; ++r) total += t.level(raw[r]);
+  return total;
+}
+
+// The QueryPulses of raw[n] (at most 15 thresholds): the level of the largest key (at least 0),
+// the values at level 1 or above.
+__attribute__((target("avx512f"))) QueryPulses pulse_stats_avx512(const float* raw, int n,
+                                                                  const LevelThresholds& t,
+                                                                  double step) {
+  const int steps = t.steps(), m = -t.lowest();
+  const std::int32_t* keys = t.keys();
+  const __m512i flip = _mm512_set1_epi32(t.flip());
+  // m < 0: every level is above 0; m >= steps: none is (the compare then counts nothing).
+  const __m512i first = _mm512_set1_epi32(m < 0 ? INT32_MIN : m < steps ? keys[m] : INT32_MAX);
+  const bool none = m >= steps;
+  __m512i kmax = _mm512_set1_epi32(INT32_MIN);
+  int pulses = 0, r = 0;
+  for (; r + 16 <= n; r += 16) {
+    const __m512i k = flipped_keys(raw + r, flip);
+    kmax = _mm512_max_epi32(kmax, k);
+    if (!none) pulses += __builtin_popcount(_mm512_cmple_epi32_mask(first, k));
+  }
+  int top = 0;
+  if (r > 0) {
+    const std::int32_t key = _mm512_reduce_max_epi32(kmax);
+    int c = 0;
+    while (c < steps && keys[c] <= key) ++c;
+    top = std::max(0, t.lowest() + c);
+  }
+  for (; r < n; ++r) {
+    const int i = t.level(raw[r]);
+    top = i > top ? i : top;
+    pulses += i > 0;
+  }
+  return QueryPulses{step * top, pulses};
+}
 #endif
 
 bool finite_scaler(const AffineScaler& s) {
@@ -328,13 +408,12 @@ bool finite_scaler(const AffineScaler& s) {
 
 }  // namespace
 
-double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
-                                   std::uint8_t* code) {
+const LevelThresholds& WriteDacBank::thresholds(const AffineScaler& scaler) {
   if (!dac_.quantize())
     throw std::logic_error("WriteDacBank::convert_codes: the DAC does not quantise");
   if (!finite_scaler(scaler))
     throw std::invalid_argument("WriteDacBank::convert_codes: non-finite scaler");
-  const LevelThresholds& t = cache_.get(scaler, [this](const AffineScaler& s) {
+  return cache_.get(scaler, [this](const AffineScaler& s) {
     return LevelThresholds(
         [this, &s](float x) {
           double index = 0.0;
@@ -343,6 +422,11 @@ double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
         },
         s.gain >= 0.0);
   });
+}
+
+double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
+                                   std::uint8_t* code) {
+  const LevelThresholds& t = thresholds(scaler);
   // volts = step * index: sum |volts| = step * sum |index| (the sum exact in integers).
 #if GCATTN_CONVERTERS_AVX512
   if (cpu::avx512f()) {
@@ -351,6 +435,18 @@ double WriteDacBank::convert_codes(const float* raw, const AffineScaler& scaler,
   }
 #endif
   return dac_.step_v() * static_cast<double>(code_rows(raw, rows_, t, dac_.grid_min_index(), code));
+}
+
+double WriteDacBank::abs_volts(const float* raw, const AffineScaler& scaler) {
+#if GCATTN_CONVERTERS_AVX512
+  if (cpu::avx512f()) {
+    const LevelThresholds& t = thresholds(scaler);
+    if (t.steps() <= 15 && t.lowest() >= 0)
+      return dac_.step_v() * static_cast<double>(sum_levels_avx512(raw, rows_, t));
+  }
+#endif
+  codes_.resize(static_cast<std::size_t>(rows_));
+  return convert_codes(raw, scaler, codes_.data());
 }
 
 QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler, double* frac) {
@@ -370,7 +466,10 @@ QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler
                            s.gain >= 0.0);
   });
 #if GCATTN_CONVERTERS_AVX512
-  if (cpu::avx512f()) return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
+  if (cpu::avx512f()) {
+    if (!frac && t.steps() <= 15) return pulse_stats_avx512(q_raw, rows_, t, dac_.lsb());
+    return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
+  }
 #endif
   return pulse_rows(q_raw, rows_, t, dac_.lsb(), frac);
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -327,4 +328,67 @@ TEST_CASE("Output converter bank: codes optional, the same values either way",
   }
   CHECK(sum == s1);
   CHECK(s1 > 0);
+}
+
+TEST_CASE("DAC statistics of timing-only steps equal those of the levels (sum |volts|, pulses)",
+          "[numerics][converters][timing_only]") {
+  // WriteDacBank::abs_volts counts values beyond each threshold and QueryDacBank::convert without
+  // fractions takes the largest key's level: both must give exactly the numbers the per-value
+  // levels give, for any number of levels (up to 15 thresholds counted, more found by the search),
+  // either sign of gain, rows not a multiple of 16, values clamped at both ends.
+  const std::vector<std::vector<std::string>> configs = {
+      {},
+      {"kv_dac.levels=2", "query_dac.levels=2"},
+      {"kv_dac.levels=16", "query_dac.levels=4"},
+      {"kv_dac.levels=32", "query_dac.levels=64"},  // beyond 15 thresholds: the search
+      {"array.rows=86"},                            // 64 + 16 + a tail of 6 rows
+      {"kv_dac.v_min_v=0.1"},                       // the grid's lowest level above 0
+  };
+  for (std::size_t ci = 0; ci < configs.size(); ++ci) {
+    const HardwareParams p = params(configs[ci]);
+    WriteDacBank kv(p);
+    QueryDacBank qd(p);
+    std::mt19937 rng(static_cast<unsigned>(101 + ci));
+    std::normal_distribution<float> n(0.0f, 1.0f);
+    std::uniform_real_distribution<double> ug(0.05, 3.0), uo(-1.0, 1.0), spread(0.01, 4.0);
+    std::vector<float> raw(static_cast<std::size_t>(p.rows));
+    std::vector<std::uint8_t> code(raw.size());
+    std::vector<double> frac(raw.size());
+    for (int trial = 0; trial < 300; ++trial) {
+      const float scale = static_cast<float>(spread(rng));
+      for (float& x : raw) x = scale * n(rng);
+      if (trial % 7 == 0) raw[0] = -0.0f;
+      const double sign = trial % 2 ? -1.0 : 1.0;
+      const AffineScaler s{sign * ug(rng), uo(rng)};
+      INFO("config " << ci << ", trial " << trial << ", scaler " << s.gain << " " << s.offset);
+      // Values exactly at the thresholds (the first float of a level), where a compare off by
+      // one would count wrongly: the thresholds of the same transfers the banks use.
+      const WriteDac wdac = WriteDac::from(p);
+      const PulseWidthDac qdac = PulseWidthDac::from(p);
+      const LevelThresholds tk(
+          [&](float x) {
+            double index = 0.0;
+            wdac.volts(s.apply(x), index);
+            return static_cast<int>(index);
+          },
+          s.gain >= 0.0);
+      const LevelThresholds tq([&](float x) { return static_cast<int>(qdac.index(s.apply(x))); },
+                               s.gain >= 0.0);
+      auto at_thresholds = [&](const LevelThresholds& t) {
+        for (int j = 0; j < t.steps(); ++j) {
+          const std::int32_t k = t.keys()[j] ^ t.flip();
+          const std::int32_t bits = k ^ ((k >> 31) & 0x7FFFFFFF);  // float_key is its own inverse
+          float x;
+          std::memcpy(&x, &bits, sizeof x);
+          raw[static_cast<std::size_t>(rng() % raw.size())] = x;
+        }
+      };
+      if (trial % 3 != 0) at_thresholds(trial % 3 == 1 ? tk : tq);
+      CHECK(kv.abs_volts(raw.data(), s) == kv.convert_codes(raw.data(), s, code.data()));
+      const QueryPulses with = qd.convert(raw.data(), s, frac.data());
+      const QueryPulses stats = qd.convert(raw.data(), s, nullptr);
+      CHECK(stats.count == with.count);
+      CHECK(stats.max_fraction == with.max_fraction);
+    }
+  }
 }

@@ -31,7 +31,10 @@ class QueryDacBank {
   /// frac[rows] pulse fractions of q_raw[rows] (frac may be null: only the QueryPulses): the
   /// results of PulseWidthDac::fraction per element. With a quantising DAC and a finite scaler,
   /// one vectorised loop over the thresholds of the scaler's transfer (LevelThresholds, cached
-  /// per scaler; converter_banks.cpp); otherwise the scalar transfer.
+  /// per scaler; converter_banks.cpp); otherwise the scalar transfer. Without frac, the
+  /// QueryPulses alone: levels rise with the thresholds' keys, so the largest pulse is the level
+  /// of the largest key and the non-zero pulses are the values at or above the threshold of
+  /// level 1 (AVX-512, at most 15 thresholds; the same numbers as the levels give).
   QueryPulses convert(const float* q_raw, const AffineScaler& scaler, double* frac);
   const PulseWidthDac& dac() const { return dac_; }
   int rows() const { return rows_; }
@@ -68,13 +71,21 @@ class WriteDacBank {
   /// indices of WriteDac::volts for every float. Throws std::logic_error when not quantising and
   /// std::invalid_argument for a non-finite scaler.
   double convert_codes(const float* raw, const AffineScaler& scaler, std::uint8_t* code);
+  /// sum |volts| alone, as convert_codes returns it (the write of a timing-only step, whose
+  /// cells are not stored): with at most 15 thresholds, a grid at or above 0 V and AVX-512 it
+  /// counts, per threshold, the values at or above it instead of finding each value's level.
+  /// Same checks and throws.
+  double abs_volts(const float* raw, const AffineScaler& scaler);
   const WriteDac& dac() const { return dac_; }
   int rows() const { return rows_; }
 
  private:
+  const LevelThresholds& thresholds(const AffineScaler& scaler);
+
   WriteDac dac_;
   int rows_;
-  LevelThresholdCache cache_;  // the transfers of the K and V scalers
+  LevelThresholdCache cache_;        // the transfers of the K and V scalers
+  std::vector<std::uint8_t> codes_;  // abs_volts' scratch where it converts codes
 };
 
 /// The first-stage converters of a sub-tile (one per K-array column): the column charge (score

@@ -52,7 +52,10 @@ class HeadStep {
   double write_kv_blind(SubTiles& subtiles, std::int64_t token, const float* k_raw,
                         const float* v_raw, const HeadScalers& s) {
     const WindowSlot at = slots_(token);
-    const double abs_volts = convert_kv(k_raw, v_raw, s);
+    // sum |volts| alone where the DACs give codes (no cells are stored): the same sum.
+    const double abs_volts = codes(s)
+                                 ? kv_dacs_.abs_volts(k_raw, s.k) + kv_dacs_.abs_volts(v_raw, s.v)
+                                 : convert_kv(k_raw, v_raw, s);
     subtiles[static_cast<std::size_t>(at.subtile)].write_blind(at.column);
     return abs_volts;
   }
