@@ -30,6 +30,9 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
       stats_(stats),
       functional_(params.functional) {
   SC_THREAD(run);
+  SC_METHOD(end_step);
+  sensitive << end_ev_;
+  dont_initialize();
   // Full-scale cell current over the storable range, for the timing-only activity estimate.
   const CellModel cell = CellModel::from(params.hw);
   const double u_lo = params.hw.kv_v_min_v - params.hw.v_mid_v;
@@ -49,13 +52,6 @@ Controller::Controller(const sc_core::sc_module_name& name, const AcceleratorPar
   max_q_.assign(static_cast<std::size_t>(params.heads), 0.0);
   max_phi_.assign(static_cast<std::size_t>(params.heads), 0.0);
   estimate_tokens_.reserve(static_cast<std::size_t>(params.hw.subtiles()));
-}
-
-void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
-  if (busy_) report_error("start() while a command runs (host interface bug)");
-  cmd_ = cmd;
-  busy_ = true;
-  start_ev_.notify(delay);
 }
 
 void Controller::charge_idle(int layer, const sc_core::sc_time& until) {
@@ -166,11 +162,36 @@ void Controller::for_heads(F&& fn) {
   }
 }
 
+void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
+  if (busy_) report_error("start() while a command runs (host interface bug)");
+  cmd_ = cmd;
+  busy_ = true;
+  if (observer_ || timeline_) {  // phase by phase on the thread, in simulated-time order
+    start_ev_.notify(delay);
+    return;
+  }
+  // Nothing outside the controller sees a step before it ends (the host interface refuses window
+  // writes and OUT reads while busy): its arithmetic runs here, for the step's start time, and
+  // only its end is scheduled (end_step, a method), instead of waking the thread twice a step.
+  rec_ = StepRecord{};
+  const sc_core::sc_time pending = execute(sc_core::sc_time_stamp() + delay, rec_);
+  end_ev_.notify(delay + pending);
+}
+
 void Controller::run() {
-  using sc_core::SC_NS;
-  using sc_core::sc_time;
   for (;;) {
     wait(start_ev_);
+    rec_ = StepRecord{};
+    const sc_core::sc_time pending = execute(sc_core::sc_time_stamp(), rec_);
+    if (pending != sc_core::SC_ZERO_TIME) wait(pending);
+    end_step();
+  }
+}
+
+sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& rec) {
+  using sc_core::SC_NS;
+  using sc_core::sc_time;
+  {
     const int D = params_.hw.rows;
     const int H = params_.heads;
     Layer& layer = layers_[static_cast<std::size_t>(cmd_.layer)];
@@ -188,11 +209,10 @@ void Controller::run() {
     step_functional_ = functional_ && !(attend && layer_holds_blind_columns(cmd_.layer));
     const bool store = step_functional_ || keep_kv_;
     if (write && !store) blind_[static_cast<std::size_t>(cmd_.layer)] = 1;
-    StepRecord rec;
     rec.layer = cmd_.layer;
     rec.position = cmd_.position;
     rec.command = cmd_.command;
-    rec.start = sc_core::sc_time_stamp();
+    rec.start = start;
     rec.activity_estimated = !step_functional_ && attend;
     if (observer_) observer_->step_begin(cmd_, step_functional_);
     charge_idle(cmd_.layer, rec.start);
@@ -377,24 +397,34 @@ void Controller::run() {
           pending += sc_time(d[static_cast<std::size_t>(ph)], SC_NS);
         }
       }
-      if (pending != sc_core::SC_ZERO_TIME) wait(pending);
+      step_active_ = active;
+      return pending;  // the caller waits (thread) or schedules the end (start())
     }
-
-    rec.end = sc_core::sc_time_stamp();
-    const double step_ns = (rec.end - rec.start).to_seconds() * 1e9;
-    const RoutingBits bits = energy_.step_routing_bits(active, D);
-    const double write_bits = bits.host_in * (2.0 / 3.0) + bits.to_arrays * kv_share_of_arrays_;
-    const double route = (write ? write_bits : 0.0) + (attend ? bits.total() - write_bits : 0.0);
-    energy_.routing(common_, route);
-    energy_.static_power(common_, step_ns);
-    for (int h = 0; h < H; ++h) ledger(h).merge(common_);
-    idle_since_[static_cast<std::size_t>(cmd_.layer)] = rec.end;
-    busy_ = false;
-    stats_.record(rec);
-    if (observer_) observer_->step_end(rec);
-    if (on_done_) on_done_(rec);
-    done_ev_.notify();
+    step_active_ = active;
+    return sc_core::SC_ZERO_TIME;  // the phases waited for above
   }
+}
+
+void Controller::end_step() {
+  StepRecord& rec = rec_;
+  const int D = params_.hw.rows;
+  const int H = params_.heads;
+  const bool write = cmd_.command & regmap::kCmdWriteKv;
+  const bool attend = cmd_.command & regmap::kCmdAttend;
+  rec.end = sc_core::sc_time_stamp();
+  const double step_ns = (rec.end - rec.start).to_seconds() * 1e9;
+  const RoutingBits bits = energy_.step_routing_bits(step_active_, D);
+  const double write_bits = bits.host_in * (2.0 / 3.0) + bits.to_arrays * kv_share_of_arrays_;
+  const double route = (write ? write_bits : 0.0) + (attend ? bits.total() - write_bits : 0.0);
+  energy_.routing(common_, route);
+  energy_.static_power(common_, step_ns);
+  for (int h = 0; h < H; ++h) stats_.step_ledger_for_update(h).merge(common_);
+  idle_since_[static_cast<std::size_t>(cmd_.layer)] = rec.end;
+  busy_ = false;
+  stats_.record(rec);
+  if (observer_) observer_->step_end(rec);
+  if (on_done_) on_done_(rec);
+  done_ev_.notify();
 }
 
 }  // namespace gcattn::sc

@@ -1,11 +1,13 @@
 #pragma once
 // The controller sequences one layer step: WriteKV, QueryPulses, ChargeToPulse, PhiPulses,
 // OutputConversion, DigitalSum, with durations from PhaseSchedule (the configuration's timing
-// section; in data-dependent mode a pulse window ends at the step's longest actual pulse). One
-// SC_THREAD; each phase's arithmetic runs for all heads of the layer (they work in parallel) at
-// the phase's start time. With a StepObserver (VCD) each phase is one timed wait; without one the
-// step is a single timed wait for the sum of its phases (nothing else can observe the phase
-// boundaries; see run()). Energy events go to the per-head ledgers.
+// section; in data-dependent mode a pulse window ends at the step's longest actual pulse). Each
+// phase's arithmetic runs for all heads of the layer (they work in parallel) at the phase's
+// start time. With a StepObserver (VCD) an SC_THREAD waits for each phase in turn, with a
+// timeline observer for the step's sum of phases; without either (nothing else can observe a
+// step before it ends: see start()) the arithmetic runs when the command is accepted, for the
+// step's start time, and an SC_METHOD ends the step when its time has passed. The three give
+// the same results and times. Energy events go to the per-head ledgers.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -91,6 +93,12 @@ class Controller : public sc_core::sc_module {
   /// SC_REPORT_ERROR with the module type and this instance's hierarchical name.
   void report_error(const char* what) const;
   void run();
+  /// The step of cmd_ starting at `start`: its arithmetic, records and energy events. With a
+  /// StepObserver it waits for each phase (the thread only) and returns zero; otherwise it
+  /// returns the step's duration, for the caller to wait or schedule end_step after.
+  sc_core::sc_time execute(const sc_core::sc_time& start, StepRecord& rec);
+  /// The end of the step of rec_ (now): routing and static energy, statistics, callbacks.
+  void end_step();
   template <typename F>
   void for_heads(F&& fn);
   void begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec);
@@ -111,7 +119,9 @@ class Controller : public sc_core::sc_module {
   std::vector<char> blind_;      // per layer: may hold tokens written without cells
   bool busy_ = false;
   StepCommand cmd_;
-  sc_core::sc_event start_ev_, done_ev_;
+  sc_core::sc_event start_ev_, end_ev_, done_ev_;
+  StepRecord rec_;       // of the running step
+  int step_active_ = 0;  // the running step's active sub-tiles
   std::function<void(const StepRecord&)> on_done_;
   StepObserver* observer_ = nullptr;
   TimelineObserver* timeline_ = nullptr;
