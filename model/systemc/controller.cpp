@@ -138,6 +138,7 @@ SubTileActivity Controller::estimated_activity(const SubTile& st) const {
 
 void Controller::begin_phase(Phase ph, double ns, const sc_core::sc_time& at, StepRecord& rec) {
   rec.phase_ns[static_cast<std::size_t>(ph)] = ns;
+  if (!observer_ && !timeline_) return;  // (an sc_time from a double costs a division)
   const sc_core::sc_time d(ns, sc_core::SC_NS);
   if (observer_) observer_->phase_begin(ph, d);
   if (timeline_) {
@@ -300,14 +301,15 @@ sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& 
       for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
     }
     const sc_time t_write = rec.start;
-    const sc_time t_query = write ? t_write + sc_time(write_ns, SC_NS) : t_write;
+    const sc_time write_time(write_ns, SC_NS);
+    const sc_time t_query = write ? t_write + write_time : t_write;
     if (write) begin_phase(Phase::WriteKV, write_ns, t_write, rec);
     if (observer_) {
       // Every phase is its own timed wait, so the waveforms show each phase at its simulated
       // time and the observer sees the state of each phase boundary.
       if (write) {
         for_heads([&](int h) { write_head(h, t_write); });
-        wait(sc_time(write_ns, SC_NS));
+        wait(write_time);
       }
       if (attend) {
         for_heads(query_head);
@@ -361,7 +363,7 @@ sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& 
       // after the query window is known); each phase's arithmetic still uses its own start time
       // (leakage in simulated time sees the same instants). sc_time sums are exact (integer
       // ticks), so the step ends at the same time as with an observer.
-      sc_time pending = write ? sc_time(write_ns, SC_NS) : sc_core::SC_ZERO_TIME;
+      sc_time pending = write ? write_time : sc_core::SC_ZERO_TIME;
       if (write || attend) {
         for_heads([&](int h) {
           if (write) write_head(h, t_write);
@@ -371,9 +373,9 @@ sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& 
       if (attend) {
         rec.max_query_fraction = largest(max_q_, 0.0);
         const auto dq = schedule_.durations(rec.max_query_fraction, 1.0);
-        const sc_time t_phi = t_query +
-                              sc_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS) +
-                              sc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
+        const sc_time query_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS);
+        const sc_time cpc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
+        const sc_time t_phi = t_query + query_time + cpc_time;
         if (step_functional_) {
           for_heads([&](int h) {
             scores_head(h, t_query);
@@ -388,10 +390,12 @@ sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& 
           energy_.digital(common_, active, D);
         }
         const auto d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
-        for (Phase ph : {Phase::QueryPulses, Phase::ChargeToPulse}) {
-          begin_phase(ph, dq[static_cast<std::size_t>(ph)], t_write + pending, rec);
-          pending += sc_time(dq[static_cast<std::size_t>(ph)], SC_NS);
-        }
+        begin_phase(Phase::QueryPulses, dq[static_cast<std::size_t>(Phase::QueryPulses)],
+                    t_write + pending, rec);
+        pending += query_time;
+        begin_phase(Phase::ChargeToPulse, dq[static_cast<std::size_t>(Phase::ChargeToPulse)],
+                    t_write + pending, rec);
+        pending += cpc_time;
         for (Phase ph : {Phase::PhiPulses, Phase::OutputConversion, Phase::DigitalSum}) {
           begin_phase(ph, d[static_cast<std::size_t>(ph)], t_write + pending, rec);
           pending += sc_time(d[static_cast<std::size_t>(ph)], SC_NS);
