@@ -58,8 +58,8 @@ void Controller::charge_idle(int layer, const sc_core::sc_time& until) {
   sc_core::sc_time& since = idle_since_[static_cast<std::size_t>(layer)];
   if (until <= since) return;
   const double ns = (until - since).to_seconds() * 1e9;
-  for (int h = 0; h < params_.heads; ++h)
-    energy_.static_idle(stats_.ledger_for_update(layer, h), ns);
+  EnergyLedger* heads = &stats_.ledger_for_update(layer, 0);  // [layer][head]: contiguous
+  energy_.static_idle(heads, heads + params_.heads, ns);
   since = until;
 }
 

@@ -203,11 +203,6 @@ void EnergyLedger::merge(const EnergyLedger& other) {
   }
 }
 
-void EnergyLedger::clear() {
-  sum_.fill(0.0);
-  comp_.fill(0.0);
-}
-
 double EnergyLedger::component(EnergyComponent c) const {
   const std::size_t i = index_of(c);
   return sum_[i] + comp_[i];

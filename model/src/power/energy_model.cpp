@@ -192,9 +192,13 @@ void EnergyModel::static_power(EnergyLedger& l, double duration_ns) const {
   l.add(EnergyComponent::Static, e_.static_power_mw * duration_ns);  // mW x ns = pJ
 }
 
-void EnergyModel::static_idle(EnergyLedger& l, double duration_ns) const {
+double EnergyModel::idle_pj(double duration_ns) const {
   check_duration(duration_ns, "static_idle");
-  l.add(EnergyComponent::Static, e_.idle_power_mw * duration_ns);
+  return e_.idle_power_mw * duration_ns;  // mW x ns = pJ
+}
+
+void EnergyModel::static_idle(EnergyLedger& l, double duration_ns) const {
+  l.add(EnergyComponent::Static, idle_pj(duration_ns));
 }
 
 RoutingBits EnergyModel::step_routing_bits(int subtiles, int rows) const {

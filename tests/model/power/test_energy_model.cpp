@@ -403,3 +403,22 @@ TEST_CASE("read energy falls as stored cells decay with simulated time", "[energ
   // |g(u)| of a full-scale cell is about 10.3 uA; after one tau the deviation is u/e.
   CHECK(old < 0.5 * fresh);
 }
+
+TEST_CASE("static_idle over a layer's ledgers equals it per ledger, and checks the duration",
+          "[energy][ledger]") {
+  Config cfg = Config::paper();
+  cfg.set("energy.idle_power_mw=0.37");
+  const EnergyModel em = EnergyModel::from(cfg);
+  std::vector<EnergyLedger> each(3), batch(3);
+  for (double ns : {65.0, 1e6, 0.1}) {
+    for (auto& l : each) em.static_idle(l, ns);
+    em.static_idle(batch.begin(), batch.end(), ns);
+  }
+  for (std::size_t h = 0; h < 3; ++h) {
+    CHECK(batch[h].component(EnergyComponent::Static) > 0.0);
+    CHECK(batch[h].component(EnergyComponent::Static) ==
+          each[h].component(EnergyComponent::Static));
+  }
+  CHECK_THROWS_AS(em.static_idle(batch.begin(), batch.end(), -1.0), std::invalid_argument);
+  CHECK(batch[0].component(EnergyComponent::Static) == each[0].component(EnergyComponent::Static));
+}

@@ -56,7 +56,10 @@ class EnergyLedger {
     sum_[i] = t;
   }
   void merge(const EnergyLedger& other);
-  void clear();
+  void clear() {  // inline: every step clears a ledger per head
+    sum_ = {};
+    comp_ = {};
+  }
   double component(EnergyComponent c) const;
   double category(EnergyCategory c) const;
   double total() const;
@@ -131,6 +134,16 @@ class EnergyModel {
   void static_power(EnergyLedger& l, double duration_ns) const;
   /// Static power of an idle head (its layer not running) over a duration.
   void static_idle(EnergyLedger& l, double duration_ns) const;
+  /// The same for every ledger of [first, last) (the heads of a layer: one check and product).
+  template <class It>
+  void static_idle(It first, It last, double duration_ns) const {
+    if (first == last) return;
+    const double pj = idle_pj(duration_ns);
+    for (; first != last; ++first) (*first).add(EnergyComponent::Static, pj);
+  }
+
+  /// Checked static_idle energy of one head over a duration (pJ).
+  double idle_pj(double duration_ns) const;
 
   /// The bits of one layer step of a head with `subtiles` active sub-tiles of `rows` rows:
   /// 3 x rows host words in (q, k, v), rows query codes + 2 x rows K/V codes to the arrays,
