@@ -340,7 +340,7 @@ GCATTN_AVX512_INLINE __m512i flipped_keys(const float* raw, __m512i flip) {
 __attribute__((target("avx512f"))) long sum_levels_avx512(const float* raw, int n,
                                                           const LevelThresholds& t) {
   const int steps = t.steps();
-  const std::int32_t* keys = t.keys();
+  const std::int32_t* keys = t.table16();  // steps <= 15: inline, complete
   const __m512i flip = _mm512_set1_epi32(t.flip()), one = _mm512_set1_epi32(1);
   // Four blocks at a time, each its own count: four short chains of dependent adds, not one.
   __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;
@@ -374,7 +374,7 @@ __attribute__((target("avx512f"))) QueryPulses pulse_stats_avx512(const float* r
                                                                   const LevelThresholds& t,
                                                                   double step) {
   const int steps = t.steps(), m = -t.lowest();
-  const std::int32_t* keys = t.keys();
+  const std::int32_t* keys = t.table16();  // steps <= 15: inline, complete
   const __m512i flip = _mm512_set1_epi32(t.flip());
   // m < 0: every level is above 0; m >= steps: none is (the compare then counts nothing).
   const __m512i first = _mm512_set1_epi32(m < 0 ? INT32_MIN : m < steps ? keys[m] : INT32_MAX);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gcattn/numerics/converter_banks.h"
@@ -136,6 +137,18 @@ TEST_CASE("slot map: token t in slot t mod M, sub-tile slot / cols, column slot 
   CHECK(small(16).subtile == 0);
   CHECK(small(29).subtile == 2);
   CHECK(small(29).column == 4);
+  // Power-of-two geometries take masks and a shift, the others divisions: the same slots.
+  std::mt19937_64 rng(11);
+  for (const auto& [window, cols] :
+       {std::pair{1024, 64}, {256, 16}, {64, 64}, {192, 64}, {15, 5}}) {
+    const SlotMap m(window, cols);
+    for (int i = 0; i < 2000; ++i) {
+      const std::int64_t t = i < 1000 ? i : static_cast<std::int64_t>(rng() >> 2);
+      const WindowSlot a = m(t), b = slot_of(t, window, cols);
+      INFO("window " << window << ", cols " << cols << ", token " << t);
+      REQUIRE((a.slot == b.slot && a.subtile == b.subtile && a.column == b.column));
+    }
+  }
   const HardwareParams p = HardwareParams::from(Config::paper());
   CHECK(SlotMap(p).window_tokens() == p.window_tokens);
   CHECK(SlotMap(p).cols() == p.cols);

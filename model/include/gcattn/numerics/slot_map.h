@@ -23,18 +23,31 @@ inline WindowSlot slot_of(std::int64_t token, int window_tokens, int cols) {
   return WindowSlot{slot, slot / cols, slot % cols};
 }
 
-/// slot_of() for one configuration's geometry.
+/// slot_of() for one configuration's geometry. With power-of-two window and columns (the
+/// paper's 1,024 and 64) by masks and a shift: every head computes its slot on every step, and
+/// a 64-bit division takes tens of cycles.
 class SlotMap {
  public:
-  SlotMap(int window_tokens, int cols) : window_tokens_(window_tokens), cols_(cols) {}
+  SlotMap(int window_tokens, int cols)
+      : window_tokens_(window_tokens),
+        cols_(cols),
+        pow2_(window_tokens > 0 && cols > 0 && (window_tokens & (window_tokens - 1)) == 0 &&
+              (cols & (cols - 1)) == 0),
+        col_bits_(pow2_ ? __builtin_ctz(static_cast<unsigned>(cols)) : 0) {}
   explicit SlotMap(const HardwareParams& p) : SlotMap(p.window_tokens, p.cols) {}
-  WindowSlot operator()(std::int64_t token) const { return slot_of(token, window_tokens_, cols_); }
+  WindowSlot operator()(std::int64_t token) const {
+    if (!pow2_) return slot_of(token, window_tokens_, cols_);
+    const int slot = static_cast<int>(token & (window_tokens_ - 1));  // token >= 0
+    return WindowSlot{slot, slot >> col_bits_, slot & (cols_ - 1)};
+  }
   int window_tokens() const { return window_tokens_; }
   int cols() const { return cols_; }
   int subtiles() const { return window_tokens_ / cols_; }
 
  private:
   int window_tokens_, cols_;
+  bool pow2_;
+  int col_bits_;
 };
 
 }  // namespace gcattn
