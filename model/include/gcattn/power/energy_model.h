@@ -57,8 +57,9 @@ class EnergyLedger {
   }
   void merge(const EnergyLedger& other);
   void clear() {  // inline: every step clears a ledger per head
-    sum_ = {};
-    comp_ = {};
+    // Element stores (vectorised); an aggregate assignment became `rep stos`, whose start-up
+    // cost dozens of cycles per array.
+    for (std::size_t i = 0; i < kEnergyComponentCount; ++i) sum_[i] = comp_[i] = 0.0;
   }
   double component(EnergyComponent c) const;
   double category(EnergyCategory c) const;
