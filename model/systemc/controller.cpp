@@ -192,221 +192,217 @@ void Controller::run() {
 sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& rec) {
   using sc_core::SC_NS;
   using sc_core::sc_time;
-  {
-    const int D = params_.hw.rows;
-    const int H = params_.heads;
-    Layer& layer = layers_[static_cast<std::size_t>(cmd_.layer)];
-    stats_.begin_step();
-    auto ledger = [&](int h) -> EnergyLedger& { return stats_.step_ledger_for_update(h); };
-    auto head = [&](int h) -> Head& { return layer.heads[static_cast<std::size_t>(h)]; };
-    auto off = [D](int h) { return static_cast<std::ptrdiff_t>(h) * D; };
-    const bool write = cmd_.command & regmap::kCmdWriteKv;
-    const bool attend = cmd_.command & regmap::kCmdAttend;
+  const int D = params_.hw.rows;
+  const int H = params_.heads;
+  Layer& layer = layers_[static_cast<std::size_t>(cmd_.layer)];
+  stats_.begin_step();
+  auto ledger = [&](int h) -> EnergyLedger& { return stats_.step_ledger_for_update(h); };
+  auto head = [&](int h) -> Head& { return layer.heads[static_cast<std::size_t>(h)]; };
+  auto off = [D](int h) { return static_cast<std::ptrdiff_t>(h) * D; };
+  const bool write = cmd_.command & regmap::kCmdWriteKv;
+  const bool attend = cmd_.command & regmap::kCmdAttend;
 
-    step_index_ = stats_.steps();
-    // A functional step reads the layer's arrays: not if a timing-only step left tokens without
-    // cells (reported; the step then runs timing-only). Timing-only steps store no cells unless
-    // keep_kv_in_timing_only.
-    step_functional_ = functional_ && !(attend && layer_holds_blind_columns(cmd_.layer));
-    const bool store = step_functional_ || keep_kv_;
-    if (write && !store) blind_[static_cast<std::size_t>(cmd_.layer)] = 1;
-    rec.layer = cmd_.layer;
-    rec.position = cmd_.position;
-    rec.command = cmd_.command;
-    rec.start = start;
-    rec.activity_estimated = !step_functional_ && attend;
-    if (observer_) observer_->step_begin(cmd_, step_functional_);
-    charge_idle(cmd_.layer, rec.start);
+  step_index_ = stats_.steps();
+  // A functional step reads the layer's arrays: not if a timing-only step left tokens without
+  // cells (reported; the step then runs timing-only). Timing-only steps store no cells unless
+  // keep_kv_in_timing_only.
+  step_functional_ = functional_ && !(attend && layer_holds_blind_columns(cmd_.layer));
+  const bool store = step_functional_ || keep_kv_;
+  if (write && !store) blind_[static_cast<std::size_t>(cmd_.layer)] = 1;
+  rec.layer = cmd_.layer;
+  rec.position = cmd_.position;
+  rec.command = cmd_.command;
+  rec.start = start;
+  rec.activity_estimated = !step_functional_ && attend;
+  if (observer_) observer_->step_begin(cmd_, step_functional_);
+  charge_idle(cmd_.layer, rec.start);
 
-    // Active sub-tiles after this step's write: those holding at least one token (the others are
-    // not read). All heads of a layer hold the same token positions, so head 0 tells, and the
-    // write adds one only when it lands in an empty sub-tile. Known before the heads run, so
-    // that no head reads another's state while they work in parallel.
-    int active = 0;
-    for (const auto& st : head(0).subtiles) active += st.tokens() > 0;
-    if (write) {
-      const WindowSlot at = head(0).slot(cmd_.position);
-      active += head(0).subtiles[static_cast<std::size_t>(at.subtile)].tokens() == 0;
+  // Active sub-tiles after this step's write: those holding at least one token (the others are
+  // not read). All heads of a layer hold the same token positions, so head 0 tells, and the
+  // write adds one only when it lands in an empty sub-tile. Known before the heads run, so
+  // that no head reads another's state while they work in parallel.
+  int active = 0;
+  for (const auto& st : head(0).subtiles) active += st.tokens() > 0;
+  if (write) {
+    const WindowSlot at = head(0).slot(cmd_.position);
+    active += head(0).subtiles[static_cast<std::size_t>(at.subtile)].tokens() == 0;
+  }
+
+  // The work of each phase for one head. A head touches only its own arrays, its ledger and
+  // its slots of max_q_/max_phi_, so the heads of the layer run on the worker pool, if any,
+  // in any order: results are the same for any thread count. The energy events of a head
+  // keep their order (write, query, sub-tiles, digital), so its ledger sums are too.
+  const double write_ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
+  auto write_head = [&](int h, const sc_time& t) {
+    head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), t, store);
+    energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
+  };
+  auto query_head = [&](int h) {  // query DACs: their outputs size the data-dependent window
+    max_q_[static_cast<std::size_t>(h)] =
+        head(h).apply_query(cmd_.q + off(h), scalers_of(h), step_functional_);
+    energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
+  };
+  auto scores_head = [&](int h, const sc_time& t) {
+    head(h).integrate_query(t, cmd_.position);
+    max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores();
+  };
+  auto outputs_head = [&](int h, const sc_time& t) {
+    head(h).integrate_phi(t, cmd_.position);
+    head(h).convert_outputs();
+    for (const auto& st : head(h).subtiles) {
+      if (st.tokens() == 0) continue;  // not an active sub-tile
+      energy_.subtile_attend(ledger(h), st.activity(), D);
     }
-
-    // The work of each phase for one head. A head touches only its own arrays, its ledger and
-    // its slots of max_q_/max_phi_, so the heads of the layer run on the worker pool, if any,
-    // in any order: results are the same for any thread count. The energy events of a head
-    // keep their order (write, query, sub-tiles, digital), so its ledger sums are too.
-    const double write_ns = schedule_.durations(1.0, 1.0)[static_cast<std::size_t>(Phase::WriteKV)];
-    auto write_head = [&](int h, const sc_time& t) {
-      head(h).write_kv(cmd_.position, cmd_.k + off(h), cmd_.v + off(h), scalers_of(h), t, store);
-      energy_.kv_write(ledger(h), head(h).written_abs_volts(), D);
-    };
-    auto query_head = [&](int h) {  // query DACs: their outputs size the data-dependent window
-      max_q_[static_cast<std::size_t>(h)] =
-          head(h).apply_query(cmd_.q + off(h), scalers_of(h), step_functional_);
-      energy_.query_pulses(ledger(h), head(h).query_pulses(), D, active);
-    };
-    auto scores_head = [&](int h, const sc_time& t) {
-      head(h).integrate_query(t, cmd_.position);
-      max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores();
-    };
-    auto outputs_head = [&](int h, const sc_time& t) {
-      head(h).integrate_phi(t, cmd_.position);
-      head(h).convert_outputs();
-      for (const auto& st : head(h).subtiles) {
-        if (st.tokens() == 0) continue;  // not an active sub-tile
-        energy_.subtile_attend(ledger(h), st.activity(), D);
+  };
+  auto sum_head = [&](int h) {
+    head(h).digital_sum(scalers_of(h), cmd_.out + off(h));
+    energy_.digital(ledger(h), active, D);
+  };
+  auto largest = [H](const std::vector<double>& v, double floor) {
+    double m = floor;
+    for (int h = 0; h < H; ++h) m = std::max(m, v[static_cast<std::size_t>(h)]);
+    return m;
+  };
+  // Timing-only: the estimated activity depends only on the sub-tiles' token counts, the same
+  // for every head of the layer (and for every layer at the same position): build the
+  // sub-tiles' ledger when the counts change. OUT reads 0.
+  auto estimate = [&]() -> const EnergyLedger& {
+    bool same = estimate_tokens_.size() == head(0).subtiles.size();
+    for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
+      same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
+    if (!same) {
+      estimate_.clear();
+      estimate_tokens_.clear();
+      for (const auto& st : head(0).subtiles) {
+        estimate_tokens_.push_back(st.tokens());
+        if (st.tokens() == 0) continue;
+        energy_.subtile_attend(estimate_, estimated_activity(st), D);
       }
-    };
-    auto sum_head = [&](int h) {
-      head(h).digital_sum(scalers_of(h), cmd_.out + off(h));
+    }
+    return estimate_;
+  };
+  auto estimate_outputs = [&]() {
+    const EnergyLedger& e = estimate();
+    for (int h = 0; h < H; ++h) ledger(h).merge(e);
+  };
+  auto estimate_sums = [&]() {
+    for (int h = 0; h < H; ++h) {
+      std::fill(cmd_.out + off(h), cmd_.out + off(h) + D, 0.0f);
       energy_.digital(ledger(h), active, D);
-    };
-    auto largest = [H](const std::vector<double>& v, double floor) {
-      double m = floor;
-      for (int h = 0; h < H; ++h) m = std::max(m, v[static_cast<std::size_t>(h)]);
-      return m;
-    };
-    // Timing-only: the estimated activity depends only on the sub-tiles' token counts, the same
-    // for every head of the layer (and for every layer at the same position): build the
-    // sub-tiles' ledger when the counts change. OUT reads 0.
-    auto estimate = [&]() -> const EnergyLedger& {
-      bool same = estimate_tokens_.size() == head(0).subtiles.size();
-      for (std::size_t m = 0; same && m < estimate_tokens_.size(); ++m)
-        same = estimate_tokens_[m] == head(0).subtiles[m].tokens();
-      if (!same) {
-        estimate_.clear();
-        estimate_tokens_.clear();
-        for (const auto& st : head(0).subtiles) {
-          estimate_tokens_.push_back(st.tokens());
-          if (st.tokens() == 0) continue;
-          energy_.subtile_attend(estimate_, estimated_activity(st), D);
-        }
-      }
-      return estimate_;
-    };
-    auto estimate_outputs = [&]() {
-      const EnergyLedger& e = estimate();
-      for (int h = 0; h < H; ++h) ledger(h).merge(e);
-    };
-    auto estimate_sums = [&]() {
-      for (int h = 0; h < H; ++h) {
-        std::fill(cmd_.out + off(h), cmd_.out + off(h) + D, 0.0f);
-        energy_.digital(ledger(h), active, D);
-      }
-    };
-    common_.clear();
-
-    // The heads' target columns are far apart in memory (and rarely cached): their cache misses
-    // overlap when every head's are started here rather than one head after the other. A step
-    // that stores no cells (timing-only) does not touch them.
-    if (write && store) {
-      for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
     }
-    const sc_time t_write = rec.start;
-    const sc_time write_time(write_ns, SC_NS);
-    const sc_time t_query = write ? t_write + write_time : t_write;
-    if (write) begin_phase(Phase::WriteKV, write_ns, t_write, rec);
-    if (observer_) {
-      // Every phase is its own timed wait, so the waveforms show each phase at its simulated
-      // time and the observer sees the state of each phase boundary.
-      if (write) {
-        for_heads([&](int h) { write_head(h, t_write); });
-        wait(write_time);
-      }
-      if (attend) {
-        for_heads(query_head);
-        rec.max_query_fraction = largest(max_q_, 0.0);
-        auto d = schedule_.durations(rec.max_query_fraction, 1.0);
-        auto phase = [&](Phase ph) { return d[static_cast<std::size_t>(ph)]; };
-        begin_phase(Phase::QueryPulses, phase(Phase::QueryPulses), t_query, rec);
-        if (step_functional_)
-          for_heads([&](int h) { head(h).integrate_query(t_query, cmd_.position); });
-        wait(sc_time(phase(Phase::QueryPulses), SC_NS));
-        begin_phase(Phase::ChargeToPulse, phase(Phase::ChargeToPulse),
-                    t_query + sc_time(phase(Phase::QueryPulses), SC_NS), rec);
-        if (step_functional_)
-          for_heads(
-              [&](int h) { max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores(); });
-        rec.max_phi = step_functional_ ? largest(max_phi_, 0.0) : 1.0;  // timing-only: full window
-        wait(sc_time(phase(Phase::ChargeToPulse), SC_NS));
-        const sc_time t_phi = t_query + sc_time(phase(Phase::QueryPulses), SC_NS) +
-                              sc_time(phase(Phase::ChargeToPulse), SC_NS);
-        d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
-        begin_phase(Phase::PhiPulses, phase(Phase::PhiPulses), t_phi, rec);
-        if (step_functional_)
-          for_heads([&](int h) { head(h).integrate_phi(t_phi, cmd_.position); });
-        wait(sc_time(phase(Phase::PhiPulses), SC_NS));
-        const sc_time t_out = t_phi + sc_time(phase(Phase::PhiPulses), SC_NS);
-        begin_phase(Phase::OutputConversion, phase(Phase::OutputConversion), t_out, rec);
-        if (step_functional_) {
-          for_heads([&](int h) {
-            head(h).convert_outputs();
-            for (const auto& st : head(h).subtiles) {
-              if (st.tokens() != 0) energy_.subtile_attend(ledger(h), st.activity(), D);
-            }
-          });
-        } else {
-          estimate_outputs();
-        }
-        wait(sc_time(phase(Phase::OutputConversion), SC_NS));
-        begin_phase(Phase::DigitalSum, phase(Phase::DigitalSum),
-                    t_out + sc_time(phase(Phase::OutputConversion), SC_NS), rec);
-        if (step_functional_) {
-          for_heads(sum_head);
-        } else {
-          estimate_sums();
-        }
-        wait(sc_time(phase(Phase::DigitalSum), SC_NS));
-      }
-    } else {
-      // Nothing outside the controller can see the phase boundaries (the host interface refuses
-      // window writes and OUT reads while busy), so the step waits once, for the sum of its
-      // phases, and each head runs its phases back to back in two parallel sections (before and
-      // after the query window is known); each phase's arithmetic still uses its own start time
-      // (leakage in simulated time sees the same instants). sc_time sums are exact (integer
-      // ticks), so the step ends at the same time as with an observer.
-      sc_time pending = write ? write_time : sc_core::SC_ZERO_TIME;
-      if (write || attend) {
+  };
+  common_.clear();
+
+  // The heads' target columns are far apart in memory (and rarely cached): their cache misses
+  // overlap when every head's are started here rather than one head after the other. A step
+  // that stores no cells (timing-only) does not touch them.
+  if (write && store) {
+    for (int h = 0; h < H; ++h) head(h).prefetch_write(cmd_.position);
+  }
+  const sc_time t_write = rec.start;
+  const sc_time write_time(write_ns, SC_NS);
+  const sc_time t_query = write ? t_write + write_time : t_write;
+  if (write) begin_phase(Phase::WriteKV, write_ns, t_write, rec);
+  if (observer_) {
+    // Every phase is its own timed wait, so the waveforms show each phase at its simulated
+    // time and the observer sees the state of each phase boundary.
+    if (write) {
+      for_heads([&](int h) { write_head(h, t_write); });
+      wait(write_time);
+    }
+    if (attend) {
+      for_heads(query_head);
+      rec.max_query_fraction = largest(max_q_, 0.0);
+      auto d = schedule_.durations(rec.max_query_fraction, 1.0);
+      auto phase = [&](Phase ph) { return d[static_cast<std::size_t>(ph)]; };
+      begin_phase(Phase::QueryPulses, phase(Phase::QueryPulses), t_query, rec);
+      if (step_functional_)
+        for_heads([&](int h) { head(h).integrate_query(t_query, cmd_.position); });
+      wait(sc_time(phase(Phase::QueryPulses), SC_NS));
+      begin_phase(Phase::ChargeToPulse, phase(Phase::ChargeToPulse),
+                  t_query + sc_time(phase(Phase::QueryPulses), SC_NS), rec);
+      if (step_functional_)
+        for_heads([&](int h) { max_phi_[static_cast<std::size_t>(h)] = head(h).convert_scores(); });
+      rec.max_phi = step_functional_ ? largest(max_phi_, 0.0) : 1.0;  // timing-only: full window
+      wait(sc_time(phase(Phase::ChargeToPulse), SC_NS));
+      const sc_time t_phi = t_query + sc_time(phase(Phase::QueryPulses), SC_NS) +
+                            sc_time(phase(Phase::ChargeToPulse), SC_NS);
+      d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
+      begin_phase(Phase::PhiPulses, phase(Phase::PhiPulses), t_phi, rec);
+      if (step_functional_) for_heads([&](int h) { head(h).integrate_phi(t_phi, cmd_.position); });
+      wait(sc_time(phase(Phase::PhiPulses), SC_NS));
+      const sc_time t_out = t_phi + sc_time(phase(Phase::PhiPulses), SC_NS);
+      begin_phase(Phase::OutputConversion, phase(Phase::OutputConversion), t_out, rec);
+      if (step_functional_) {
         for_heads([&](int h) {
-          if (write) write_head(h, t_write);
-          if (attend) query_head(h);
+          head(h).convert_outputs();
+          for (const auto& st : head(h).subtiles) {
+            if (st.tokens() != 0) energy_.subtile_attend(ledger(h), st.activity(), D);
+          }
         });
+      } else {
+        estimate_outputs();
       }
-      if (attend) {
-        rec.max_query_fraction = largest(max_q_, 0.0);
-        const auto dq = schedule_.durations(rec.max_query_fraction, 1.0);
-        const sc_time query_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS);
-        const sc_time cpc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
-        const sc_time t_phi = t_query + query_time + cpc_time;
-        if (step_functional_) {
-          for_heads([&](int h) {
-            scores_head(h, t_query);
-            outputs_head(h, t_phi);
-            sum_head(h);
-          });
-          rec.max_phi = largest(max_phi_, 0.0);
-        } else {
-          rec.max_phi = 1.0;          // timing-only: the full window
-          common_.merge(estimate());  // the heads' shares: merged with the routing below
-          std::fill(cmd_.out, cmd_.out + static_cast<std::ptrdiff_t>(H) * D, 0.0f);
-          energy_.digital(common_, active, D);
-        }
-        const auto d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
-        begin_phase(Phase::QueryPulses, dq[static_cast<std::size_t>(Phase::QueryPulses)],
-                    t_write + pending, rec);
-        pending += query_time;
-        begin_phase(Phase::ChargeToPulse, dq[static_cast<std::size_t>(Phase::ChargeToPulse)],
-                    t_write + pending, rec);
-        pending += cpc_time;
-        for (Phase ph : {Phase::PhiPulses, Phase::OutputConversion, Phase::DigitalSum}) {
-          begin_phase(ph, d[static_cast<std::size_t>(ph)], t_write + pending, rec);
-          pending += sc_time(d[static_cast<std::size_t>(ph)], SC_NS);
-        }
+      wait(sc_time(phase(Phase::OutputConversion), SC_NS));
+      begin_phase(Phase::DigitalSum, phase(Phase::DigitalSum),
+                  t_out + sc_time(phase(Phase::OutputConversion), SC_NS), rec);
+      if (step_functional_) {
+        for_heads(sum_head);
+      } else {
+        estimate_sums();
       }
-      step_active_ = active;
-      return pending;  // the caller waits (thread) or schedules the end (start())
+      wait(sc_time(phase(Phase::DigitalSum), SC_NS));
+    }
+  } else {
+    // Nothing outside the controller can see the phase boundaries (the host interface refuses
+    // window writes and OUT reads while busy), so the step waits once, for the sum of its
+    // phases, and each head runs its phases back to back in two parallel sections (before and
+    // after the query window is known); each phase's arithmetic still uses its own start time
+    // (leakage in simulated time sees the same instants). sc_time sums are exact (integer
+    // ticks), so the step ends at the same time as with an observer.
+    sc_time pending = write ? write_time : sc_core::SC_ZERO_TIME;
+    if (write || attend) {
+      for_heads([&](int h) {
+        if (write) write_head(h, t_write);
+        if (attend) query_head(h);
+      });
+    }
+    if (attend) {
+      rec.max_query_fraction = largest(max_q_, 0.0);
+      const auto dq = schedule_.durations(rec.max_query_fraction, 1.0);
+      const sc_time query_time(dq[static_cast<std::size_t>(Phase::QueryPulses)], SC_NS);
+      const sc_time cpc_time(dq[static_cast<std::size_t>(Phase::ChargeToPulse)], SC_NS);
+      const sc_time t_phi = t_query + query_time + cpc_time;
+      if (step_functional_) {
+        for_heads([&](int h) {
+          scores_head(h, t_query);
+          outputs_head(h, t_phi);
+          sum_head(h);
+        });
+        rec.max_phi = largest(max_phi_, 0.0);
+      } else {
+        rec.max_phi = 1.0;          // timing-only: the full window
+        common_.merge(estimate());  // the heads' shares: merged with the routing below
+        std::fill(cmd_.out, cmd_.out + static_cast<std::ptrdiff_t>(H) * D, 0.0f);
+        energy_.digital(common_, active, D);
+      }
+      const auto d = schedule_.durations(rec.max_query_fraction, rec.max_phi);
+      begin_phase(Phase::QueryPulses, dq[static_cast<std::size_t>(Phase::QueryPulses)],
+                  t_write + pending, rec);
+      pending += query_time;
+      begin_phase(Phase::ChargeToPulse, dq[static_cast<std::size_t>(Phase::ChargeToPulse)],
+                  t_write + pending, rec);
+      pending += cpc_time;
+      for (Phase ph : {Phase::PhiPulses, Phase::OutputConversion, Phase::DigitalSum}) {
+        begin_phase(ph, d[static_cast<std::size_t>(ph)], t_write + pending, rec);
+        pending += sc_time(d[static_cast<std::size_t>(ph)], SC_NS);
+      }
     }
     step_active_ = active;
-    return sc_core::SC_ZERO_TIME;  // the phases waited for above
+    return pending;  // the caller waits (thread) or schedules the end (start())
   }
+  step_active_ = active;
+  return sc_core::SC_ZERO_TIME;  // the phases waited for above
 }
 
 void Controller::end_step() {
