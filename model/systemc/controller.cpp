@@ -174,24 +174,24 @@ void Controller::start(const StepCommand& cmd, const sc_core::sc_time& delay) {
   // Nothing outside the controller sees a step before it ends (the host interface refuses window
   // writes and OUT reads while busy): its arithmetic runs here, for the step's start time, and
   // only its end is scheduled (end_step, a method), instead of waking the thread twice a step.
-  rec_ = StepRecord{};
-  const sc_core::sc_time pending = execute(sc_core::sc_time_stamp() + delay, rec_);
+  const sc_core::sc_time pending = execute(sc_core::sc_time_stamp() + delay);
   end_ev_.notify(delay + pending);
 }
 
 void Controller::run() {
   for (;;) {
     wait(start_ev_);
-    rec_ = StepRecord{};
-    const sc_core::sc_time pending = execute(sc_core::sc_time_stamp(), rec_);
+    const sc_core::sc_time pending = execute(sc_core::sc_time_stamp());
     if (pending != sc_core::SC_ZERO_TIME) wait(pending);
     end_step();
   }
 }
 
-sc_core::sc_time Controller::execute(const sc_core::sc_time& start, StepRecord& rec) {
+sc_core::sc_time Controller::execute(const sc_core::sc_time& start) {
   using sc_core::SC_NS;
   using sc_core::sc_time;
+  StepRecord& rec = rec_;
+  rec = StepRecord{};
   const int D = params_.hw.rows;
   const int H = params_.heads;
   Layer& layer = layers_[static_cast<std::size_t>(cmd_.layer)];

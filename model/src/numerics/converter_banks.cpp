@@ -6,8 +6,6 @@
 // per scaler): each value's grid index is the number of thresholds at or below its key, eight
 // values at a time; the codes (index - grid min) and fractions (step x index) are those
 // WriteDac::volts / PulseWidthDac::fraction give for the same input.
-#include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -193,6 +191,14 @@ GCATTN_AVX512_INLINE v16i levels16(const float* raw, const LevelThresholds& t, i
   return n + m;
 }
 
+// The keys of sixteen floats (float_key, xor'ed with the thresholds' flip).
+GCATTN_AVX512_INLINE __m512i flipped_keys(const float* raw, __m512i flip) {
+  const __m512i b = _mm512_loadu_si512(raw);
+  return _mm512_xor_si512(_mm512_xor_si512(b, _mm512_and_si512(_mm512_srai_epi32(b, 31),
+                                                               _mm512_set1_epi32(0x7FFFFFFF))),
+                          flip);
+}
+
 // The same levels for at most 15 thresholds (LevelThresholds::table16 in one register): the
 // number c of thresholds at or below each key by a branchless binary search in R halvings (3 for
 // up to 7 thresholds, 4 for up to 15), unrolled: the first halving compares against one
@@ -209,12 +215,7 @@ struct Search16 {
 
 template <int R>
 GCATTN_AVX512_INLINE __m512i levels16_search(const float* raw, const Search16& s) {
-  const __m512i b = _mm512_loadu_si512(raw);
-  // key = b ^ ((b >> 31) & 0x7FFFFFFF) ^ flip (float_key, flipped)
-  const __m512i k = _mm512_xor_si512(
-      _mm512_xor_si512(b,
-                       _mm512_and_si512(_mm512_srai_epi32(b, 31), _mm512_set1_epi32(0x7FFFFFFF))),
-      s.flip);
+  const __m512i k = flipped_keys(raw, s.flip);
   constexpr int first = 1 << (R - 1);
   // c + step thresholds at or below k <=> threshold c + step - 1 is.
   const __m512i t0 = _mm512_permutexvar_epi32(_mm512_set1_epi32(first - 1), s.table);
@@ -326,14 +327,8 @@ __attribute__((target("avx512f"))) QueryPulses pulse_rows_avx512(const float* ra
 // The statistics of timing-only steps (no levels, no codes), exact: a level is lowest plus the
 // number of thresholds at or below the value's key (the thresholds sorted), so with no level
 // below 0 the sum of levels is n x lowest plus, per threshold, the values at or above it, and
-// level > 0 <=> T_m <= key for m = -lowest. One compare per threshold and block of sixteen, no
+// with lowest 0, level > 0 <=> T_0 <= key. One compare per threshold and block of sixteen, no
 // dependency chain (the search above needs three or four dependent rounds).
-GCATTN_AVX512_INLINE __m512i flipped_keys(const float* raw, __m512i flip) {
-  const __m512i b = _mm512_loadu_si512(raw);
-  return _mm512_xor_si512(_mm512_xor_si512(b, _mm512_and_si512(_mm512_srai_epi32(b, 31),
-                                                               _mm512_set1_epi32(0x7FFFFFFF))),
-                          flip);
-}
 
 // sum |level| = sum level of raw[n] (at most 15 thresholds, lowest >= 0: the write DACs' grid
 // starts at kv_dac.v_min_v >= 0 V).
@@ -368,30 +363,27 @@ __attribute__((target("avx512f"))) long sum_levels_avx512(const float* raw, int 
   return total;
 }
 
-// The QueryPulses of raw[n] (at most 15 thresholds): the level of the largest key (at least 0),
-// the values at level 1 or above.
+// The QueryPulses of raw[n] (1 to 15 thresholds, lowest level 0: the query DACs clamp to
+// [0, 1]): the level of the largest key, the values at or above the first threshold (level 1).
 __attribute__((target("avx512f"))) QueryPulses pulse_stats_avx512(const float* raw, int n,
                                                                   const LevelThresholds& t,
                                                                   double step) {
-  const int steps = t.steps(), m = -t.lowest();
+  const int steps = t.steps();
   const std::int32_t* keys = t.table16();  // steps <= 15: inline, complete
-  const __m512i flip = _mm512_set1_epi32(t.flip());
-  // m < 0: every level is above 0; m >= steps: none is (the compare then counts nothing).
-  const __m512i first = _mm512_set1_epi32(m < 0 ? INT32_MIN : m < steps ? keys[m] : INT32_MAX);
-  const bool none = m >= steps;
+  const __m512i flip = _mm512_set1_epi32(t.flip()), first = _mm512_set1_epi32(keys[0]);
   __m512i kmax = _mm512_set1_epi32(INT32_MIN);
   int pulses = 0, r = 0;
   for (; r + 16 <= n; r += 16) {
     const __m512i k = flipped_keys(raw + r, flip);
     kmax = _mm512_max_epi32(kmax, k);
-    if (!none) pulses += __builtin_popcount(_mm512_cmple_epi32_mask(first, k));
+    pulses += __builtin_popcount(_mm512_cmple_epi32_mask(first, k));
   }
   int top = 0;
   if (r > 0) {
     const std::int32_t key = _mm512_reduce_max_epi32(kmax);
     int c = 0;
     while (c < steps && keys[c] <= key) ++c;
-    top = std::max(0, t.lowest() + c);
+    top = c;
   }
   for (; r < n; ++r) {
     const int i = t.level(raw[r]);
@@ -467,7 +459,8 @@ QueryPulses QueryDacBank::convert(const float* q_raw, const AffineScaler& scaler
   });
 #if GCATTN_CONVERTERS_AVX512
   if (cpu::avx512f()) {
-    if (!frac && t.steps() <= 15) return pulse_stats_avx512(q_raw, rows_, t, dac_.lsb());
+    if (!frac && t.steps() >= 1 && t.steps() <= 15 && t.lowest() == 0)
+      return pulse_stats_avx512(q_raw, rows_, t, dac_.lsb());
     return pulse_rows_avx512(q_raw, rows_, t, dac_.lsb(), frac);
   }
 #endif

@@ -34,7 +34,7 @@ class QueryDacBank {
   /// per scaler; converter_banks.cpp); otherwise the scalar transfer. Without frac, the
   /// QueryPulses alone: levels rise with the thresholds' keys, so the largest pulse is the level
   /// of the largest key and the non-zero pulses are the values at or above the threshold of
-  /// level 1 (AVX-512, at most 15 thresholds; the same numbers as the levels give).
+  /// level 1 (AVX-512, 1 to 15 thresholds, lowest level 0; the same numbers as the levels give).
   QueryPulses convert(const float* q_raw, const AffineScaler& scaler, double* frac);
   const PulseWidthDac& dac() const { return dac_; }
   int rows() const { return rows_; }

@@ -93,10 +93,10 @@ class Controller : public sc_core::sc_module {
   /// SC_REPORT_ERROR with the module type and this instance's hierarchical name.
   void report_error(const char* what) const;
   void run();
-  /// The step of cmd_ starting at `start`: its arithmetic, records and energy events. With a
-  /// StepObserver it waits for each phase (the thread only) and returns zero; otherwise it
+  /// The step of cmd_ starting at `start`: its arithmetic, energy events and record (rec_). With
+  /// a StepObserver it waits for each phase (the thread only) and returns zero; otherwise it
   /// returns the step's duration, for the caller to wait or schedule end_step after.
-  sc_core::sc_time execute(const sc_core::sc_time& start, StepRecord& rec);
+  sc_core::sc_time execute(const sc_core::sc_time& start);
   /// The end of the step of rec_ (now): routing and static energy, statistics, callbacks.
   void end_step();
   template <typename F>
